@@ -1,0 +1,115 @@
+# cungate — one hand-written GNU Makefile.
+#
+#   make          build cungated and cungatectl (-Wall -Wextra -Werror)
+#   make deps     install the Debian 12 packages the project needs (as root)
+#   make check    ASan+UBSan build, cmocka unit tests, pytest integration tests
+#   make run      run the daemon on config/cungate.conf with a dummy-phone modem
+
+PKGS      = gammu libevent libpcre2-8 sqlite3 inih
+DEB_PKGS  = build-essential pkg-config libgammu-dev libevent-dev libpcre2-dev \
+            libsqlite3-dev libinih-dev libcmocka-dev python3 python3-pytest sqlite3
+PYTHON   ?= /usr/bin/python3
+
+CC       ?= cc
+# pkg-config's -I become -isystem: warnings in library headers are theirs.
+PKG_CFLAGS = $(subst -I,-isystem ,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -g $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
+OPT       ?= -O2
+
+GATEWAY = \
+	gateway/config.c \
+	gateway/conf.c \
+	gateway/inbox.c \
+	gateway/log.c \
+	gateway/outbox.c \
+	gateway/sched.c \
+	gateway/store.c \
+	gateway/util.c
+
+HANDLERS = \
+	handlers/handlers.c \
+	handlers/help.c \
+	handlers/optout.c \
+	handlers/register.c \
+	handlers/router.c \
+	handlers/template.c \
+	handlers/unknown.c
+
+MODEMS = \
+	modems/proto.c \
+	modems/simulate.c \
+	modems/supervisor.c \
+	modems/worker.c
+
+CORE_SRCS = $(GATEWAY) $(HANDLERS) $(MODEMS)
+DAEMON_SRCS = gateway/daemon.c
+CTL_SRCS = gateway/ctl.c
+
+UNIT_TESTS = \
+	tests/unit/test_conf \
+	tests/unit/test_inbox \
+	tests/unit/test_outbox \
+	tests/unit/test_proto \
+	tests/unit/test_router \
+	tests/unit/test_store \
+	tests/unit/test_template \
+	tests/unit/test_util
+
+# Two build trees: build/rel for `make`, build/asan for `make check`.
+REL  = build/rel
+ASAN = build/asan
+ASAN_FLAGS = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+.PHONY: all deps check unit integration run clean soak fuzz
+all: cungated cungatectl
+
+cungated: $(REL)/cungated
+	cp $< $@
+cungatectl: $(REL)/cungatectl
+	cp $< $@
+
+define tree
+$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE_CFLAGS) $(2) -c $$< -o $$@
+$(1)/cungated: $$(addprefix $(1)/,$$(CORE_SRCS:.c=.o) $$(DAEMON_SRCS:.c=.o))
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+$(1)/cungatectl: $$(addprefix $(1)/,$$(CORE_SRCS:.c=.o) $$(CTL_SRCS:.c=.o))
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(eval $(call tree,$(REL),$(OPT)))
+$(eval $(call tree,$(ASAN),$(ASAN_FLAGS)))
+
+$(ASAN)/tests/unit/%: $(ASAN)/tests/unit/%.o $(addprefix $(ASAN)/,$(CORE_SRCS:.c=.o))
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "make deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+		echo "make deps: missing packages; run as root:"; \
+		echo "  apt-get install -y$$missing"; exit 1; \
+	fi
+
+# Unit tests and integration tests each report; the last line sums both.
+check: deps
+	@$(MAKE) --no-print-directory $(ASAN)/cungated $(ASAN)/cungatectl $(addprefix $(ASAN)/,$(UNIT_TESTS))
+	@$(PYTHON) tests/run_checks.py --build $(ASAN) $(addprefix $(ASAN)/,$(UNIT_TESTS))
+
+run: deps all
+	@./scripts/run-demo.sh
+
+soak: deps all
+	@echo "make soak arrives with the simulated AT modem"
+
+clean:
+	rm -rf build cungated cungatectl
+
+-include $(shell find build -name '*.d' 2>/dev/null)

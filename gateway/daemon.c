@@ -1,0 +1,306 @@
+/*
+ * cungated — the daemon: one libevent loop, one SQLite connection, no
+ * threads. It spawns a worker process per [modem], stores what they read,
+ * routes complete messages to handlers, hands the outbox to the modems and
+ * runs the scheduler on a timer.
+ *
+ *	cungated -c FILE	run in the foreground, log to stderr
+ *	cungated -c FILE -n	check the configuration and exit
+ *	cungated -c FILE -W NAME	(internal) the worker of modem NAME
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "gateway/config.h"
+#include "gateway/inbox.h"
+#include "gateway/log.h"
+#include "gateway/outbox.h"
+#include "gateway/sched.h"
+#include "gateway/store.h"
+#include "gateway/util.h"
+#include "handlers/handler.h"
+#include "handlers/router.h"
+#include "handlers/template.h"
+#include "modems/modem.h"
+
+#define DAEMON_ROUTE_BATCH	64
+
+struct daemon {
+	struct config		*cf;
+	struct store		*st;
+	struct template		*tpl;
+	struct router		*router;
+	struct event_base	*base;
+	struct modem		**modems;
+	size_t			 nmodems;
+	struct event		*second;	/* routing + outbox, 1 s */
+	struct event		*tick;		/* scheduler */
+	struct event		*kick;		/* run now, once */
+	int			 crash_after_store;	/* fault injection */
+};
+
+static __attribute__((noreturn)) void
+daemon_usage(void)
+{
+	fprintf(stderr, "usage: cungated -c FILE [-n]\n");
+	exit(2);
+}
+
+/* Route every message waiting in state "new", then feed the modems. */
+static void
+daemon_work(struct daemon *d)
+{
+	int64_t ids[DAEMON_ROUTE_BATCH];
+	int i, n;
+
+	do {
+		n = store_message_pending(d->st, ids, DAEMON_ROUTE_BATCH);
+		for (i = 0; i < n; i++)
+			if (router_route(d->router, d->st, d->cf, d->tpl,
+			    ids[i], now_real()) == -1)
+				return;	/* store trouble: next second */
+	} while (n == DAEMON_ROUTE_BATCH);
+	if (outbox_pump(d->st, d->cf, d->modems, d->nmodems,
+	    now_real()) == -1)
+		log_warn("outbox: pump: %s", store_error(d->st));
+}
+
+static void
+daemon_kick(struct daemon *d)
+{
+	event_active(d->kick, EV_TIMEOUT, 0);
+}
+
+static void
+daemon_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_work(arg);
+}
+
+static void
+daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (sched_run(d->st, d->cf, now_real()) == -1)
+		log_warn("sched: %s", store_error(d->st));
+	daemon_kick(d);
+}
+
+static void
+daemon_part(struct modem *m, const struct modem_part *mp, void *arg)
+{
+	struct daemon *d = arg;
+	struct store_part p;
+	int64_t mid;
+
+	memset(&p, 0, sizeof p);
+	p.modem = modem_name(m);
+	p.sender = mp->sender;
+	p.smsc = mp->smsc;
+	p.sent_at = mp->sent_at;
+	p.ref = mp->ref;
+	p.total = mp->total;
+	p.seq = mp->seq;
+	p.text = mp->text;
+	if (inbox_store(d->st, d->cf, &p, now_real(), &mid) == -1)
+		return;		/* not acked: the worker reads it again */
+	if (d->crash_after_store)
+		raise(SIGKILL);	/* stored, not acked: see tests */
+	modem_ack(m, mp->id);
+	if (mid != 0)
+		daemon_kick(d);
+}
+
+static void
+daemon_result(struct modem *m, uint64_t job, enum modem_result result,
+    int parts, int msgref, const char *error, void *arg)
+{
+	struct daemon *d = arg;
+	time_t now = now_real();
+	int rc;
+
+	switch (result) {
+	case MODEM_SENT:
+		log_info("outbox: %llu: sent on %s in %d part(s)",
+		    (unsigned long long)job, modem_name(m), parts);
+		rc = outbox_sent(d->st, (int64_t)job, parts, msgref, now);
+		break;
+	case MODEM_FAILED_RETRY:
+	case MODEM_FAILED_PERMANENT:
+		rc = outbox_failed(d->st, d->cf, (int64_t)job,
+		    result == MODEM_FAILED_PERMANENT, error, now);
+		break;
+	default:
+		log_warn("outbox: %llu: lost on %s: %s",
+		    (unsigned long long)job, modem_name(m), error);
+		rc = outbox_lost(d->st, d->cf, (int64_t)job, now);
+		break;
+	}
+	if (rc == -1)
+		log_warn("outbox: %llu: recording the result: %s",
+		    (unsigned long long)job, store_error(d->st));
+	daemon_kick(d);
+}
+
+static void
+daemon_state(struct modem *m, enum modem_state state, const char *why,
+    void *arg)
+{
+	static const char *names[] = { "starting", "up", "down" };
+
+	log_info("modem %s: %s%s%s", modem_name(m), names[state],
+	    why != NULL && *why != '\0' ? ": " : "", why != NULL ? why : "");
+	if (store_modem_set(((struct daemon *)arg)->st, modem_name(m),
+	    names[state], why, now_real()) == -1)
+		log_warn("modem %s: recording state: %s", modem_name(m),
+		    store_error(((struct daemon *)arg)->st));
+	if (state == MODEM_UP)
+		daemon_kick(arg);
+}
+
+static void
+daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	log_info("daemon: signal %d: shutting down", (int)sig);
+	event_base_loopbreak(d->base);
+}
+
+/* Load commands and templates: the parts of the config outside the INI. */
+static void
+daemon_load_tables(struct daemon *d)
+{
+	char *cause = NULL;
+
+	if ((d->tpl = template_load(d->cf->messages, &cause)) == NULL)
+		fatal("%s", cause);
+	if ((d->router = router_new(d->cf->commands, handlers_all, d->tpl,
+	    &cause)) == NULL)
+		fatal("%s", cause);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct modem_callbacks cbs = {
+		.part = daemon_part,
+		.result = daemon_result,
+		.state = daemon_state,
+	};
+	struct modem_callbacks mcb = cbs;
+	struct event *sigs[3];
+	struct timeval sec = { 1, 0 }, tickv = { 0, 0 };
+	const char *path = "config/cungate.conf", *worker = NULL;
+	const struct config_modem *cm;
+	struct daemon d;
+	char *cause = NULL;
+	int ch, check = 0, rc;
+	size_t i;
+
+	memset(&d, 0, sizeof d);
+	while ((ch = getopt(argc, argv, "c:nW:")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'W':
+			worker = optarg;
+			break;
+		default:
+			daemon_usage();
+		}
+	}
+	if (optind != argc)
+		daemon_usage();
+	log_init("cungated", LOG_LEVEL_INFO);
+	if ((d.cf = config_load(path, &cause)) == NULL) {
+		fprintf(stderr, "cungated: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	log_init("cungated", d.cf->log_level);
+	if (worker != NULL) {
+		if ((cm = config_modem_find(d.cf, worker)) == NULL)
+			fatal("no [modem %s] in %s", worker, d.cf->path);
+		modem_worker_main(d.cf, cm, 3);
+	}
+	daemon_load_tables(&d);
+	if (check) {
+		printf("%s: ok (%zu modem%s)\n", d.cf->path, d.cf->nmodems,
+		    d.cf->nmodems == 1 ? "" : "s");
+		router_free(d.router);
+		template_free(d.tpl);
+		config_free(d.cf);
+		return 0;
+	}
+	if (d.cf->nmodems == 0)
+		log_warn("daemon: no [modem] sections: nothing will be sent");
+	if ((d.st = store_open(d.cf->database, &cause)) == NULL)
+		fatal("store: %s", cause);
+	/* Rows a previous run handed to a worker that died with it. */
+	if ((rc = store_outbox_requeue_sending(d.st, NULL)) > 0)
+		log_info("outbox: %d message(s) in flight at the last stop "
+		    "queued again", rc);
+	d.crash_after_store = getenv("CUNGATE_FAULT") != NULL &&
+	    strcmp(getenv("CUNGATE_FAULT"), "crash_after_store") == 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((d.base = event_base_new()) == NULL)
+		fatal("daemon: event_base_new failed");
+	sigs[0] = evsignal_new(d.base, SIGINT, daemon_signal_cb, &d);
+	sigs[1] = evsignal_new(d.base, SIGTERM, daemon_signal_cb, &d);
+	sigs[2] = evsignal_new(d.base, SIGHUP, daemon_signal_cb, &d);
+	for (i = 0; i < 3; i++)
+		evsignal_add(sigs[i], NULL);
+	d.second = event_new(d.base, -1, EV_PERSIST, daemon_kick_cb, &d);
+	d.kick = event_new(d.base, -1, 0, daemon_kick_cb, &d);
+	d.tick = event_new(d.base, -1, EV_PERSIST, daemon_tick_cb, &d);
+	event_add(d.second, &sec);
+	tickv.tv_sec = d.cf->tick_interval;
+	event_add(d.tick, &tickv);
+
+	mcb.arg = &d;
+	d.nmodems = d.cf->nmodems;
+	d.modems = xcalloc(d.nmodems, sizeof *d.modems);
+	for (i = 0; i < d.nmodems; i++) {
+		d.modems[i] = modem_new(d.base, d.cf, &d.cf->modems[i], &mcb);
+		if (modem_start(d.modems[i]) == -1)
+			fatal("modem %s: cannot start its worker",
+			    d.cf->modems[i].name);
+	}
+	log_info("daemon: started on %s: %zu modem(s), database %s",
+	    d.cf->path, d.nmodems, d.cf->database);
+	daemon_tick_cb(-1, 0, &d);	/* catch up on what was due */
+	event_base_dispatch(d.base);
+
+	for (i = 0; i < d.nmodems; i++)
+		modem_free(d.modems[i]);
+	free(d.modems);
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	event_free(d.second);
+	event_free(d.kick);
+	event_free(d.tick);
+	event_base_free(d.base);
+	router_free(d.router);
+	template_free(d.tpl);
+	store_close(d.st);
+	config_free(d.cf);
+	log_info("daemon: stopped");
+	return 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * log — timestamps, levels and the program name on every line to stderr.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/log.h"
+
+static const char *log_name = "cungate";
+static enum log_level log_level = LOG_LEVEL_INFO;
+
+void
+log_init(const char *name, enum log_level level)
+{
+	log_name = name;
+	log_level = level;
+}
+
+int
+log_level_parse(const char *s)
+{
+	static const char *names[] = { "error", "warn", "info", "debug" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return log_level;
+}
+
+static void
+log_vwrite(enum log_level level, const char *fmt, va_list ap)
+{
+	static const char *tags[] = { "error", "warn", "info", "debug" };
+	char stamp[32];
+	struct timespec ts;
+	struct tm tm;
+
+	if (level > log_level)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	flockfile(stderr);
+	fprintf(stderr, "%s.%03ldZ %s[%ld] %s: ", stamp, ts.tv_nsec / 1000000,
+	    log_name, (long)getpid(), tags[level]);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+#define LOG_FN(fn, level)				\
+void							\
+fn(const char *fmt, ...)				\
+{							\
+	va_list ap;					\
+	va_start(ap, fmt);				\
+	log_vwrite(level, fmt, ap);			\
+	va_end(ap);					\
+}
+LOG_FN(log_error, LOG_LEVEL_ERROR)
+LOG_FN(log_warn, LOG_LEVEL_WARN)
+LOG_FN(log_info, LOG_LEVEL_INFO)
+LOG_FN(log_debug, LOG_LEVEL_DEBUG)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_ERROR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,60 @@
+/*
+ * outbox — outbound policy: what goes next, on which modem, and what
+ * happens when it fails. Priority classes (urgent > reply > reminder >
+ * broadcast), a TTL per class, bounded retries with backoff, a cap per
+ * recipient per hour; one failing message never blocks the others.
+ */
+#ifndef CUNGATE_OUTBOX_H
+#define CUNGATE_OUTBOX_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <stddef.h>
+
+#include "gateway/store.h"
+
+struct config;
+
+/*
+ * Queue text to recipient (E.164) in class, answering message_id (0 if
+ * none). The TTL comes from the class. Returns the row id or -1. Runs
+ * inside the caller's transaction if one is open.
+ */
+int64_t	 outbox_queue(struct store *, const char *recipient, const char *text,
+	    enum outbox_class, int64_t message_id, time_t now);
+
+/* How long a message of class may wait before it is dropped, in s. */
+int	 outbox_ttl(enum outbox_class);
+/* Delay before attempt number attempts+1 after a failure, in s. */
+int	 outbox_backoff(int attempts);
+
+/*
+ * Policy for one due row at now: 1 when it may go now; 0 when it was
+ * deferred (cap reached) or finished (expired) instead. -1 on error.
+ */
+int	 outbox_admit(struct store *, const struct config *,
+	    const struct store_outbox *, time_t now);
+
+/*
+ * The outcome of a send. sent: mark sent. retry: back off and try again
+ * unless attempts are used up. permanent: fail now. lost (the modem died):
+ * queue again at once without counting an attempt. 0 or -1.
+ */
+int	 outbox_sent(struct store *, int64_t id, int parts, int msgref,
+	    time_t now);
+int	 outbox_failed(struct store *, const struct config *, int64_t id,
+	    int permanent, const char *error, time_t now);
+int	 outbox_lost(struct store *, const struct config *, int64_t id,
+	    time_t now);
+
+struct modem;
+/*
+ * Hand due rows to modems that can take them: the most urgent class first,
+ * each to the modem with the fewest jobs in flight. Stops when no modem can
+ * take more. Returns the number handed over, or -1 on a store error.
+ */
+int	 outbox_pump(struct store *, const struct config *,
+	    struct modem *const *modems, size_t nmodems, time_t now);
+
+#endif

@@ -1,0 +1,1349 @@
+/*
+ * store — SQLite behind one connection. Statements are prepared once at
+ * open and reset after each use; the schema moves forward by the
+ * migrations below, one PRAGMA user_version step at a time.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "gateway/log.h"
+#include "gateway/store.h"
+#include "gateway/util.h"
+
+/* Each entry moves the schema from version i to i + 1. Never edit one. */
+static const char *const store_migrations[] = {
+	/* 1: villages, people, inbound parts and messages, outbox, audit */
+	"CREATE TABLE township ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE township_supervisor ("
+	"  township_id INTEGER NOT NULL REFERENCES township(id),"
+	"  phone TEXT NOT NULL,"
+	"  PRIMARY KEY (township_id, phone));"
+	"CREATE TABLE village ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL,"
+	"  township_id INTEGER REFERENCES township(id),"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE person ("
+	"  id INTEGER PRIMARY KEY,"
+	"  phone TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  village_id INTEGER REFERENCES village(id),"
+	"  roles INTEGER NOT NULL DEFAULT 0,"
+	"  categories TEXT NOT NULL DEFAULT '',"
+	"  opted_out INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX person_village ON person(village_id);"
+	"CREATE TABLE message ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sender TEXT NOT NULL,"
+	"  modem TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  parts INTEGER NOT NULL,"
+	"  partial INTEGER NOT NULL DEFAULT 0,"
+	"  received_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'new',"
+	"  handler TEXT,"
+	"  handled_at INTEGER);"
+	"CREATE INDEX message_state ON message(state, id);"
+	"CREATE INDEX message_sender ON message(sender, id);"
+	"CREATE TABLE inbound_part ("
+	"  id INTEGER PRIMARY KEY,"
+	"  modem TEXT NOT NULL,"
+	"  dedupe_key TEXT NOT NULL UNIQUE,"
+	"  sender TEXT NOT NULL,"
+	"  smsc TEXT NOT NULL DEFAULT '',"
+	"  sent_at INTEGER NOT NULL DEFAULT 0,"
+	"  received_at INTEGER NOT NULL,"
+	"  ref INTEGER NOT NULL DEFAULT 0,"
+	"  total INTEGER NOT NULL DEFAULT 1,"
+	"  seq INTEGER NOT NULL DEFAULT 1,"
+	"  text TEXT NOT NULL,"
+	"  message_id INTEGER REFERENCES message(id));"
+	"CREATE INDEX inbound_part_open ON inbound_part(sender, ref, total)"
+	"  WHERE message_id IS NULL;"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  recipient TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  class INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  modem TEXT,"
+	"  parts INTEGER NOT NULL DEFAULT 0,"
+	"  msgref INTEGER NOT NULL DEFAULT -1,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  message_id INTEGER REFERENCES message(id));"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt_at, class);"
+	"CREATE INDEX outbox_recipient ON outbox(recipient, sent_at);"
+	"CREATE TABLE modem ("
+	"  name TEXT PRIMARY KEY,"
+	"  state TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object TEXT,"
+	"  detail TEXT);",
+};
+#define STORE_NMIGRATIONS \
+	((int)(sizeof store_migrations / sizeof store_migrations[0]))
+
+enum store_stmt {
+	S_TOWNSHIP_ADD,
+	S_TOWNSHIP_ID,
+	S_SUPERVISOR_ADD,
+	S_SUPERVISORS,
+	S_TOWNSHIP_LIST,
+	S_VILLAGE_ADD,
+	S_VILLAGE_FIND,
+	S_VILLAGE_LIST,
+	S_PERSON_FIND,
+	S_PERSON_INSERT,
+	S_PERSON_UPDATE,
+	S_PERSON_OPTOUT,
+	S_PERSON_LIST,
+	S_PERSON_LIST_VILLAGE,
+	S_PART_INSERT,
+	S_PART_GROUP,
+	S_PART_OPEN,
+	S_PART_LINK,
+	S_PART_STALE,
+	S_MESSAGE_INSERT,
+	S_MESSAGE_PENDING,
+	S_MESSAGE_GET,
+	S_MESSAGE_DONE,
+	S_MESSAGE_LIST,
+	S_MESSAGE_LIST_SENDER,
+	S_OUTBOX_ADD,
+	S_OUTBOX_DUE,
+	S_OUTBOX_GET,
+	S_OUTBOX_SENDING,
+	S_OUTBOX_SENT,
+	S_OUTBOX_RETRY,
+	S_OUTBOX_FINAL,
+	S_OUTBOX_DEFER,
+	S_OUTBOX_REQUEUE,
+	S_OUTBOX_REQUEUE_MODEM,
+	S_OUTBOX_COUNT_SINCE,
+	S_OUTBOX_EXPIRE,
+	S_OUTBOX_LIST,
+	S_OUTBOX_LIST_STATE,
+	S_AUDIT,
+	S_MODEM_SET,
+	S_MODEM_LIST,
+	S_NSTMTS
+};
+
+#define PERSON_COLS \
+	"p.id, p.phone, p.name, coalesce(p.village_id, 0)," \
+	" coalesce(v.code, ''), coalesce(v.name, ''), p.roles," \
+	" p.categories, p.opted_out"
+#define OUTBOX_COLS \
+	"id, recipient, text, class, state, attempts, created_at," \
+	" next_attempt_at, expires_at, coalesce(sent_at, 0)," \
+	" coalesce(modem, ''), parts, msgref, last_error," \
+	" coalesce(message_id, 0)"
+#define MESSAGE_COLS \
+	"id, sender, modem, text, parts, partial, received_at, state," \
+	" coalesce(handler, '')"
+
+static const char *const store_sql[S_NSTMTS] = {
+	[S_TOWNSHIP_ADD] = "INSERT INTO township (code, name, created_at)"
+	    " VALUES (?, ?, ?)",
+	[S_TOWNSHIP_ID] = "SELECT id FROM township WHERE code = ?",
+	[S_SUPERVISOR_ADD] = "INSERT OR IGNORE INTO township_supervisor"
+	    " (township_id, phone) VALUES (?, ?)",
+	[S_SUPERVISORS] = "SELECT s.phone FROM township_supervisor s"
+	    " JOIN township t ON t.id = s.township_id WHERE t.code = ?"
+	    " ORDER BY s.phone",
+	[S_TOWNSHIP_LIST] = "SELECT t.id, t.code, t.name,"
+	    " (SELECT count(*) FROM township_supervisor s"
+	    "   WHERE s.township_id = t.id),"
+	    " (SELECT count(*) FROM village v WHERE v.township_id = t.id)"
+	    " FROM township t ORDER BY t.code",
+	[S_VILLAGE_ADD] = "INSERT INTO village (code, name, township_id,"
+	    " created_at) VALUES (?, ?, ?, ?)",
+	[S_VILLAGE_FIND] = "SELECT v.id, v.code, v.name, coalesce(t.code, '')"
+	    " FROM village v LEFT JOIN township t ON t.id = v.township_id"
+	    " WHERE v.code = ?",
+	[S_VILLAGE_LIST] = "SELECT v.id, v.code, v.name, coalesce(t.code, ''),"
+	    " (SELECT count(*) FROM person p WHERE p.village_id = v.id)"
+	    " FROM village v LEFT JOIN township t ON t.id = v.township_id"
+	    " ORDER BY v.code",
+	[S_PERSON_FIND] = "SELECT " PERSON_COLS " FROM person p"
+	    " LEFT JOIN village v ON v.id = p.village_id WHERE p.phone = ?",
+	[S_PERSON_INSERT] = "INSERT INTO person (phone, name, village_id,"
+	    " roles, categories, created_at, updated_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[S_PERSON_UPDATE] = "UPDATE person SET name = ?, village_id = ?,"
+	    " roles = ?, categories = ?, updated_at = ? WHERE phone = ?",
+	[S_PERSON_OPTOUT] = "UPDATE person SET opted_out = ?, updated_at = ?"
+	    " WHERE phone = ?",
+	[S_PERSON_LIST] = "SELECT " PERSON_COLS " FROM person p"
+	    " LEFT JOIN village v ON v.id = p.village_id"
+	    " ORDER BY v.code, p.name, p.phone",
+	[S_PERSON_LIST_VILLAGE] = "SELECT " PERSON_COLS " FROM person p"
+	    " JOIN village v ON v.id = p.village_id WHERE v.code = ?"
+	    " ORDER BY p.name, p.phone",
+	[S_PART_INSERT] = "INSERT OR IGNORE INTO inbound_part (modem,"
+	    " dedupe_key, sender, smsc, sent_at, received_at, ref, total, seq,"
+	    " text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_PART_GROUP] = "SELECT sender, ref, total, modem FROM inbound_part"
+	    " WHERE id = ? AND message_id IS NULL",
+	/* One row per seq (the first stored), in order. */
+	[S_PART_OPEN] = "SELECT min(id), seq, text, min(received_at)"
+	    " FROM inbound_part WHERE sender = ? AND ref = ? AND total = ?"
+	    " AND message_id IS NULL GROUP BY seq ORDER BY seq",
+	[S_PART_LINK] = "UPDATE inbound_part SET message_id = ?"
+	    " WHERE sender = ? AND ref = ? AND total = ?"
+	    " AND message_id IS NULL",
+	[S_PART_STALE] = "SELECT sender, ref, total, min(modem)"
+	    " FROM inbound_part WHERE message_id IS NULL"
+	    " GROUP BY sender, ref, total HAVING min(received_at) < ?"
+	    " LIMIT 100",
+	[S_MESSAGE_INSERT] = "INSERT INTO message (sender, modem, text, parts,"
+	    " partial, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+	[S_MESSAGE_PENDING] = "SELECT id FROM message WHERE state = 'new'"
+	    " ORDER BY id LIMIT ?",
+	[S_MESSAGE_GET] = "SELECT " MESSAGE_COLS " FROM message WHERE id = ?",
+	[S_MESSAGE_DONE] = "UPDATE message SET state = 'done', handler = ?,"
+	    " handled_at = ? WHERE id = ?",
+	[S_MESSAGE_LIST] = "SELECT " MESSAGE_COLS " FROM message"
+	    " ORDER BY id DESC LIMIT ?",
+	[S_MESSAGE_LIST_SENDER] = "SELECT " MESSAGE_COLS " FROM message"
+	    " WHERE sender = ? ORDER BY id DESC LIMIT ?",
+	[S_OUTBOX_ADD] = "INSERT INTO outbox (recipient, text, class,"
+	    " created_at, next_attempt_at, expires_at, message_id)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[S_OUTBOX_DUE] = "SELECT id FROM outbox WHERE state = 0"
+	    " AND next_attempt_at <= ? ORDER BY class, id LIMIT ?",
+	[S_OUTBOX_GET] = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?",
+	[S_OUTBOX_SENDING] = "UPDATE outbox SET state = 1, modem = ?,"
+	    " sent_at = ? WHERE id = ? AND state = 0",
+	[S_OUTBOX_SENT] = "UPDATE outbox SET state = 2, parts = ?, msgref = ?,"
+	    " sent_at = ?, last_error = '' WHERE id = ?",
+	[S_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, sent_at = NULL,"
+	    " attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+	    " WHERE id = ?",
+	[S_OUTBOX_FINAL] = "UPDATE outbox SET state = ?, last_error = ?,"
+	    " sent_at = NULL, attempts = attempts + ? WHERE id = ?",
+	[S_OUTBOX_DEFER] = "UPDATE outbox SET next_attempt_at = ?"
+	    " WHERE id = ? AND state = 0",
+	[S_OUTBOX_REQUEUE] = "UPDATE outbox SET state = 0, sent_at = NULL"
+	    " WHERE state = 1",
+	[S_OUTBOX_REQUEUE_MODEM] = "UPDATE outbox SET state = 0,"
+	    " sent_at = NULL WHERE state = 1 AND modem = ?",
+	/* Sending rows carry the time they were handed over in sent_at. */
+	[S_OUTBOX_COUNT_SINCE] = "SELECT count(*) FROM outbox"
+	    " WHERE recipient = ? AND state IN (1, 2) AND sent_at >= ?",
+	[S_OUTBOX_EXPIRE] = "UPDATE outbox SET state = 4, last_error ="
+	    " CASE WHEN last_error = '' THEN 'expired' ELSE last_error END"
+	    " WHERE state = 0 AND expires_at <= ?",
+	[S_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox"
+	    " ORDER BY id DESC LIMIT ?",
+	[S_OUTBOX_LIST_STATE] = "SELECT " OUTBOX_COLS " FROM outbox"
+	    " WHERE state = ? ORDER BY id DESC LIMIT ?",
+	[S_MODEM_SET] = "INSERT INTO modem (name, state, detail, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET"
+	    " state = ?2, detail = ?3, updated_at = ?4",
+	[S_MODEM_LIST] = "SELECT m.name, m.state, m.detail, m.updated_at,"
+	    " (SELECT count(*) FROM outbox o WHERE o.modem = m.name"
+	    "   AND o.state = 2),"
+	    " (SELECT coalesce(sum(o.parts), 0) FROM outbox o"
+	    "   WHERE o.modem = m.name AND o.state = 2),"
+	    " (SELECT count(*) FROM inbound_part i WHERE i.modem = m.name)"
+	    " FROM modem m ORDER BY m.name",
+	[S_AUDIT] = "INSERT INTO audit (at, actor, channel, action, object,"
+	    " detail) VALUES (?, ?, ?, ?, ?, ?)",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[S_NSTMTS];
+};
+
+static const char *const store_state_names[] = {
+	"queued", "sending", "sent", "failed", "expired"
+};
+
+/* The statement for id, reset and unbound, ready for binding. */
+static sqlite3_stmt *
+store_stmt(struct store *st, enum store_stmt id)
+{
+	sqlite3_stmt *s = st->stmt[id];
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Bind ?1.. from a format: s text (NULL -> NULL), i int, l int64. */
+static void
+store_bind(sqlite3_stmt *s, const char *fmt, ...)
+{
+	va_list ap;
+	const char *str;
+	int i;
+
+	va_start(ap, fmt);
+	for (i = 1; *fmt != '\0'; fmt++, i++) {
+		switch (*fmt) {
+		case 's':
+			str = va_arg(ap, const char *);
+			if (str == NULL)
+				sqlite3_bind_null(s, i);
+			else
+				sqlite3_bind_text(s, i, str, -1,
+				    SQLITE_TRANSIENT);
+			break;
+		case 'i':
+			sqlite3_bind_int(s, i, va_arg(ap, int));
+			break;
+		case 'l':
+			sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+			break;
+		case 'n':	/* int64, 0 binds NULL (optional references) */
+		{
+			int64_t v = va_arg(ap, int64_t);
+			if (v == 0)
+				sqlite3_bind_null(s, i);
+			else
+				sqlite3_bind_int64(s, i, v);
+			break;
+		}
+		}
+	}
+	va_end(ap);
+}
+
+/* Run a statement that returns no rows. 0 or -1 (logged). */
+static int
+store_exec_stmt(struct store *st, sqlite3_stmt *s)
+{
+	int rc;
+
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_warn("store: %s: %s", sqlite3_sql(s),
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+store_copy(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, n, "%s", t != NULL ? (const char *)t : "");
+}
+
+static int
+store_exec(struct store *st, const char *sql, char **cause)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		*cause = xasprintf("%s", err != NULL ? err :
+		    sqlite3_errmsg(st->db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_user_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Run every migration past the database's version, each in a transaction. */
+static int
+store_migrate(struct store *st, char **cause)
+{
+	char *sql, *err = NULL;
+	int v;
+
+	if ((v = store_user_version(st)) == -1) {
+		*cause = xasprintf("reading user_version: %s",
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (v > STORE_NMIGRATIONS) {
+		*cause = xasprintf("database schema %d is newer than this "
+		    "build knows (%d)", v, STORE_NMIGRATIONS);
+		return -1;
+	}
+	for (; v < STORE_NMIGRATIONS; v++) {
+		sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d;"
+		    " COMMIT;", store_migrations[v], v + 1);
+		if (store_exec(st, sql, &err) == -1) {
+			*cause = xasprintf("migration to schema %d: %s", v + 1,
+			    err);
+			free(err);
+			free(sql);
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		free(sql);
+		log_debug("store: migrated to schema %d", v + 1);
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, char **cause)
+{
+	struct store *st;
+	char *err = NULL;
+	int i;
+
+	st = xcalloc(1, sizeof *st);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (store_exec(st, "PRAGMA journal_mode = WAL;"
+	    " PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+	    &err) == -1 || store_migrate(st, &err) == -1) {
+		*cause = xasprintf("%s: %s", path, err);
+		free(err);
+		goto fail;
+	}
+	for (i = 0; i < S_NSTMTS; i++) {
+		if (sqlite3_prepare_v3(st->db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) !=
+		    SQLITE_OK) {
+			*cause = xasprintf("%s: preparing %s: %s", path,
+			    store_sql[i], sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	}
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < S_NSTMTS; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+store_schema_version(struct store *st)
+{
+	return store_user_version(st);
+}
+
+const char *
+store_error(struct store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+int
+store_begin(struct store *st)
+{
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		log_warn("store: begin: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_commit(struct store *st)
+{
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warn("store: commit: %s", sqlite3_errmsg(st->db));
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Step a one-row lookup: -1 error, 0 no row, 1 row (left unreset). */
+static int
+store_step_row(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_warn("store: %s: %s", sqlite3_sql(s), sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/* Fill *cause from a failed insert, telling a duplicate apart. */
+static void
+store_insert_cause(struct store *st, const char *what, const char *code,
+    char **cause)
+{
+	if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ||
+	    sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		*cause = xasprintf("%s %s already exists", what, code);
+	else
+		*cause = xasprintf("%s %s: %s", what, code,
+		    sqlite3_errmsg(st->db));
+}
+
+/* --- townships and villages --- */
+
+int
+store_township_add(struct store *st, const char *code, const char *name,
+    time_t now, char **cause)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TOWNSHIP_ADD);
+
+	store_bind(s, "ssl", code, name, (int64_t)now);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_insert_cause(st, "township", code, cause);
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* The id of township code: -1 / 0 / 1. */
+static int
+store_township_id(struct store *st, const char *code, int64_t *id)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TOWNSHIP_ID);
+	int rc;
+
+	store_bind(s, "s", code);
+	if ((rc = store_step_row(st, s)) == 1) {
+		*id = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_township_add_supervisor(struct store *st, const char *code,
+    const char *phone, char **cause)
+{
+	sqlite3_stmt *s;
+	int64_t id;
+
+	switch (store_township_id(st, code, &id)) {
+	case -1:
+		*cause = xasprintf("township %s: %s", code, store_error(st));
+		return -1;
+	case 0:
+		*cause = xasprintf("no township %s", code);
+		return -1;
+	}
+	s = store_stmt(st, S_SUPERVISOR_ADD);
+	store_bind(s, "ls", id, phone);
+	if (store_exec_stmt(st, s) == -1) {
+		*cause = xasprintf("township %s: %s", code, store_error(st));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_township_supervisors(struct store *st, const char *code,
+    void (*cb)(const char *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_SUPERVISORS);
+	int rc;
+
+	store_bind(s, "s", code);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb((const char *)sqlite3_column_text(s, 0), arg);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_township_list(struct store *st,
+    void (*cb)(const struct store_township *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TOWNSHIP_LIST);
+	struct store_township t;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof t);
+		t.id = sqlite3_column_int64(s, 0);
+		store_copy(t.code, sizeof t.code, s, 1);
+		store_copy(t.name, sizeof t.name, s, 2);
+		t.supervisors = sqlite3_column_int(s, 3);
+		t.villages = sqlite3_column_int(s, 4);
+		cb(&t, arg);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_village_add(struct store *st, const char *code, const char *name,
+    const char *township, time_t now, char **cause)
+{
+	sqlite3_stmt *s;
+	int64_t tid = 0;
+
+	if (township != NULL) {
+		switch (store_township_id(st, township, &tid)) {
+		case -1:
+			*cause = xasprintf("township %s: %s", township,
+			    store_error(st));
+			return -1;
+		case 0:
+			*cause = xasprintf("no township %s", township);
+			return -1;
+		}
+	}
+	s = store_stmt(st, S_VILLAGE_ADD);
+	store_bind(s, "ssnl", code, name, tid, (int64_t)now);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_insert_cause(st, "village", code, cause);
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+static void
+store_village_row(sqlite3_stmt *s, struct store_village *v)
+{
+	memset(v, 0, sizeof *v);
+	v->id = sqlite3_column_int64(s, 0);
+	store_copy(v->code, sizeof v->code, s, 1);
+	store_copy(v->name, sizeof v->name, s, 2);
+	store_copy(v->township, sizeof v->township, s, 3);
+}
+
+int
+store_village_find(struct store *st, const char *code,
+    struct store_village *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_VILLAGE_FIND);
+	int rc;
+
+	store_bind(s, "s", code);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_village_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_village_list(struct store *st,
+    void (*cb)(const struct store_village *, int, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_VILLAGE_LIST);
+	struct store_village v;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_village_row(s, &v);
+		cb(&v, sqlite3_column_int(s, 4), arg);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- people --- */
+
+static void
+store_person_row(sqlite3_stmt *s, struct store_person *p)
+{
+	memset(p, 0, sizeof *p);
+	p->id = sqlite3_column_int64(s, 0);
+	store_copy(p->phone, sizeof p->phone, s, 1);
+	store_copy(p->name, sizeof p->name, s, 2);
+	p->village_id = sqlite3_column_int64(s, 3);
+	store_copy(p->village, sizeof p->village, s, 4);
+	store_copy(p->village_name, sizeof p->village_name, s, 5);
+	p->roles = (unsigned)sqlite3_column_int(s, 6);
+	store_copy(p->categories, sizeof p->categories, s, 7);
+	p->opted_out = sqlite3_column_int(s, 8);
+}
+
+int
+store_person_find(struct store *st, const char *phone,
+    struct store_person *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PERSON_FIND);
+	int rc;
+
+	store_bind(s, "s", phone);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_person_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_person_put(struct store *st, const char *phone, const char *name,
+    const char *village, unsigned roles, const char *categories,
+    time_t now, char **cause)
+{
+	struct store_village v;
+	struct store_person p;
+	sqlite3_stmt *s;
+	int64_t vid = 0;
+	int found;
+
+	if (village != NULL) {
+		switch (store_village_find(st, village, &v)) {
+		case -1:
+			*cause = xasprintf("village %s: %s", village,
+			    store_error(st));
+			return -1;
+		case 0:
+			*cause = xasprintf("no village %s", village);
+			return -1;
+		}
+		vid = v.id;
+	}
+	if ((found = store_person_find(st, phone, &p)) == -1) {
+		*cause = xasprintf("%s: %s", phone, store_error(st));
+		return -1;
+	}
+	if (found) {
+		s = store_stmt(st, S_PERSON_UPDATE);
+		store_bind(s, "snisls", name, vid, (int)roles,
+		    categories != NULL ? categories : "", (int64_t)now, phone);
+	} else {
+		s = store_stmt(st, S_PERSON_INSERT);
+		store_bind(s, "ssnisll", phone, name, vid, (int)roles,
+		    categories != NULL ? categories : "", (int64_t)now,
+		    (int64_t)now);
+	}
+	if (store_exec_stmt(st, s) == -1) {
+		*cause = xasprintf("%s: %s", phone, store_error(st));
+		return -1;
+	}
+	return found ? 0 : 1;
+}
+
+int
+store_person_set_opted_out(struct store *st, const char *phone,
+    int opted_out, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PERSON_OPTOUT);
+
+	store_bind(s, "ils", opted_out ? 1 : 0, (int64_t)now, phone);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+store_person_list(struct store *st, const char *village,
+    void (*cb)(const struct store_person *, void *), void *arg)
+{
+	struct store_person p;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (village != NULL) {
+		s = store_stmt(st, S_PERSON_LIST_VILLAGE);
+		store_bind(s, "s", village);
+	} else
+		s = store_stmt(st, S_PERSON_LIST);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_person_row(s, &p);
+		cb(&p, arg);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- inbound --- */
+
+int
+store_part_insert(struct store *st, const struct store_part *p, int64_t *id)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PART_INSERT);
+	char hash[17], *key;
+	int rc;
+
+	hash_hex(p->text, strlen(p->text), hash);
+	key = xasprintf("%s|%s|%lld|%d/%d/%d|%s", p->modem, p->sender,
+	    (long long)p->sent_at, p->ref, p->total, p->seq, hash);
+	store_bind(s, "ssssllliiis", p->modem, key, p->sender,
+	    p->smsc != NULL ? p->smsc : "", (int64_t)p->sent_at,
+	    (int64_t)p->received_at, p->ref, p->total, p->seq, p->text);
+	rc = store_exec_stmt(st, s);
+	free(key);
+	if (rc == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 1;
+}
+
+/*
+ * Make a message of the open group (sender, ref, total): the parts it has
+ * in seq order, "…" where one is missing when partial. Returns the message
+ * id or -1; *have gets how many distinct parts were there.
+ */
+static int64_t
+store_group_close(struct store *st, const char *sender, int ref, int total,
+    const char *modem, int partial, time_t now, int *have)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PART_OPEN);
+	struct buf text = { NULL, 0, 0 };
+	int64_t mid;
+	int rc, seq, expect = 1, n = 0;
+
+	store_bind(s, "sii", sender, ref, total);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seq = sqlite3_column_int(s, 1);
+		if (seq != expect)
+			buf_adds(&text, "…");
+		buf_adds(&text, (const char *)sqlite3_column_text(s, 2));
+		expect = seq + 1;
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		buf_free(&text);
+		return -1;
+	}
+	if (partial && expect <= total)
+		buf_adds(&text, "…");
+	*have = n;
+	if (!partial && n < total) {
+		buf_free(&text);
+		return 0;
+	}
+	s = store_stmt(st, S_MESSAGE_INSERT);
+	store_bind(s, "sssiil", sender, modem, text.data != NULL ?
+	    text.data : "", total, partial, (int64_t)now);
+	rc = store_exec_stmt(st, s);
+	buf_free(&text);
+	if (rc == -1)
+		return -1;
+	mid = sqlite3_last_insert_rowid(st->db);
+	s = store_stmt(st, S_PART_LINK);
+	store_bind(s, "lsii", mid, sender, ref, total);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return mid;
+}
+
+int
+store_part_complete(struct store *st, int64_t part_id, time_t now,
+    int64_t *message_id)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PART_GROUP);
+	char sender[PHONE_MAX * 2], modem[64];
+	int64_t mid;
+	int rc, ref, total, have = 0;
+
+	store_bind(s, "l", part_id);
+	if ((rc = store_step_row(st, s)) != 1)
+		return rc;	/* -1, or 0: already part of a message */
+	store_copy(sender, sizeof sender, s, 0);
+	ref = sqlite3_column_int(s, 1);
+	total = sqlite3_column_int(s, 2);
+	store_copy(modem, sizeof modem, s, 3);
+	sqlite3_reset(s);
+	if ((mid = store_group_close(st, sender, ref, total, modem, 0, now,
+	    &have)) <= 0)
+		return mid == 0 ? 0 : -1;
+	*message_id = mid;
+	return 1;
+}
+
+int
+store_part_flush_stale(struct store *st, time_t cutoff, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PART_STALE);
+	struct stale {
+		char	sender[PHONE_MAX * 2];
+		char	modem[64];
+		int	ref, total;
+	} *groups = NULL;
+	size_t n = 0, i;
+	int rc, have, made = 0;
+
+	store_bind(s, "l", (int64_t)cutoff);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		groups = xrealloc(groups, (n + 1) * sizeof *groups);
+		store_copy(groups[n].sender, sizeof groups[n].sender, s, 0);
+		groups[n].ref = sqlite3_column_int(s, 1);
+		groups[n].total = sqlite3_column_int(s, 2);
+		store_copy(groups[n].modem, sizeof groups[n].modem, s, 3);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(groups);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (store_group_close(st, groups[i].sender, groups[i].ref,
+		    groups[i].total, groups[i].modem, 1, now, &have) < 0) {
+			free(groups);
+			return -1;
+		}
+		made++;
+	}
+	free(groups);
+	return made;
+}
+
+int
+store_message_pending(struct store *st, int64_t *ids, int max)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MESSAGE_PENDING);
+	int rc, n = 0;
+
+	store_bind(s, "i", max);
+	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+static void
+store_message_row(sqlite3_stmt *s, struct store_message *m)
+{
+	memset(m, 0, sizeof *m);
+	m->id = sqlite3_column_int64(s, 0);
+	store_copy(m->sender, sizeof m->sender, s, 1);
+	store_copy(m->modem, sizeof m->modem, s, 2);
+	m->text = xstrdup((const char *)sqlite3_column_text(s, 3));
+	m->parts = sqlite3_column_int(s, 4);
+	m->partial = sqlite3_column_int(s, 5);
+	m->received_at = (time_t)sqlite3_column_int64(s, 6);
+	store_copy(m->state, sizeof m->state, s, 7);
+	store_copy(m->handler, sizeof m->handler, s, 8);
+}
+
+int
+store_message_get(struct store *st, int64_t id, struct store_message *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MESSAGE_GET);
+	int rc;
+
+	store_bind(s, "l", id);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_message_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+void
+store_message_clear(struct store_message *m)
+{
+	free(m->text);
+	m->text = NULL;
+}
+
+int
+store_message_done(struct store *st, int64_t id, const char *handler,
+    time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MESSAGE_DONE);
+
+	store_bind(s, "sll", handler, (int64_t)now, id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_message_list(struct store *st, const char *sender, int max,
+    void (*cb)(const struct store_message *, void *), void *arg)
+{
+	struct store_message m;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sender != NULL) {
+		s = store_stmt(st, S_MESSAGE_LIST_SENDER);
+		store_bind(s, "si", sender, max);
+	} else {
+		s = store_stmt(st, S_MESSAGE_LIST);
+		store_bind(s, "i", max);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_message_row(s, &m);
+		cb(&m, arg);
+		store_message_clear(&m);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- outbound --- */
+
+int64_t
+store_outbox_add(struct store *st, const char *recipient, const char *text,
+    enum outbox_class class, time_t not_before, time_t expires,
+    int64_t message_id, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_ADD);
+
+	store_bind(s, "ssilllln", recipient, text, (int)class, (int64_t)now,
+	    (int64_t)not_before, (int64_t)expires, message_id);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int
+store_outbox_due(struct store *st, time_t now, int64_t *ids, int max)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_DUE);
+	int rc = SQLITE_DONE, n = 0;
+
+	store_bind(s, "li", (int64_t)now, max);
+	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return n;
+}
+
+static void
+store_outbox_row(sqlite3_stmt *s, struct store_outbox *o)
+{
+	memset(o, 0, sizeof *o);
+	o->id = sqlite3_column_int64(s, 0);
+	store_copy(o->recipient, sizeof o->recipient, s, 1);
+	o->text = xstrdup((const char *)sqlite3_column_text(s, 2));
+	o->class = sqlite3_column_int(s, 3);
+	o->state = sqlite3_column_int(s, 4);
+	o->attempts = sqlite3_column_int(s, 5);
+	o->created_at = sqlite3_column_int64(s, 6);
+	o->next_attempt_at = sqlite3_column_int64(s, 7);
+	o->expires_at = sqlite3_column_int64(s, 8);
+	o->sent_at = sqlite3_column_int64(s, 9);
+	store_copy(o->modem, sizeof o->modem, s, 10);
+	o->parts = sqlite3_column_int(s, 11);
+	o->msgref = sqlite3_column_int(s, 12);
+	store_copy(o->last_error, sizeof o->last_error, s, 13);
+	o->message_id = sqlite3_column_int64(s, 14);
+}
+
+int
+store_outbox_get(struct store *st, int64_t id, struct store_outbox *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_GET);
+	int rc;
+
+	store_bind(s, "l", id);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_outbox_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+void
+store_outbox_clear(struct store_outbox *o)
+{
+	free(o->text);
+	o->text = NULL;
+}
+
+int
+store_outbox_mark_sending(struct store *st, int64_t id, const char *modem,
+    time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_SENDING);
+
+	store_bind(s, "sll", modem, (int64_t)now, id);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_changes(st->db) == 1 ? 0 : -1;
+}
+
+int
+store_outbox_mark_sent(struct store *st, int64_t id, int parts, int msgref,
+    time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_SENT);
+
+	store_bind(s, "iill", parts, msgref, (int64_t)now, id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_outbox_mark_retry(struct store *st, int64_t id, time_t next,
+    const char *error)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_RETRY);
+
+	store_bind(s, "lsl", (int64_t)next, error, id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_outbox_mark_final(struct store *st, int64_t id,
+    enum outbox_state state, const char *error, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_FINAL);
+
+	(void)now;
+	store_bind(s, "isil", (int)state, error != NULL ? error : "",
+	    state == OUTBOX_FAILED ? 1 : 0, id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_outbox_defer(struct store *st, int64_t id, time_t next)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_DEFER);
+
+	store_bind(s, "ll", (int64_t)next, id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_outbox_requeue_sending(struct store *st, const char *modem)
+{
+	sqlite3_stmt *s;
+
+	if (modem != NULL) {
+		s = store_stmt(st, S_OUTBOX_REQUEUE_MODEM);
+		store_bind(s, "s", modem);
+	} else
+		s = store_stmt(st, S_OUTBOX_REQUEUE);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+store_outbox_count_since(struct store *st, const char *recipient,
+    time_t since)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_COUNT_SINCE);
+	int rc, n;
+
+	store_bind(s, "sl", recipient, (int64_t)since);
+	if ((rc = store_step_row(st, s)) != 1)
+		return rc == 0 ? 0 : -1;
+	n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_outbox_expire(struct store *st, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_EXPIRE);
+
+	store_bind(s, "l", (int64_t)now);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+store_outbox_list(struct store *st, const char *state, int max,
+    void (*cb)(const struct store_outbox *, void *), void *arg)
+{
+	struct store_outbox o;
+	sqlite3_stmt *s;
+	int rc, sv;
+
+	if (state != NULL) {
+		if ((sv = store_outbox_state_parse(state)) == -1)
+			return -1;
+		s = store_stmt(st, S_OUTBOX_LIST_STATE);
+		store_bind(s, "ii", sv, max);
+	} else {
+		s = store_stmt(st, S_OUTBOX_LIST);
+		store_bind(s, "i", max);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_outbox_row(s, &o);
+		cb(&o, arg);
+		store_outbox_clear(&o);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+const char *
+store_outbox_state_name(enum outbox_state state)
+{
+	if ((unsigned)state >= sizeof store_state_names /
+	    sizeof store_state_names[0])
+		return "unknown";
+	return store_state_names[state];
+}
+
+int
+store_outbox_state_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof store_state_names /
+	    sizeof store_state_names[0]; i++)
+		if (strcmp(name, store_state_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* --- audit and counters --- */
+
+int
+store_audit(struct store *st, time_t now, const char *actor,
+    const char *channel, const char *action, const char *object,
+    const char *detail)
+{
+	sqlite3_stmt *s = store_stmt(st, S_AUDIT);
+
+	store_bind(s, "lsssss", (int64_t)now, actor, channel, action, object,
+	    detail);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_modem_set(struct store *st, const char *name, const char *state,
+    const char *detail, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MODEM_SET);
+
+	store_bind(s, "sssl", name, state, detail != NULL ? detail : "",
+	    (int64_t)now);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_modem_list(struct store *st,
+    void (*cb)(const struct store_modem *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MODEM_LIST);
+	struct store_modem m;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof m);
+		store_copy(m.name, sizeof m.name, s, 0);
+		store_copy(m.state, sizeof m.state, s, 1);
+		store_copy(m.detail, sizeof m.detail, s, 2);
+		m.updated_at = sqlite3_column_int64(s, 3);
+		m.messages_sent = sqlite3_column_int64(s, 4);
+		m.parts_sent = sqlite3_column_int64(s, 5);
+		m.parts_received = sqlite3_column_int64(s, 6);
+		cb(&m, arg);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* One integer from an ad-hoc counting query (stats only, not hot). */
+static int
+store_count(struct store *st, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_stats(struct store *st, struct store_stats *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (store_count(st, "SELECT count(*) FROM inbound_part",
+	    &out->parts_in) == -1 ||
+	    store_count(st, "SELECT count(*) FROM message",
+	    &out->messages_in) == -1 ||
+	    store_count(st, "SELECT count(*) FROM message WHERE partial",
+	    &out->messages_partial) == -1 ||
+	    store_count(st, "SELECT count(*) FROM message WHERE state = 'new'",
+	    &out->messages_pending) == -1 ||
+	    store_count(st, "SELECT coalesce(sum(parts), 0) FROM outbox"
+	    " WHERE state = 2", &out->parts_out) == -1 ||
+	    store_count(st, "SELECT count(*) FROM person",
+	    &out->people) == -1 ||
+	    store_count(st, "SELECT count(*) FROM village",
+	    &out->villages) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, "SELECT state, class, count(*)"
+	    " FROM outbox GROUP BY state, class", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int state = sqlite3_column_int(s, 0);
+		int class = sqlite3_column_int(s, 1);
+		int64_t n = sqlite3_column_int64(s, 2);
+
+		if (state >= 0 && state < 5)
+			out->outbox[state] += n;
+		if (state == OUTBOX_QUEUED && class >= 0 &&
+		    class < OUTBOX_NCLASSES)
+			out->queued_by_class[class] += n;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

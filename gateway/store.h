@@ -1,0 +1,302 @@
+/*
+ * store — the database: the only file that includes <sqlite3.h>. One
+ * connection, WAL, foreign keys, a busy timeout, schema migrations by
+ * PRAGMA user_version, every statement prepared once at open.
+ *
+ * Times are seconds since the epoch (UTC). Phone numbers are E.164.
+ * Lookups that can miss return -1 on error, 0 when not found, 1 when found.
+ */
+#ifndef CUNGATE_STORE_H
+#define CUNGATE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "gateway/util.h"
+
+struct store;
+
+/* Roles are bits: a cadre is usually a resident too. */
+#define ROLE_RESIDENT	0x1
+#define ROLE_ELDERLY	0x2
+#define ROLE_CADRE	0x4
+#define ROLE_ANYONE	0x0	/* for handlers: no role needed */
+
+/* Outbound priority classes, most urgent first. */
+enum outbox_class {
+	OUTBOX_URGENT = 0,
+	OUTBOX_REPLY = 1,
+	OUTBOX_REMINDER = 2,
+	OUTBOX_BROADCAST = 3
+};
+#define OUTBOX_NCLASSES 4
+
+enum outbox_state {
+	OUTBOX_QUEUED,		/* waiting for its time and a modem */
+	OUTBOX_SENDING,		/* handed to a modem */
+	OUTBOX_SENT,
+	OUTBOX_FAILED,		/* gave up after errors */
+	OUTBOX_EXPIRED		/* its TTL passed before it could go */
+};
+
+struct store_village {
+	int64_t	 id;
+	char	 code[33];
+	char	 name[129];
+	char	 township[33];	/* township code, "" if none */
+};
+
+struct store_person {
+	int64_t	 id;
+	char	 phone[PHONE_MAX];
+	char	 name[129];
+	int64_t	 village_id;	/* 0 if none */
+	char	 village[33];	/* village code, "" if none */
+	char	 village_name[129];
+	unsigned roles;
+	char	 categories[257];	/* "水,电", "" if none */
+	int	 opted_out;
+};
+
+/* One inbound SMS part as stored. */
+struct store_part {
+	const char	*modem;
+	const char	*sender;
+	const char	*smsc;
+	time_t		 sent_at;
+	time_t		 received_at;
+	int		 ref;
+	int		 total;
+	int		 seq;
+	const char	*text;
+};
+
+/* A complete (or timed-out partial) inbound message. */
+struct store_message {
+	int64_t	 id;
+	char	 sender[PHONE_MAX];
+	char	 modem[33];
+	char	*text;		/* owned: store_message_clear frees */
+	int	 parts;
+	int	 partial;
+	time_t	 received_at;
+	char	 state[16];	/* "new", "done" */
+	char	 handler[33];
+};
+
+struct store_outbox {
+	int64_t		 id;
+	char		 recipient[PHONE_MAX];
+	char		*text;	/* owned: store_outbox_clear frees */
+	enum outbox_class class;
+	enum outbox_state state;
+	int		 attempts;
+	time_t		 created_at;
+	time_t		 next_attempt_at;
+	time_t		 expires_at;
+	time_t		 sent_at;	/* 0 if not sent */
+	char		 modem[33];
+	int		 parts;
+	int		 msgref;
+	char		 last_error[129];
+	int64_t		 message_id;	/* the message it answers, 0 if none */
+};
+
+/* Open (creating and migrating) the database at path; ":memory:" works. */
+struct store *store_open(const char *path, char **cause);
+void	 store_close(struct store *);
+/* The schema version this build migrates to. */
+int	 store_schema_version(struct store *);
+
+/*
+ * Transactions: store_begin takes the write lock at once (BEGIN
+ * IMMEDIATE). A handler's writes and the replies they cause commit
+ * together. 0 or -1.
+ */
+int	 store_begin(struct store *);
+int	 store_commit(struct store *);
+void	 store_rollback(struct store *);
+
+/* The last SQLite error, for log lines. */
+const char *store_error(struct store *);
+
+/* --- townships and villages --- */
+
+/* 0, or -1 with *cause (duplicate code, …). */
+int	 store_township_add(struct store *, const char *code, const char *name,
+	    time_t now, char **cause);
+/* Add a supervisor phone to a township; 0 or -1 with *cause. */
+int	 store_township_add_supervisor(struct store *, const char *code,
+	    const char *phone, char **cause);
+/* Supervisors' phones of a township, calling cb for each. 0 or -1. */
+int	 store_township_supervisors(struct store *, const char *code,
+	    void (*cb)(const char *phone, void *), void *arg);
+struct store_township {
+	int64_t	 id;
+	char	 code[33];
+	char	 name[129];
+	int	 supervisors;
+	int	 villages;
+};
+int	 store_township_list(struct store *,
+	    void (*cb)(const struct store_township *, void *), void *arg);
+
+/* township may be NULL. 0, or -1 with *cause. */
+int	 store_village_add(struct store *, const char *code, const char *name,
+	    const char *township, time_t now, char **cause);
+/* By code, case-insensitive: -1 / 0 / 1. */
+int	 store_village_find(struct store *, const char *code,
+	    struct store_village *out);
+int	 store_village_list(struct store *,
+	    void (*cb)(const struct store_village *, int residents, void *),
+	    void *arg);
+
+/* --- people --- */
+
+/* -1 / 0 / 1. */
+int	 store_person_find(struct store *, const char *phone,
+	    struct store_person *out);
+/*
+ * Add a person, or update the one with that phone (name, village, roles,
+ * categories; opted_out is kept). village may be NULL. 1 added, 0 updated,
+ * -1 with *cause.
+ */
+int	 store_person_put(struct store *, const char *phone, const char *name,
+	    const char *village, unsigned roles, const char *categories,
+	    time_t now, char **cause);
+/* Set or clear the opt-out flag. -1 / 0 not found / 1 changed or same. */
+int	 store_person_set_opted_out(struct store *, const char *phone,
+	    int opted_out, time_t now);
+/* Everyone, or one village's people when village is not NULL. 0 or -1. */
+int	 store_person_list(struct store *, const char *village,
+	    void (*cb)(const struct store_person *, void *), void *arg);
+
+/* --- inbound --- */
+
+/*
+ * Store one part. Returns 1 when new (*id set), 0 when a part with the
+ * same dedupe key is already stored, -1 on error. The dedupe key is made
+ * of modem, sender, SMSC time, ref/total/seq and a hash of the text.
+ */
+int	 store_part_insert(struct store *, const struct store_part *,
+	    int64_t *id);
+/*
+ * Try to complete the open group (sender, ref, total) that part id belongs
+ * to: when every seq 1..total is there, make a message of them (text in
+ * seq order) and return 1 with *message_id. 0 while parts are missing,
+ * -1 on error.
+ */
+int	 store_part_complete(struct store *, int64_t part_id, time_t now,
+	    int64_t *message_id);
+/*
+ * Close groups whose first part came before cutoff: each becomes a
+ * message marked partial, its text the parts it has in order, with a
+ * "…" where parts are missing. Returns the number made, or -1.
+ */
+int	 store_part_flush_stale(struct store *, time_t cutoff, time_t now);
+
+/* The oldest messages in state "new" (at most max), for the router. */
+int	 store_message_pending(struct store *, int64_t *ids, int max);
+/* -1 / 0 / 1; out->text is allocated: store_message_clear frees it. */
+int	 store_message_get(struct store *, int64_t id,
+	    struct store_message *out);
+void	 store_message_clear(struct store_message *);
+/* Mark a message handled by handler. 0 or -1. */
+int	 store_message_done(struct store *, int64_t id, const char *handler,
+	    time_t now);
+/* Inbound messages, newest first, from sender if not NULL, max rows. */
+int	 store_message_list(struct store *, const char *sender, int max,
+	    void (*cb)(const struct store_message *, void *), void *arg);
+
+/* --- outbound --- */
+
+/*
+ * Queue text to recipient in class, to go from not_before and give up at
+ * expires. message_id is the inbound message it answers (0 if none).
+ * Returns the new row id, or -1.
+ */
+int64_t	 store_outbox_add(struct store *, const char *recipient,
+	    const char *text, enum outbox_class, time_t not_before,
+	    time_t expires, int64_t message_id, time_t now);
+/*
+ * Queued rows due at now (next_attempt_at <= now), most urgent class
+ * first, then oldest; at most max ids. -1 on error, else the count.
+ */
+int	 store_outbox_due(struct store *, time_t now, int64_t *ids, int max);
+/* -1 / 0 / 1; store_outbox_clear frees out->text. */
+int	 store_outbox_get(struct store *, int64_t id, struct store_outbox *out);
+void	 store_outbox_clear(struct store_outbox *);
+/* Queued -> sending on modem. 0, or -1 (also when no longer queued). */
+int	 store_outbox_mark_sending(struct store *, int64_t id,
+	    const char *modem, time_t now);
+/* Sending -> sent, with parts and the network's reference. 0 or -1. */
+int	 store_outbox_mark_sent(struct store *, int64_t id, int parts,
+	    int msgref, time_t now);
+/*
+ * Back to queued for another try at next (attempts + 1, error kept), or to
+ * state (FAILED / EXPIRED) for good. 0 or -1.
+ */
+int	 store_outbox_mark_retry(struct store *, int64_t id, time_t next,
+	    const char *error);
+int	 store_outbox_mark_final(struct store *, int64_t id,
+	    enum outbox_state, const char *error, time_t now);
+/*
+ * Move a queued row's next try to next without counting an attempt (a
+ * recipient over its hourly cap, no modem up). 0 or -1.
+ */
+int	 store_outbox_defer(struct store *, int64_t id, time_t next);
+/* Every row in SENDING back to QUEUED (after a restart). Count or -1. */
+int	 store_outbox_requeue_sending(struct store *, const char *modem);
+/* Queued rows whose TTL has passed at now become EXPIRED. Count or -1. */
+int	 store_outbox_expire(struct store *, time_t now);
+/* Messages sent (or being sent) to recipient since t. -1 on error. */
+int	 store_outbox_count_since(struct store *, const char *recipient,
+	    time_t since);
+/* Rows of the outbox, newest first; state may be NULL for all. */
+int	 store_outbox_list(struct store *, const char *state, int max,
+	    void (*cb)(const struct store_outbox *, void *), void *arg);
+const char *store_outbox_state_name(enum outbox_state);
+/* "queued" -> OUTBOX_QUEUED…; -1 when unknown. */
+int	 store_outbox_state_parse(const char *);
+
+/* --- audit and counters --- */
+
+/*
+ * Record who did what through which channel ("sms", "cli", "system").
+ * object and detail may be NULL. 0 or -1.
+ */
+int	 store_audit(struct store *, time_t now, const char *actor,
+	    const char *channel, const char *action, const char *object,
+	    const char *detail);
+
+/* What the daemon last knew of a modem, for cungatectl stats. */
+struct store_modem {
+	char	 name[33];
+	char	 state[16];	/* "starting", "up", "down" */
+	char	 detail[129];
+	time_t	 updated_at;
+	int64_t	 messages_sent;
+	int64_t	 parts_sent;
+	int64_t	 parts_received;
+};
+/* Record a modem's state (the daemon, on every change). 0 or -1. */
+int	 store_modem_set(struct store *, const char *name, const char *state,
+	    const char *detail, time_t now);
+int	 store_modem_list(struct store *,
+	    void (*cb)(const struct store_modem *, void *), void *arg);
+
+struct store_stats {
+	int64_t	 parts_in;
+	int64_t	 messages_in;
+	int64_t	 messages_partial;
+	int64_t	 messages_pending;
+	int64_t	 outbox[5];		/* by enum outbox_state */
+	int64_t	 queued_by_class[OUTBOX_NCLASSES];
+	int64_t	 parts_out;
+	int64_t	 people;
+	int64_t	 villages;
+};
+int	 store_stats(struct store *, struct store_stats *out);
+
+#endif

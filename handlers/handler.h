@@ -1,0 +1,65 @@
+/*
+ * handler — what a capability looks like to the router. A handler is a
+ * table entry in its own file (handlers/help.c, …), listed once in
+ * handlers/handlers.c and reached through patterns in config/commands.conf
+ * that name it.
+ */
+#ifndef CUNGATE_HANDLER_H
+#define CUNGATE_HANDLER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "gateway/store.h"
+
+struct config;
+struct template;
+struct router_match;
+struct handler_ctx;
+
+/*
+ * Run a command. The router has begun a transaction: every write and every
+ * reply (handler_reply) commits together when run returns 0, and is rolled
+ * back when it returns -1 (log why first).
+ */
+typedef int (*handler_run_cb)(struct handler_ctx *);
+
+struct handler {
+	const char		*name;		/* named by commands.conf */
+	unsigned		 roles;		/* ROLE_* bits, any of; 0 = anyone */
+	handler_run_cb		 run;
+	/* Template keys it uses, NULL-terminated; checked at start-up. */
+	const char *const	*templates;
+};
+
+/* Everything a handler may touch while it runs. */
+struct handler_ctx {
+	struct store		*store;
+	const struct config	*cf;
+	const struct template	*tpl;
+	time_t			 now;
+	const char		*channel;	/* "sms", "cli", … for audit */
+	int64_t			 message_id;	/* inbound message, 0 if none */
+	const char		*sender;	/* E.164 */
+	const struct store_person *person;	/* NULL if unknown number */
+	const char		*text;		/* normalised text */
+	const struct router_match *match;	/* named captures */
+};
+
+/* The handlers this build has, NULL-terminated (handlers/handlers.c). */
+extern const struct handler *const handlers_all[];
+
+/* The named capture from the command's pattern; NULL if it did not take part. */
+const char *handler_arg(const struct handler_ctx *, const char *name);
+
+/*
+ * Render template key with fields (name, value pairs, NULL-terminated) and
+ * queue it to the sender as a reply to this message. 0 or -1.
+ */
+int	 handler_reply(struct handler_ctx *, const char *key, ...)
+	    __attribute__((sentinel));
+/* The same to another recipient, in class. 0 or -1. */
+int	 handler_send(struct handler_ctx *, const char *to,
+	    enum outbox_class, const char *key, ...) __attribute__((sentinel));
+
+#endif

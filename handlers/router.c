@@ -1,0 +1,782 @@
+/*
+ * router — from a stored inbound message to a handler call. The only file
+ * that includes <pcre2.h>.
+ *
+ * The command table is config/commands.conf, read with conf_parse:
+ *
+ *	# Lines starting with # or ; are comments.
+ *	[command help]
+ *	handler = help
+ *	pattern = ^(?:帮助|BZ|HELP|\?)$
+ *
+ *	[command register]
+ *	handler = register
+ *	pattern = ^(?:注册|(?:ZC|JOIN)\b)\s*(?<village>[A-Za-z0-9]+)?
+ *	    \s*(?<name>\S.*)?$
+ *
+ * - Each [command NAME] section is one command; NAME is unique and only
+ *   names the command in logs and errors. Commands are tried in file order
+ *   and the first whose pattern matches wins.
+ * - handler = the name of a handler this build has (handlers/handlers.c).
+ *   Several commands may name the same handler.
+ * - pattern = a PCRE2 regular expression, matched against the normalised
+ *   text (router_normalise: full-width folded to ASCII, white space
+ *   collapsed to single spaces, no leading or trailing space). It is
+ *   compiled with PCRE2_UTF | PCRE2_CASELESS, without PCRE2_UCP: \b, \w,
+ *   \d and \s are ASCII-only, so "HELP\b" ends at a CJK character and \d
+ *   is an ASCII digit. Anchor it with ^ and $ yourself. An indented line
+ *   continues the pattern and is appended with no separator. pattern may
+ *   be given more than once; the command matches when any of them does.
+ *   Named groups (?<name>…) are the handler's arguments.
+ * - " ;" starts a comment (inih), so a pattern cannot contain it.
+ *
+ * Every error names file:line: an unknown section or key, a duplicate
+ * command, a missing handler or pattern, an unknown handler, a template
+ * the handler needs that messages.zh.conf lacks, a pattern that does not
+ * compile (with the offset).
+ *
+ * Text that matches no command goes to the handler "unknown".
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcre2.h>
+
+#include "gateway/conf.h"
+#include "gateway/config.h"
+#include "gateway/log.h"
+#include "gateway/outbox.h"
+#include "gateway/store.h"
+#include "gateway/util.h"
+#include "handlers/handler.h"
+#include "handlers/router.h"
+#include "handlers/template.h"
+
+#define ROUTER_FALLBACK		"unknown"
+#define ROUTER_COMPILE_OPTIONS	\
+	(PCRE2_UTF | PCRE2_CASELESS | PCRE2_NEVER_BACKSLASH_C)
+/* Bounds on one match: operators write the patterns, anyone the text. */
+#define ROUTER_MATCH_LIMIT	1000000
+#define ROUTER_DEPTH_LIMIT	10000
+#define ROUTER_HEAP_LIMIT	16384		/* KiB */
+#define ROUTER_JIT_STACK_MAX	(1024 * 1024)
+
+/* Templates the router itself answers with. */
+static const char *const router_templates[] = {
+	"register_first", "not_allowed", "error", NULL
+};
+
+struct router_pattern {
+	char		*src;
+	int		 line;
+	pcre2_code	*re;
+};
+
+struct router_command {
+	char			*name;
+	int			 line;
+	const struct handler	*handler;
+	struct router_pattern	*patterns;
+	size_t			 npatterns;
+};
+
+struct router {
+	struct router_command	*commands;
+	size_t			 ncommands;
+	const struct handler	*fallback;
+	pcre2_match_context	*mctx;
+	pcre2_jit_stack		*jit_stack;
+};
+
+struct router_arg {
+	char	*name;
+	char	*value;		/* NULL if the group did not take part */
+};
+
+struct router_match {
+	const char		*command;	/* the router's: for logs */
+	struct router_arg	*args;
+	size_t			 nargs;
+};
+
+/* While commands.conf is read. */
+struct router_load {
+	struct router			*router;
+	const struct handler *const	*handlers;
+	const struct template		*tpl;
+};
+
+static const struct handler *
+router_handler_find(const struct handler *const *handlers, const char *name)
+{
+	size_t i;
+
+	for (i = 0; handlers[i] != NULL; i++)
+		if (strcmp(handlers[i]->name, name) == 0)
+			return handlers[i];
+	return NULL;
+}
+
+/* Does tpl define every template h uses? 0, or -1 with *cause. */
+static int
+router_check_templates(const struct template *tpl, const struct handler *h,
+    char **cause)
+{
+	size_t i;
+
+	if (tpl == NULL || h->templates == NULL)
+		return 0;
+	for (i = 0; h->templates[i] != NULL; i++) {
+		if (!template_has(tpl, h->templates[i])) {
+			*cause = xasprintf("handler %s needs template %s, "
+			    "which the messages file does not define", h->name,
+			    h->templates[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+router_section(struct router_load *rl, const char *section, int line,
+    char **cause)
+{
+	struct router *r = rl->router;
+	struct router_command *c;
+	const char *name;
+	size_t i;
+
+	if (strncmp(section, "command", 7) != 0 ||
+	    (section[7] != ' ' && section[7] != '\t')) {
+		*cause = xasprintf("unknown section [%s] (expected [command "
+		    "NAME])", section);
+		return -1;
+	}
+	for (name = section + 7; *name == ' ' || *name == '\t'; name++)
+		;
+	if (*name == '\0' || strpbrk(name, " \t") != NULL) {
+		*cause = xasprintf("bad command name in [%s]", section);
+		return -1;
+	}
+	for (i = 0; i < r->ncommands; i++) {
+		if (strcmp(r->commands[i].name, name) == 0) {
+			*cause = xasprintf("command %s defined twice (first at "
+			    "line %d)", name, r->commands[i].line);
+			return -1;
+		}
+	}
+	r->commands = xrealloc(r->commands,
+	    (r->ncommands + 1) * sizeof *r->commands);
+	c = &r->commands[r->ncommands++];
+	memset(c, 0, sizeof *c);
+	c->name = xstrdup(name);
+	c->line = line;
+	return 0;
+}
+
+static int
+router_entry_cb(const char *section, const char *key, const char *value,
+    int cont, int line, void *arg, char **cause)
+{
+	struct router_load *rl = arg;
+	struct router *r = rl->router;
+	struct router_command *c;
+	struct router_pattern *p;
+	char *s;
+
+	if (key == NULL)
+		return router_section(rl, section, line, cause);
+	if (*section == '\0' || r->ncommands == 0) {
+		*cause = xasprintf("%s outside a [command NAME] section", key);
+		return -1;
+	}
+	c = &r->commands[r->ncommands - 1];
+
+	if (cont) {
+		if (strcmp(key, "pattern") != 0 || c->npatterns == 0) {
+			*cause = xasprintf("only a pattern may continue on "
+			    "an indented line");
+			return -1;
+		}
+		p = &c->patterns[c->npatterns - 1];
+		s = xasprintf("%s%s", p->src, value);
+		free(p->src);
+		p->src = s;
+		return 0;
+	}
+
+	if (strcmp(key, "handler") == 0) {
+		if (c->handler != NULL) {
+			*cause = xasprintf("command %s: handler given twice",
+			    c->name);
+			return -1;
+		}
+		c->handler = router_handler_find(rl->handlers, value);
+		if (c->handler == NULL) {
+			*cause = xasprintf("command %s: unknown handler \"%s\"",
+			    c->name, value);
+			return -1;
+		}
+		return router_check_templates(rl->tpl, c->handler, cause);
+	}
+	if (strcmp(key, "pattern") == 0) {
+		if (*value == '\0') {
+			*cause = xasprintf("command %s: empty pattern",
+			    c->name);
+			return -1;
+		}
+		c->patterns = xrealloc(c->patterns,
+		    (c->npatterns + 1) * sizeof *c->patterns);
+		p = &c->patterns[c->npatterns++];
+		p->src = xstrdup(value);
+		p->line = line;
+		p->re = NULL;
+		return 0;
+	}
+	*cause = xasprintf("command %s: unknown key %s (expected handler or "
+	    "pattern)", c->name, key);
+	return -1;
+}
+
+/* Compile one pattern, with JIT when the library has it. 0 or -1. */
+static int
+router_compile(const char *path, struct router_command *c,
+    struct router_pattern *p, char **cause)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE offset;
+	int error, rc;
+
+	p->re = pcre2_compile((PCRE2_SPTR)p->src, PCRE2_ZERO_TERMINATED,
+	    ROUTER_COMPILE_OPTIONS, &error, &offset, NULL);
+	if (p->re == NULL) {
+		pcre2_get_error_message(error, msg, sizeof msg);
+		*cause = xasprintf("%s:%d: command %s: bad pattern at offset "
+		    "%zu: %s", path, p->line, c->name, (size_t)offset,
+		    (const char *)msg);
+		return -1;
+	}
+	if ((rc = pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE)) != 0) {
+		pcre2_get_error_message(rc, msg, sizeof msg);
+		log_debug("router: command %s: no JIT, interpreting: %s",
+		    c->name, (const char *)msg);
+	}
+	return 0;
+}
+
+/*
+ * Load the command table from path and check it against handlers and tpl
+ * (tpl NULL skips the template check). A new router, or NULL with *cause
+ * (caller frees) naming file:line.
+ */
+struct router *
+router_new(const char *path, const struct handler *const *handlers,
+    const struct template *tpl, char **cause)
+{
+	struct router *r;
+	struct router_load rl;
+	struct router_command *c;
+	char *msg;
+	size_t i, j;
+
+	r = xcalloc(1, sizeof *r);
+	rl.router = r;
+	rl.handlers = handlers;
+	rl.tpl = tpl;
+	if (conf_parse(path, router_entry_cb, &rl, cause) != 0)
+		goto fail;
+
+	for (i = 0; i < r->ncommands; i++) {
+		c = &r->commands[i];
+		if (c->handler == NULL || c->npatterns == 0) {
+			*cause = xasprintf("%s:%d: command %s: no %s", path,
+			    c->line, c->name,
+			    c->handler == NULL ? "handler" : "pattern");
+			goto fail;
+		}
+		for (j = 0; j < c->npatterns; j++)
+			if (router_compile(path, c, &c->patterns[j], cause) != 0)
+				goto fail;
+	}
+
+	r->fallback = router_handler_find(handlers, ROUTER_FALLBACK);
+	if (r->fallback == NULL) {
+		*cause = xasprintf("%s: this build has no handler \"%s\" for "
+		    "unmatched messages", path, ROUTER_FALLBACK);
+		goto fail;
+	}
+	if (router_check_templates(tpl, r->fallback, cause) != 0) {
+		msg = *cause;
+		*cause = xasprintf("%s: %s", path, msg);
+		free(msg);
+		goto fail;
+	}
+	for (i = 0; tpl != NULL && router_templates[i] != NULL; i++) {
+		if (!template_has(tpl, router_templates[i])) {
+			*cause = xasprintf("%s: the router needs template %s, "
+			    "which the messages file does not define", path,
+			    router_templates[i]);
+			goto fail;
+		}
+	}
+
+	r->mctx = pcre2_match_context_create(NULL);
+	if (r->mctx == NULL)
+		fatal("out of memory");
+	pcre2_set_match_limit(r->mctx, ROUTER_MATCH_LIMIT);
+	pcre2_set_depth_limit(r->mctx, ROUTER_DEPTH_LIMIT);
+	pcre2_set_heap_limit(r->mctx, ROUTER_HEAP_LIMIT);
+	/* NULL when the library has no JIT: then nothing to assign. */
+	r->jit_stack = pcre2_jit_stack_create(32 * 1024, ROUTER_JIT_STACK_MAX,
+	    NULL);
+	if (r->jit_stack != NULL)
+		pcre2_jit_stack_assign(r->mctx, NULL, r->jit_stack);
+	return r;
+
+fail:
+	router_free(r);
+	return NULL;
+}
+
+/* Free r and its compiled patterns; NULL is a no-op. */
+void
+router_free(struct router *r)
+{
+	struct router_command *c;
+	size_t i, j;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->ncommands; i++) {
+		c = &r->commands[i];
+		for (j = 0; j < c->npatterns; j++) {
+			free(c->patterns[j].src);
+			pcre2_code_free(c->patterns[j].re);
+		}
+		free(c->patterns);
+		free(c->name);
+	}
+	free(r->commands);
+	pcre2_match_context_free(r->mctx);
+	if (r->jit_stack != NULL)
+		pcre2_jit_stack_free(r->jit_stack);
+	free(r);
+}
+
+/* --- normalising --- */
+
+/*
+ * Decode one UTF-8 sequence at s (n > 0 bytes left) into *cp. Returns the
+ * bytes used; an invalid sequence gives U+FFFD for its maximal valid
+ * prefix (at least one byte), as Unicode recommends.
+ */
+static size_t
+router_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 1;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 2;
+		c = s[0] & 0x0f;
+		if (s[0] == 0xe0)
+			lo = 0xa0;	/* no overlong forms */
+		else if (s[0] == 0xed)
+			hi = 0x9f;	/* no surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 3;
+		c = s[0] & 0x07;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;	/* nothing above U+10FFFF */
+	} else {
+		*cp = 0xfffd;
+		return 1;
+	}
+	for (i = 1; i <= need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi) {
+			*cp = 0xfffd;
+			return i;
+		}
+		c = (c << 6) | (s[i] & 0x3f);
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*cp = c;
+	return need + 1;
+}
+
+static void
+router_utf8_put(struct buf *b, uint32_t c)
+{
+	unsigned char out[4];
+	size_t n;
+
+	if (c < 0x80) {
+		out[0] = c;
+		n = 1;
+	} else if (c < 0x800) {
+		out[0] = 0xc0 | (c >> 6);
+		out[1] = 0x80 | (c & 0x3f);
+		n = 2;
+	} else if (c < 0x10000) {
+		out[0] = 0xe0 | (c >> 12);
+		out[1] = 0x80 | ((c >> 6) & 0x3f);
+		out[2] = 0x80 | (c & 0x3f);
+		n = 3;
+	} else {
+		out[0] = 0xf0 | (c >> 18);
+		out[1] = 0x80 | ((c >> 12) & 0x3f);
+		out[2] = 0x80 | ((c >> 6) & 0x3f);
+		out[3] = 0x80 | (c & 0x3f);
+		n = 4;
+	}
+	buf_add(b, out, n);
+}
+
+/* Unicode White_Space, and the controls that become white space. */
+static int
+router_is_space(uint32_t c)
+{
+	return c <= 0x20 || (c >= 0x7f && c <= 0xa0) || c == 0x1680 ||
+	    (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+	    c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* Invisible characters that would only split a keyword: dropped. */
+static int
+router_is_invisible(uint32_t c)
+{
+	return (c >= 0x200b && c <= 0x200d) || c == 0x2060 || c == 0xfeff;
+}
+
+/*
+ * Normalise text of len bytes (see router.h): a new valid UTF-8 string
+ * the caller frees, "" for empty or all-blank input.
+ */
+char *
+router_normalise(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	struct buf b;
+	uint32_t c;
+	size_t i = 0;
+	int space = 0;
+
+	memset(&b, 0, sizeof b);
+	while (i < len) {
+		i += router_utf8_next(s + i, len - i, &c);
+		if (c >= 0xff01 && c <= 0xff5e)
+			c -= 0xfee0;
+		if (router_is_invisible(c))
+			continue;
+		if (router_is_space(c)) {
+			space = 1;
+			continue;
+		}
+		if (space && b.len > 0)
+			buf_add(&b, " ", 1);
+		space = 0;
+		router_utf8_put(&b, c);
+	}
+	return buf_take(&b);
+}
+
+/* --- matching --- */
+
+static struct router_match *
+router_match_make(const struct router_command *c, const pcre2_code *re,
+    pcre2_match_data *md, int rc)
+{
+	struct router_match *m;
+	PCRE2_SIZE *ov;
+	PCRE2_SPTR table;
+	uint32_t count, size, i, n;
+	const char *subject;
+
+	m = xcalloc(1, sizeof *m);
+	m->command = c->name;
+	pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
+	if (count == 0)
+		return m;
+	pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &size);
+	pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
+	ov = pcre2_get_ovector_pointer(md);
+	subject = (const char *)pcre2_get_subject(md);
+	m->args = xcalloc(count, sizeof *m->args);
+	m->nargs = count;
+	for (i = 0; i < count; i++, table += size) {
+		n = (table[0] << 8) | table[1];
+		m->args[i].name = xstrdup((const char *)table + 2);
+		if ((int)n < rc && ov[2 * n] != PCRE2_UNSET)
+			m->args[i].value = xstrndup(subject + ov[2 * n],
+			    ov[2 * n + 1] - ov[2 * n]);
+	}
+	return m;
+}
+
+/*
+ * The handler of the first command matching the normalised text, with its
+ * named captures in *match (free with router_match_free); NULL and *match
+ * NULL when nothing matches.
+ */
+const struct handler *
+router_match(struct router *r, const char *text, struct router_match **match)
+{
+	const struct router_command *c;
+	const struct router_pattern *p;
+	pcre2_match_data *md;
+	PCRE2_UCHAR msg[256];
+	size_t i, j, len = strlen(text);
+	int rc;
+
+	*match = NULL;
+	for (i = 0; i < r->ncommands; i++) {
+		c = &r->commands[i];
+		for (j = 0; j < c->npatterns; j++) {
+			p = &c->patterns[j];
+			md = pcre2_match_data_create_from_pattern(p->re, NULL);
+			if (md == NULL)
+				fatal("out of memory");
+			rc = pcre2_match(p->re, (PCRE2_SPTR)text, len, 0, 0,
+			    md, r->mctx);
+			if (rc > 0) {
+				*match = router_match_make(c, p->re, md, rc);
+				pcre2_match_data_free(md);
+				return c->handler;
+			}
+			pcre2_match_data_free(md);
+			if (rc != PCRE2_ERROR_NOMATCH) {
+				pcre2_get_error_message(rc, msg, sizeof msg);
+				log_warn("router: command %s: match failed: %s",
+				    c->name, (const char *)msg);
+			}
+		}
+	}
+	return NULL;
+}
+
+/* The capture called name: NULL when absent or it took no part. */
+const char *
+router_match_arg(const struct router_match *m, const char *name)
+{
+	size_t i;
+
+	if (m == NULL)
+		return NULL;
+	for (i = 0; i < m->nargs; i++)
+		if (strcmp(m->args[i].name, name) == 0)
+			return m->args[i].value;
+	return NULL;
+}
+
+/* Free m; NULL is a no-op. */
+void
+router_match_free(struct router_match *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nargs; i++) {
+		free(m->args[i].name);
+		free(m->args[i].value);
+	}
+	free(m->args);
+	free(m);
+}
+
+/* --- routing --- */
+
+/*
+ * Finish a message without running a handler: mark it done as handled,
+ * audit it when action is set, answer with template reply when set; one
+ * transaction. 0, or -1 when the store failed (rolled back).
+ */
+static int
+router_close(struct handler_ctx *ctx, const char *handled,
+    const char *reply, const char *action, const char *object,
+    const char *detail)
+{
+	const char *name;
+
+	if (store_begin(ctx->store) != 0)
+		return -1;
+	if (reply != NULL) {
+		name = ctx->person != NULL ? ctx->person->name : "";
+		if (handler_reply(ctx, reply, "name", name, NULL) != 0)
+			goto fail;
+	}
+	if (action != NULL && store_audit(ctx->store, ctx->now, ctx->sender,
+	    ctx->channel, action, object, detail) != 0)
+		goto fail;
+	if (store_message_done(ctx->store, ctx->message_id, handled,
+	    ctx->now) != 0)
+		goto fail;
+	if (store_commit(ctx->store) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(ctx->store);
+	return -1;
+}
+
+/* May person use h? 0/1. */
+static int
+router_allowed(const struct handler *h, const struct store_person *person)
+{
+	if (h->roles == ROLE_ANYONE)
+		return 1;
+	return person != NULL && person->village[0] != '\0' &&
+	    (person->roles & h->roles) != 0;
+}
+
+/* Run h in one transaction with the message marked done. 0, 1 handler
+ * failed (rolled back), -1 store failed. */
+static int
+router_run(struct handler_ctx *ctx, const struct handler *h)
+{
+	if (store_begin(ctx->store) != 0)
+		return -1;
+	if (h->run(ctx) != 0) {
+		store_rollback(ctx->store);
+		return 1;
+	}
+	if (store_message_done(ctx->store, ctx->message_id, h->name,
+	    ctx->now) != 0 || store_commit(ctx->store) != 0) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+router_dispatch(struct router *r, struct handler_ctx *ctx, const char *sm)
+{
+	const struct handler *h;
+	struct router_match *m;
+	const char *cmd;
+	int rc;
+
+	if ((h = router_match(r, ctx->text, &m)) == NULL)
+		h = r->fallback;
+	ctx->match = m;
+	cmd = m != NULL ? m->command : "-";
+	log_debug("router: %s: message %lld: text \"%s\"", sm,
+	    (long long)ctx->message_id, ctx->text);
+
+	if (!router_allowed(h, ctx->person)) {
+		log_info("router: %s: message %lld: command %s: refused: "
+		    "%s", sm, (long long)ctx->message_id, cmd,
+		    ctx->person == NULL || ctx->person->village[0] == '\0' ?
+		    "not registered" : "lacks the role");
+		rc = router_close(ctx, "refused",
+		    ctx->person == NULL || ctx->person->village[0] == '\0' ?
+		    "register_first" : "not_allowed", "message.refused",
+		    h->name, NULL);
+		goto out;
+	}
+
+	if ((rc = router_run(ctx, h)) == 0) {
+		log_info("router: %s: message %lld: command %s: handler %s",
+		    sm, (long long)ctx->message_id, cmd, h->name);
+		goto out;
+	}
+	if (rc == -1)
+		goto out;
+	log_warn("router: %s: message %lld: handler %s failed; answered "
+	    "with the error template", sm, (long long)ctx->message_id,
+	    h->name);
+	rc = router_close(ctx, "error", "error", "message.error", h->name,
+	    NULL);
+out:
+	if (rc == -1)
+		log_warn("router: %s: message %lld: store failed, left for "
+		    "a retry: %s", sm, (long long)ctx->message_id,
+		    store_error(ctx->store));
+	ctx->match = NULL;
+	router_match_free(m);
+	return rc;
+}
+
+/*
+ * Handle stored message id once (see router.h). 0 when handled, ignored,
+ * refused, answered with the error template, already done or gone; -1
+ * when the store failed and the message stays "new".
+ */
+int
+router_route(struct router *r, struct store *store, const struct config *cf,
+    const struct template *tpl, int64_t id, time_t now)
+{
+	struct store_message msg;
+	struct store_person person;
+	struct handler_ctx ctx;
+	char sm[PHONE_MAX];
+	int found, rc = -1;
+
+	memset(&msg, 0, sizeof msg);
+	if ((found = store_message_get(store, id, &msg)) != 1) {
+		if (found == 0) {
+			log_warn("router: message %lld: not found",
+			    (long long)id);
+			return 0;
+		}
+		log_warn("router: message %lld: %s", (long long)id,
+		    store_error(store));
+		return -1;
+	}
+	phone_mask(msg.sender, sm);
+	if (strcmp(msg.state, "new") != 0) {
+		log_debug("router: %s: message %lld: already %s", sm,
+		    (long long)id, msg.state);
+		store_message_clear(&msg);
+		return 0;
+	}
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.store = store;
+	ctx.cf = cf;
+	ctx.tpl = tpl;
+	ctx.now = now;
+	ctx.channel = "sms";
+	ctx.message_id = id;
+	ctx.sender = msg.sender;
+
+	if (!phone_is_mobile(msg.sender, cf->country_code)) {
+		/* Never answer: an auto-reply loop with 10086 costs money. */
+		log_info("router: %s: message %lld: ignored: not a mobile "
+		    "number", sm, (long long)id);
+		rc = router_close(&ctx, "ignored", NULL, "message.ignored",
+		    NULL, "not a mobile number");
+		if (rc != 0)
+			log_warn("router: %s: message %lld: store failed: %s",
+			    sm, (long long)id, store_error(store));
+		goto out;
+	}
+
+	if ((found = store_person_find(store, msg.sender, &person)) == -1) {
+		log_warn("router: %s: message %lld: %s", sm, (long long)id,
+		    store_error(store));
+		goto out;
+	}
+	ctx.person = found ? &person : NULL;
+	ctx.text = router_normalise(msg.text != NULL ? msg.text : "",
+	    msg.text != NULL ? strlen(msg.text) : 0);
+	rc = router_dispatch(r, &ctx, sm);
+	free((char *)ctx.text);
+out:
+	store_message_clear(&msg);
+	return rc;
+}

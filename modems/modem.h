@@ -1,0 +1,112 @@
+/*
+ * modem — the main process's side of one modem: it spawns the modem's
+ * worker process (the only code that talks to libgammu), speaks the framed
+ * protocol over a socketpair, pings it, kills and respawns it with backoff
+ * when it stops answering, and turns its frames into callbacks.
+ *
+ * Everything runs in the daemon's libevent loop; no call here blocks.
+ */
+#ifndef CUNGATE_MODEM_H
+#define CUNGATE_MODEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct event_base;
+struct config;
+struct config_modem;
+struct modem;
+
+enum modem_state {
+	MODEM_STARTING,		/* worker spawned, not connected yet */
+	MODEM_UP,		/* connected to the phone, takes jobs */
+	MODEM_DOWN		/* cannot reach the phone; retrying */
+};
+
+/* One SMS part as read from the SIM. Strings are owned by the modem. */
+struct modem_part {
+	uint64_t	 id;		/* the worker's handle, for modem_ack */
+	const char	*sender;	/* as the network gave it */
+	const char	*smsc;		/* "" if unknown */
+	time_t		 sent_at;	/* SMSC time stamp, 0 if unknown */
+	int		 ref;		/* concatenation ref, 0 if single */
+	int		 total;		/* parts in the message, 1 if single */
+	int		 seq;		/* this part's number, 1-based */
+	const char	*text;		/* UTF-8 */
+};
+
+enum modem_result {
+	MODEM_SENT,		/* every part accepted by the network */
+	MODEM_FAILED_RETRY,	/* failed; another try may work */
+	MODEM_FAILED_PERMANENT,	/* failed; do not try again */
+	MODEM_LOST		/* worker died with it in flight: unknown */
+};
+
+struct modem_callbacks {
+	/*
+	 * A part arrived. The callee stores it and then calls modem_ack; only
+	 * then does the worker delete it from the SIM. Not acking is safe: the
+	 * part is read again by the next worker.
+	 */
+	void	(*part)(struct modem *, const struct modem_part *, void *);
+	/*
+	 * The outcome of a job given to modem_submit. parts is how many parts
+	 * the message had, msgref the network's reference of the last part
+	 * (-1 if none), error a text for the log and the outbox ("" if none).
+	 */
+	void	(*result)(struct modem *, uint64_t job, enum modem_result,
+		    int parts, int msgref, const char *error, void *);
+	/* The modem changed state (MODEM_UP means jobs can go to it). */
+	void	(*state)(struct modem *, enum modem_state, const char *why,
+		    void *);
+	void	*arg;
+};
+
+/*
+ * A modem for the [modem] section m of cf, on base. Nothing runs until
+ * modem_start. cf and m must outlive the modem.
+ */
+struct modem *modem_new(struct event_base *base, const struct config *cf,
+	    const struct config_modem *m, const struct modem_callbacks *cb);
+/* Spawn the worker (and keep it running). 0, or -1 if it could not fork. */
+int	 modem_start(struct modem *);
+/* Kill the worker and free the modem; modem_free(NULL) is a no-op. */
+void	 modem_free(struct modem *);
+
+const char *modem_name(const struct modem *);
+enum modem_state modem_get_state(const struct modem *);
+/* Is the modem up with room for another job? 0/1. */
+int	 modem_can_take(const struct modem *);
+/* Jobs handed to the worker and not yet reported. */
+size_t	 modem_inflight(const struct modem *);
+
+/*
+ * Give the worker a message to send: text (UTF-8) to number (E.164). The
+ * worker encodes it (GSM-7 or UCS-2, split into parts as needed) and sends
+ * all parts; the outcome comes through cb->result with this job id.
+ * Returns 0, or -1 if the modem cannot take it now (nothing was sent).
+ */
+int	 modem_submit(struct modem *, uint64_t job, const char *number,
+	    const char *text);
+/* The part with this id is stored: the worker may delete it. */
+void	 modem_ack(struct modem *, uint64_t part_id);
+
+/*
+ * The worker process's main: connect to the phone for the [modem] section
+ * m, serve the protocol on fd. Never returns. The daemon runs it as
+ * "cungated -c FILE -W NAME" with the socket on fd 3.
+ */
+void	 modem_worker_main(const struct config *cf,
+	    const struct config_modem *m, int fd) __attribute__((noreturn));
+
+/*
+ * For tests and demos: drop an incoming SMS from sender with text (UTF-8)
+ * into the inbox of the dummy-phone modem m, as libgammu's smsbackup files,
+ * one file per part (written to a temporary name, then renamed). Returns
+ * the number of parts written, or -1 with *cause.
+ */
+int	 modem_simulate(const struct config *cf, const struct config_modem *m,
+	    const char *sender, const char *text, char **cause);
+
+#endif
