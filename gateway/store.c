@@ -332,6 +332,10 @@ store_bind(sqlite3_stmt *s, const char *fmt, ...)
 		}
 	}
 	va_end(ap);
+	/* A format that does not fit the statement is a bug: stop here. */
+	if (i - 1 != sqlite3_bind_parameter_count(s))
+		fatal("store: %d values bound to \"%s\"", i - 1,
+		    sqlite3_sql(s));
 }
 
 /* Run a statement that returns no rows. 0 or -1 (logged). */
@@ -823,7 +827,7 @@ store_part_insert(struct store *st, const struct store_part *p, int64_t *id)
 	hash_hex(p->text, strlen(p->text), hash);
 	key = xasprintf("%s|%s|%lld|%d/%d/%d|%s", p->modem, p->sender,
 	    (long long)p->sent_at, p->ref, p->total, p->seq, hash);
-	store_bind(s, "ssssllliiis", p->modem, key, p->sender,
+	store_bind(s, "sssslliiis", p->modem, key, p->sender,
 	    p->smsc != NULL ? p->smsc : "", (int64_t)p->sent_at,
 	    (int64_t)p->received_at, p->ref, p->total, p->seq, p->text);
 	rc = store_exec_stmt(st, s);
@@ -1040,7 +1044,7 @@ store_outbox_add(struct store *st, const char *recipient, const char *text,
 {
 	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_ADD);
 
-	store_bind(s, "ssilllln", recipient, text, (int)class, (int64_t)now,
+	store_bind(s, "ssillln", recipient, text, (int)class, (int64_t)now,
 	    (int64_t)not_before, (int64_t)expires, message_id);
 	if (store_exec_stmt(st, s) == -1)
 		return -1;

@@ -1,0 +1,257 @@
+"""Black-box harness: a private directory per test with its own config,
+database and libgammu dummy-phone modem(s); the real cungated and
+cungatectl binaries; waits on conditions with deadlines, never fixed
+sleeps. Sanitizer reports in the daemon's log fail the test."""
+import configparser
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("CUNGATE_BUILD", os.path.join(ROOT, "build", "asan"))
+DAEMON = os.path.join(BUILD, "cungated")
+CTL = os.path.join(BUILD, "cungatectl")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:")
+
+
+def wait_for(pred, timeout=20.0, what="condition", interval=0.05):
+    """Poll pred() until it returns something truthy; fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def smsbackup(sender, text, ref=None, total=1, seq=1, when=None,
+              smsc="+8613800290500", raw_utf16=None):
+    """One incoming part as a Gammu smsbackup file, written independently of
+    libgammu: UTF-16BE hex text, 200 hex digits per TextNN line."""
+    when = when or time.strftime("%Y%m%dT%H%M%S")
+    hexed = raw_utf16.hex().upper() if raw_utf16 is not None else \
+        text.encode("utf-16-be").hex().upper()
+    lines = ["[SMSBackup000]", f'SMSC = "{smsc}"', "PDU = Deliver",
+             f"DateTime = {when}", "State = UnRead", f'Number = "{sender}"']
+    if total > 1:
+        lines.append("UDH = 050003%02X%02X%02X" % (ref, total, seq))
+    chunks = [hexed[i:i + 200] for i in range(0, len(hexed), 200)] or [""]
+    for i, chunk in enumerate(chunks):
+        lines.append(f"Text{i:02d} = {chunk}")
+    lines += ["Coding = Unicode_No_Compression", "Folder = 1", "Class = -1",
+              ""]
+    return "\r\n".join(lines)
+
+
+class Gateway:
+    def __init__(self, tmp, modems=("m1",), gateway_extra=""):
+        self.dir = str(tmp)
+        os.makedirs(self.dir, exist_ok=True)
+        self.conf = os.path.join(self.dir, "cungate.conf")
+        self.log = os.path.join(self.dir, "daemon.log")
+        self.modems = list(modems)
+        self.proc = None
+        self._logf = None
+        self.part_seq = 0
+        conf = ["[gateway]",
+                f"database = {self.dir}/cungate.db",
+                f"commands = {ROOT}/config/commands.conf",
+                f"messages = {ROOT}/config/messages.zh.conf",
+                "log_level = debug",
+                "heartbeat_interval = 1",
+                "watchdog_timeout = 5",
+                "tick_interval = 1",
+                gateway_extra]
+        for name in self.modems:
+            os.makedirs(self.modem_dir(name), exist_ok=True)
+            conf += [f"[modem {name}]", f"device = {self.modem_dir(name)}",
+                     "connection = none", "model = dummy",
+                     "poll_interval = 1"]
+        with open(self.conf, "w") as f:
+            f.write("\n".join(conf) + "\n")
+
+    def modem_dir(self, name="m1"):
+        return os.path.join(self.dir, "modem-" + name)
+
+    def inbox_dir(self, name="m1"):
+        return os.path.join(self.modem_dir(name), "sms", "1")
+
+    # --- cungatectl ---
+    def ctl(self, *args, check=True):
+        proc = subprocess.run([CTL, "-c", self.conf, *args],
+                              capture_output=True, text=True, errors="replace")
+        if check and proc.returncode != 0:
+            raise AssertionError(f"cungatectl {' '.join(args)} exited "
+                                 f"{proc.returncode}: {proc.stderr}")
+        return proc
+
+    def json(self, *args):
+        return json.loads(self.ctl(*args, "--json").stdout)
+
+    def outbox(self, state=None):
+        rows = self.json("outbox", "--limit", "100000",
+                         *(["--state", state] if state else []))
+        return sorted(rows, key=lambda r: r["id"])
+
+    def messages(self):
+        return sorted(self.json("messages", "--limit", "100000"),
+                      key=lambda r: r["id"])
+
+    def seed(self):
+        """One township, one village, two residents and a cadre."""
+        self.ctl("township", "add", "MZ", "米脂镇", "--supervisor", "13900000009")
+        self.ctl("village", "add", "LJZ", "刘家庄", "--township", "MZ")
+        self.ctl("resident", "add", "13900000001", "王秀英", "--village", "LJZ")
+        self.ctl("resident", "add", "13900000002", "李建国", "--village", "LJZ")
+        self.ctl("resident", "add", "13900000003", "张明", "--village", "LJZ",
+                 "--role", "cadre")
+
+    # --- the dummy phone ---
+    def inject(self, sender, text="", modem="m1", **kw):
+        """Drop one part into the modem's inbox (temp name, then rename)."""
+        d = self.inbox_dir(modem)
+        os.makedirs(d, exist_ok=True)
+        self.part_seq += 1
+        tmp = os.path.join(d, f".inject-{os.getpid()}-{self.part_seq}")
+        with open(tmp, "w") as f:
+            f.write(smsbackup(sender, text, **kw))
+        n = 1
+        while True:
+            dest = os.path.join(d, str(n))
+            try:
+                os.link(tmp, dest)
+                break
+            except FileExistsError:
+                n += 1
+        os.unlink(tmp)
+        return dest
+
+    def inbox_files(self, modem="m1"):
+        d = self.inbox_dir(modem)
+        if not os.path.isdir(d):
+            return []
+        return [f for f in os.listdir(d) if not f.startswith(".")]
+
+    # --- the daemon ---
+    def start(self, env=None):
+        self._logf = open(self.log, "a")
+        self.proc = subprocess.Popen([DAEMON, "-c", self.conf],
+                                     stdout=self._logf, stderr=self._logf,
+                                     env=dict(os.environ, **(env or {})))
+        wait_for(lambda: self.modem_state() == "up" or self.proc.poll() is not None,
+                 what="modem m1 up")
+        assert self.proc.poll() is None, self.logtext()
+        return self.proc
+
+    def modem_state(self, name="m1"):
+        st = self.ctl("stats", "--json", check=False)
+        if st.returncode != 0:
+            return None
+        for m in json.loads(st.stdout).get("modems", []):
+            if m["name"] == name:
+                return m["state"]
+        return None
+
+    def logtext(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("cungated did not stop on SIGTERM")
+        self.proc = None
+        self._logf.close()
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        self._logf.close()
+
+    def sanitizer_report(self):
+        text = self.logtext() if os.path.exists(self.log) else ""
+        return [line for line in text.splitlines()
+                if any(mark in line for mark in SANITIZER_MARKS)]
+
+
+def load_templates(path=os.path.join(ROOT, "config", "messages.zh.conf")):
+    """The shipped reply templates, read with Python's own INI parser."""
+    cp = configparser.ConfigParser(interpolation=None, delimiters=("=",),
+                                   comment_prefixes=(";", "#"),
+                                   inline_comment_prefixes=(";",))
+    cp.optionxform = str
+    cp.read(path, encoding="utf-8")
+    return {k: v.replace("\n", "") for k, v in cp["messages"].items()}
+
+
+def render(key, **fields):
+    """Render a shipped template the way the gateway documents it."""
+    text = load_templates()[key]
+    out, i = [], 0
+    while i < len(text):
+        if text.startswith("{{", i):
+            out.append("{"); i += 2
+        elif text.startswith("}}", i):
+            out.append("}"); i += 2
+        elif text[i] == "{":
+            j = text.index("}", i)
+            out.append(str(fields.get(text[i + 1:j], ""))); i = j + 1
+        else:
+            out.append(text[i]); i += 1
+    return "".join(out)
+
+
+def worker_pids(conf, name="m1"):
+    """Pids of the worker processes of modem name for this config."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if conf.encode() in argv and b"-W" in argv and name.encode() in argv:
+            pids.append(int(pid))
+    return pids
+
+
+@pytest.fixture
+def gw(tmp_path):
+    g = Gateway(tmp_path)
+    yield g
+    try:
+        g.stop()
+    finally:
+        report = g.sanitizer_report()
+        assert not report, "sanitizer report in daemon log:\n" + "\n".join(report)
+
+
+@pytest.fixture
+def make_gw(tmp_path):
+    made = []
+
+    def make(**kw):
+        g = Gateway(tmp_path / f"gw{len(made)}", **kw)
+        made.append(g)
+        return g
+    yield make
+    for g in made:
+        g.stop()
+        assert not g.sanitizer_report(), g.sanitizer_report()

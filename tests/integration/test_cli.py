@@ -1,0 +1,116 @@
+"""Config checking and cungatectl, without a running daemon."""
+import json
+import os
+import subprocess
+
+from conftest import CTL, DAEMON, ROOT
+
+
+def check_config(tmp_path, text):
+    path = tmp_path / "bad.conf"
+    path.write_text(text)
+    return subprocess.run([DAEMON, "-c", str(path), "-n"],
+                          capture_output=True, text=True), str(path)
+
+
+def test_shipped_config_checks(tmp_path):
+    proc = subprocess.run([DAEMON, "-c", os.path.join(ROOT, "config",
+                                                      "cungate.conf"), "-n"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_unknown_key_names_file_and_line(tmp_path):
+    proc, path = check_config(tmp_path, "[gateway]\ntimezone = UTC\n"
+                              "colour = blue\n")
+    assert proc.returncode != 0
+    assert f"{path}:3:" in proc.stderr and "colour" in proc.stderr
+
+
+def test_unknown_section_names_file_and_line(tmp_path):
+    proc, path = check_config(tmp_path, "[gateway]\n\n[printer]\n")
+    assert proc.returncode != 0
+    assert f"{path}:3:" in proc.stderr and "printer" in proc.stderr
+
+
+def test_bad_value_names_file_and_line(tmp_path):
+    proc, path = check_config(tmp_path, "[modem m1]\ndevice = /dev/null\n"
+                              "send_rate = fast\n")
+    assert proc.returncode != 0
+    assert f"{path}:3:" in proc.stderr
+
+
+def test_bad_pattern_in_commands_names_its_line(tmp_path):
+    cmds = tmp_path / "commands.conf"
+    src = open(os.path.join(ROOT, "config", "commands.conf"),
+               encoding="utf-8").read()
+    cmds.write_text(src + "\n[command broken]\nhandler = help\n"
+                    "pattern = ^(unclosed\n", encoding="utf-8")
+    line = src.count("\n") + 4
+    proc, _ = check_config(tmp_path, f"[gateway]\ncommands = {cmds}\n"
+                           f"messages = {ROOT}/config/messages.zh.conf\n")
+    assert proc.returncode != 0
+    assert f"{cmds}:{line}:" in proc.stderr, proc.stderr
+
+
+def ctl(conf, *args):
+    return subprocess.run([CTL, "-c", conf, *args], capture_output=True,
+                          text=True)
+
+
+def test_csv_import_reports_bad_rows_and_keeps_good_ones(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    conf = str(conf)
+    assert ctl(conf, "village", "add", "LJZ", "刘家庄").returncode == 0
+    csv = tmp_path / "people.csv"
+    csv.write_text("phone,name,village,role\n"
+                   "13900000001,王秀英,LJZ,resident\n"
+                   "12345,坏号码,LJZ,resident\n"
+                   "13900000002,\"李, 建国\",LJZ,cadre\n"
+                   "13900000004,无村,NOPE,resident\n",
+                   encoding="utf-8")
+    proc = ctl(conf, "resident", "import", str(csv))
+    assert f"{csv}:3:" in proc.stderr
+    assert f"{csv}:5:" in proc.stderr
+    assert proc.returncode != 0
+    people = json.loads(ctl(conf, "resident", "list", "--json").stdout)
+    phones = {p["phone"]: p for p in people}
+    assert set(phones) == {"+8613900000001", "+8613900000002"}
+    assert phones["+8613900000002"]["name"] == "李, 建国"
+
+
+def test_errors_exit_non_zero_with_a_message(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    conf = str(conf)
+    for args in (("village", "add", "X"),
+                 ("resident", "add", "notaphone", "名", "--village", "X"),
+                 ("resident", "add", "13900000001", "名", "--village", "NOPE"),
+                 ("outbox", "--state", "bogus"),
+                 ("frobnicate",),
+                 ("simulate", "13900000001", "hi")):
+        proc = ctl(conf, *args)
+        assert proc.returncode != 0, args
+        assert proc.stderr.strip(), args
+    assert ctl(conf, "village", "add", "LJZ", "刘家庄").returncode == 0
+    dup = ctl(conf, "village", "add", "LJZ", "刘家庄")
+    assert dup.returncode != 0 and "LJZ" in dup.stderr
+
+
+def test_every_list_command_speaks_json(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    conf = str(conf)
+    ctl(conf, "township", "add", "MZ", "米脂镇")
+    ctl(conf, "village", "add", "LJZ", "刘家庄", "--township", "MZ")
+    ctl(conf, "resident", "add", "13900000001", "王\"秀\"英", "--village", "LJZ")
+    ctl(conf, "send", "13900000001", "第一行\n第二行\t\"引号\"")
+    for args in (("township", "list"), ("village", "list"),
+                 ("resident", "list"), ("outbox",), ("messages",)):
+        proc = ctl(conf, *args, "--json")
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert isinstance(json.loads(proc.stdout), list), args
+    rows = json.loads(ctl(conf, "outbox", "--json").stdout)
+    assert rows[0]["text"] == "第一行\n第二行\t\"引号\""
+    assert isinstance(json.loads(ctl(conf, "stats", "--json").stdout), dict)

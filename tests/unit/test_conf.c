@@ -1,0 +1,183 @@
+/* conf and config: INI entries with their lines, errors naming file:line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gateway/conf.h"
+#include "gateway/config.h"
+#include "gateway/util.h"
+
+static char path[64];
+
+static void
+write_file(const char *text)
+{
+	FILE *f;
+
+	snprintf(path, sizeof path, "/tmp/cungate-test-conf-%d.conf",
+	    (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+struct seen {
+	struct buf	log;
+};
+
+static int
+record(const char *section, const char *key, const char *value, int cont,
+    int line, void *arg, char **cause)
+{
+	struct seen *s = arg;
+
+	(void)cause;
+	buf_printf(&s->log, "%d:%s:%s=%s%s;", line, section,
+	    key ? key : "(section)", value ? value : "", cont ? "+" : "");
+	return 0;
+}
+
+static void
+test_conf_lines_and_continuations(void **state)
+{
+	struct seen s = { { NULL, 0, 0 } };
+	char *cause = NULL;
+
+	(void)state;
+	write_file("; comment\n[a]\nx = 1\n\n[b]\nlong = part one\n"
+	    "  part two\ny=2\n[empty]\n");
+	assert_int_equal(conf_parse(path, record, &s, &cause), 0);
+	assert_string_equal(s.log.data, "2:a:(section)=;3:a:x=1;"
+	    "5:b:(section)=;6:b:long=part one;7:b:long=part two+;8:b:y=2;"
+	    "9:empty:(section)=;");
+	buf_free(&s.log);
+	unlink(path);
+}
+
+static int
+reject_y(const char *section, const char *key, const char *value, int cont,
+    int line, void *arg, char **cause)
+{
+	(void)section; (void)value; (void)cont; (void)line; (void)arg;
+	if (key != NULL && strcmp(key, "y") == 0) {
+		*cause = xstrdup("no y here");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+test_conf_errors(void **state)
+{
+	char *cause = NULL, want[128], line[400];
+
+	(void)state;
+	write_file("[a]\nx = 1\ny = 2\n");
+	assert_int_equal(conf_parse(path, reject_y, NULL, &cause), -1);
+	snprintf(want, sizeof want, "%s:3: no y here", path);
+	assert_string_equal(cause, want);
+	free(cause);
+
+	write_file("[a]\nx = 1\nthis line has no equals sign\n");
+	assert_int_equal(conf_parse(path, reject_y, NULL, &cause), -1);
+	snprintf(want, sizeof want, "%s:3:", path);
+	assert_non_null(strstr(cause, want));
+	free(cause);
+
+	memset(line, 'v', sizeof line);
+	memcpy(line, "k = ", 4);
+	line[sizeof line - 1] = '\0';
+	write_file("[a]\n");
+	{
+		FILE *f = fopen(path, "a");
+		fprintf(f, "%s\n", line);
+		fclose(f);
+	}
+	assert_int_equal(conf_parse(path, reject_y, NULL, &cause), -1);
+	snprintf(want, sizeof want, "%s:2: line too long", path);
+	assert_non_null(strstr(cause, want));
+	free(cause);
+
+	assert_int_equal(conf_parse("/nonexistent/x.conf", reject_y, NULL,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "/nonexistent/x.conf"));
+	free(cause);
+	unlink(path);
+}
+
+static void
+test_config_load(void **state)
+{
+	struct config *cf;
+	char *cause = NULL;
+
+	(void)state;
+	write_file("[gateway]\ndatabase = var/x.db\ntimezone = UTC\n"
+	    "log_level = debug\n[modem m1]\ndevice = /dev/ttyUSB0\n"
+	    "send_rate = 6\n[modem m2]\ndevice = d\nmodel = dummy\n"
+	    "connection = none\n");
+	cf = config_load(path, &cause);
+	assert_non_null(cf);
+	assert_string_equal(cf->database, "/tmp/var/x.db");
+	assert_string_equal(cf->timezone, "UTC");
+	assert_int_equal(cf->nmodems, 2);
+	assert_string_equal(cf->modems[0].name, "m1");
+	assert_int_equal(cf->modems[0].send_rate, 6);
+	assert_string_equal(cf->modems[0].connection, "at");
+	assert_string_equal(cf->modems[1].model, "dummy");
+	assert_ptr_equal(config_modem_find(cf, "m2"), &cf->modems[1]);
+	assert_null(config_modem_find(cf, "m3"));
+	config_free(cf);
+	unlink(path);
+}
+
+static void
+expect_config_error(const char *text, const char *want)
+{
+	struct config *cf;
+	char *cause = NULL, full[256];
+
+	write_file(text);
+	cf = config_load(path, &cause);
+	assert_null(cf);
+	snprintf(full, sizeof full, "%s:%s", path, want);
+	if (strstr(cause, full) == NULL)
+		fail_msg("got \"%s\", want \"%s\"", cause, full);
+	free(cause);
+	unlink(path);
+}
+
+static void
+test_config_errors(void **state)
+{
+	(void)state;
+	expect_config_error("[gateway]\nfoo = 1\n", "2: unknown key \"foo\"");
+	expect_config_error("[gateway]\n[gatway]\n", "2: unknown section");
+	expect_config_error("x = 1\n", "1: \"x\" outside any section");
+	expect_config_error("[modem m1]\ndevice=a\n[modem m1]\n",
+	    "3: [modem m1] appears twice");
+	expect_config_error("[modem bad name!]\n", "1: [modem bad name!]");
+	expect_config_error("[modem m1]\nmodel = at\n", "1: [modem m1] needs");
+	expect_config_error("[gateway]\nwatchdog_timeout = 0\n", "2: \"0\"");
+	expect_config_error("[gateway]\nlog_level = loud\n", "2: log_level");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conf_lines_and_continuations),
+		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_config_load),
+		cmocka_unit_test(test_config_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

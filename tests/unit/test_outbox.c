@@ -1,0 +1,162 @@
+/* outbox: TTL, backoff, the per-recipient cap, retries, with a fixed now. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gateway/config.h"
+#include "gateway/outbox.h"
+#include "gateway/store.h"
+
+#define NOW 1795737600
+#define ALICE "+8613900000001"
+
+static struct config cf = {
+	.country_code = "86",
+	.recipient_hourly_cap = 3,
+	.max_attempts = 3,
+};
+
+static int
+setup(void **state)
+{
+	char *cause = NULL;
+
+	*state = store_open(":memory:", &cause);
+	return *state == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	store_close(*state);
+	return 0;
+}
+
+static struct store_outbox
+row(struct store *st, int64_t id)
+{
+	struct store_outbox o;
+
+	assert_int_equal(store_outbox_get(st, id, &o), 1);
+	store_outbox_clear(&o);
+	return o;
+}
+
+/* outbox_admit on the row as stored now. */
+static int
+outbox_store_admit_at(struct store *st, int64_t id, time_t now)
+{
+	struct store_outbox o;
+	int rc;
+
+	assert_int_equal(store_outbox_get(st, id, &o), 1);
+	rc = outbox_admit(st, &cf, &o, now);
+	store_outbox_clear(&o);
+	return rc;
+}
+
+static void
+test_ttl_and_backoff(void **state)
+{
+	(void)state;
+	assert_true(outbox_ttl(OUTBOX_REMINDER) < outbox_ttl(OUTBOX_BROADCAST));
+	assert_int_equal(outbox_backoff(0), 30);
+	assert_int_equal(outbox_backoff(1), 60);
+	assert_int_equal(outbox_backoff(3), 240);
+	assert_int_equal(outbox_backoff(50), 3600);
+}
+
+static void
+test_expired_rows_are_not_sent(void **state)
+{
+	struct store *st = *state;
+	struct store_outbox o;
+	int64_t id;
+
+	id = outbox_queue(st, ALICE, "过期", OUTBOX_REMINDER, 0, NOW);
+	o = row(st, id);
+	assert_int_equal(o.expires_at, NOW + outbox_ttl(OUTBOX_REMINDER));
+	assert_int_equal(outbox_store_admit_at(st, id, NOW + 10), 1);
+	assert_int_equal(outbox_store_admit_at(st, id,
+	    NOW + outbox_ttl(OUTBOX_REMINDER)), 0);
+	assert_int_equal(row(st, id).state, OUTBOX_EXPIRED);
+}
+
+static void
+test_recipient_cap_defers_but_not_urgent(void **state)
+{
+	struct store *st = *state;
+	int64_t id, i;
+
+	for (i = 0; i < 3; i++) {
+		id = outbox_queue(st, ALICE, "回复", OUTBOX_REPLY, 0, NOW);
+		assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW),
+		    0);
+		assert_int_equal(outbox_sent(st, id, 1, 1, NOW), 0);
+	}
+	id = outbox_queue(st, ALICE, "第四条", OUTBOX_REPLY, 0, NOW);
+	assert_int_equal(outbox_store_admit_at(st, id, NOW + 1), 0);
+	assert_int_equal(row(st, id).state, OUTBOX_QUEUED);
+	assert_true(row(st, id).next_attempt_at > NOW + 1);
+	/* An hour later the cap has room again. */
+	assert_int_equal(outbox_store_admit_at(st, id, NOW + 3601), 1);
+	/* Safety alerts are never held back by the cap. */
+	id = outbox_queue(st, ALICE, "紧急", OUTBOX_URGENT, 0, NOW);
+	assert_int_equal(outbox_store_admit_at(st, id, NOW + 1), 1);
+	/* Another recipient is not affected. */
+	id = outbox_queue(st, "+8613900000002", "回复", OUTBOX_REPLY, 0, NOW);
+	assert_int_equal(outbox_store_admit_at(st, id, NOW + 1), 1);
+}
+
+static void
+test_retries_back_off_and_end(void **state)
+{
+	struct store *st = *state;
+	struct store_outbox o;
+	int64_t id;
+
+	id = outbox_queue(st, ALICE, "重试", OUTBOX_REPLY, 0, NOW);
+	assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW), 0);
+	assert_int_equal(outbox_failed(st, &cf, id, 0, "+CMS ERROR: 38", NOW),
+	    0);
+	o = row(st, id);
+	assert_int_equal(o.state, OUTBOX_QUEUED);
+	assert_int_equal(o.attempts, 1);
+	assert_int_equal(o.next_attempt_at, NOW + outbox_backoff(0));
+	assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW), 0);
+	assert_int_equal(outbox_lost(st, &cf, id, NOW), 0);
+	o = row(st, id);
+	assert_int_equal(o.state, OUTBOX_QUEUED);
+	assert_int_equal(o.attempts, 2);
+	assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW), 0);
+	assert_int_equal(outbox_failed(st, &cf, id, 0, "again", NOW), 0);
+	o = row(st, id);
+	assert_int_equal(o.state, OUTBOX_FAILED);
+	assert_int_equal(o.attempts, 3);
+
+	id = outbox_queue(st, ALICE, "坏号码", OUTBOX_REPLY, 0, NOW);
+	assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW), 0);
+	assert_int_equal(outbox_failed(st, &cf, id, 1, "invalid number", NOW),
+	    0);
+	assert_int_equal(row(st, id).state, OUTBOX_FAILED);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ttl_and_backoff),
+		cmocka_unit_test_setup_teardown(test_expired_rows_are_not_sent,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_recipient_cap_defers_but_not_urgent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retries_back_off_and_end,
+		    setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
