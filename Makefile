@@ -21,6 +21,7 @@ OPT       ?= -O2
 GATEWAY = \
 	gateway/config.c \
 	gateway/conf.c \
+	gateway/csv.c \
 	gateway/inbox.c \
 	gateway/log.c \
 	gateway/outbox.c \
@@ -49,6 +50,7 @@ CTL_SRCS = gateway/ctl.c
 
 UNIT_TESTS = \
 	tests/unit/test_conf \
+	tests/unit/test_csv \
 	tests/unit/test_inbox \
 	tests/unit/test_outbox \
 	tests/unit/test_proto \
@@ -62,7 +64,7 @@ REL  = build/rel
 ASAN = build/asan
 ASAN_FLAGS = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-.PHONY: all deps check unit integration run clean soak fuzz
+.PHONY: all deps check run clean soak fuzz bench
 all: cungated cungatectl
 
 cungated: $(REL)/cungated
@@ -105,6 +107,19 @@ check: deps
 
 run: deps all
 	@./scripts/run-demo.sh
+
+# libFuzzer targets (clang): one per parser of outside input.
+FUZZ = fuzz_config fuzz_normalise fuzz_proto
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+fuzz: $(addprefix build/fuzz/,$(FUZZ))
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(addprefix build/fuzz/,$(CORE_SRCS:.c=.o))
+	clang -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+bench: deps all
+	$(PYTHON) tests/bench/latency_dummy.py
 
 soak: deps all
 	@echo "make soak arrives with the simulated AT modem"

@@ -37,6 +37,7 @@ conf_section(struct conf_state *cs, const char *line)
 	if (*p != '[' || (end = strchr(p, ']')) == NULL)
 		return;
 	name = xstrndup(p + 1, end - p - 1);
+	cs->prev_key[0] = '\0';	/* inih forgets its key at a section */
 	if (cs->cb(name, NULL, NULL, 0, cs->line, cs->arg, &cause) != 0) {
 		cs->cause = xasprintf("%s:%d: %s", cs->path, cs->line,
 		    cause != NULL ? cause : "invalid section");
@@ -64,7 +65,9 @@ conf_reader(char *str, int num, void *arg)
 		return NULL;
 	}
 	cs->indented = (str[0] == ' ' || str[0] == '\t');
-	conf_section(cs, str);
+	/* inih takes an indented line after a key as its continuation. */
+	if (!cs->indented || cs->prev_key[0] == '\0')
+		conf_section(cs, str);
 	return str;
 }
 

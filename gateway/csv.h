@@ -15,7 +15,7 @@ struct csv;
 struct csv_row {
 	char	**fields;
 	size_t	 nfields;
-	int	 line;		/* the line the record starts on, 1-based */
+	int	 line;		/* where the record starts, 1-based */
 	size_t	 cap;		/* (internal) room in fields */
 };
 

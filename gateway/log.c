@@ -1,6 +1,7 @@
 /*
  * log — timestamps, levels and the program name on every line to stderr.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +43,9 @@ static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *tags[] = { "error", "warn", "info", "debug" };
-	char stamp[32];
+	char stamp[32], line[4096];
 	struct timespec ts;
+	int n, m;
 	struct tm tm;
 
 	if (level > log_level)
@@ -51,12 +53,21 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-	flockfile(stderr);
-	fprintf(stderr, "%s.%03ldZ %s[%ld] %s: ", stamp, ts.tv_nsec / 1000000,
-	    log_name, (long)getpid(), tags[level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
+	/*
+	 * One write per line: the daemon and its workers share stderr, and
+	 * pieces of their lines must not interleave.
+	 */
+	n = snprintf(line, sizeof line, "%s.%03ldZ %s[%ld] %s: ", stamp,
+	    ts.tv_nsec / 1000000, log_name, (long)getpid(), tags[level]);
+	if (n < 0 || (size_t)n >= sizeof line)
+		n = 0;
+	m = vsnprintf(line + n, sizeof line - n, fmt, ap);
+	if (m < 0)
+		m = 0;
+	n = (size_t)m >= sizeof line - n - 1 ? (int)sizeof line - 2 : n + m;
+	line[n++] = '\n';
+	while (write(STDERR_FILENO, line, n) == -1 && errno == EINTR)
+		;
 }
 
 #define LOG_FN(fn, level)				\

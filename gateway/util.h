@@ -59,7 +59,7 @@ int	 tz_parse(const char *tz, const char *s, time_t *out);
 const char *tz_format(const char *tz, time_t t, char *buf);
 int	 tz_local(const char *tz, time_t t, struct tm *out);
 
-/* Seconds since the epoch, from CLOCK_REALTIME; CUNGATE_NOW overrides. */
+/* Seconds since the epoch, from CLOCK_REALTIME. */
 time_t	 now_real(void);
 /* Milliseconds from CLOCK_MONOTONIC, for timers and latency. */
 int64_t	 now_ms(void);

@@ -49,7 +49,10 @@ struct handler_ctx {
 /* The handlers this build has, NULL-terminated (handlers/handlers.c). */
 extern const struct handler *const handlers_all[];
 
-/* The named capture from the command's pattern; NULL if it did not take part. */
+/*
+ * The named capture from the command's pattern; NULL if it did not take
+ * part (or the handler runs as the fallback, with no match).
+ */
 const char *handler_arg(const struct handler_ctx *, const char *name);
 
 /*
@@ -58,7 +61,10 @@ const char *handler_arg(const struct handler_ctx *, const char *name);
  */
 int	 handler_reply(struct handler_ctx *, const char *key, ...)
 	    __attribute__((sentinel));
-/* The same to another recipient, in class. 0 or -1. */
+/*
+ * The same to another recipient, in class. A broadcast (OUTBOX_BROADCAST)
+ * to a person who opted out is skipped and returns 0. 0 or -1.
+ */
 int	 handler_send(struct handler_ctx *, const char *to,
 	    enum outbox_class, const char *key, ...) __attribute__((sentinel));
 

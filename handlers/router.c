@@ -11,8 +11,8 @@
  *
  *	[command register]
  *	handler = register
- *	pattern = ^(?:注册|(?:ZC|JOIN)\b)\s*(?<village>[A-Za-z0-9]+)?
- *	    \s*(?<name>\S.*)?$
+ *	pattern = ^(?:注册|(?:ZC|JOIN)\b)[\s:,.、]*
+ *	    (?<village>[A-Za-z0-9]+)?[\s:,.、]*(?<name>.+)?$
  *
  * - Each [command NAME] section is one command; NAME is unique and only
  *   names the command in logs and errors. Commands are tried in file order
@@ -27,7 +27,10 @@
  *   is an ASCII digit. Anchor it with ^ and $ yourself. An indented line
  *   continues the pattern and is appended with no separator. pattern may
  *   be given more than once; the command matches when any of them does.
- *   Named groups (?<name>…) are the handler's arguments.
+ *   Named groups (?<name>…) are the handler's arguments. (Caseless UTF
+ *   matching also folds a few non-ASCII letters onto ASCII, e.g. U+017F
+ *   ſ onto s and U+212A K onto k: harmless for keywords.
+ *   PCRE2_EXTRA_CASELESS_RESTRICT would stop it but needs PCRE2 10.43.)
  * - " ;" starts a comment (inih), so a pattern cannot contain it.
  *
  * Every error names file:line: an unknown section or key, a duplicate
@@ -498,13 +501,12 @@ router_normalise(const char *text, size_t len)
 
 static struct router_match *
 router_match_make(const struct router_command *c, const pcre2_code *re,
-    pcre2_match_data *md, int rc)
+    pcre2_match_data *md, int rc, const char *subject)
 {
 	struct router_match *m;
 	PCRE2_SIZE *ov;
 	PCRE2_SPTR table;
 	uint32_t count, size, i, n;
-	const char *subject;
 
 	m = xcalloc(1, sizeof *m);
 	m->command = c->name;
@@ -514,7 +516,6 @@ router_match_make(const struct router_command *c, const pcre2_code *re,
 	pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &size);
 	pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
 	ov = pcre2_get_ovector_pointer(md);
-	subject = (const char *)pcre2_get_subject(md);
 	m->args = xcalloc(count, sizeof *m->args);
 	m->nargs = count;
 	for (i = 0; i < count; i++, table += size) {
@@ -553,7 +554,8 @@ router_match(struct router *r, const char *text, struct router_match **match)
 			rc = pcre2_match(p->re, (PCRE2_SPTR)text, len, 0, 0,
 			    md, r->mctx);
 			if (rc > 0) {
-				*match = router_match_make(c, p->re, md, rc);
+				*match = router_match_make(c, p->re, md, rc,
+				    text);
 				pcre2_match_data_free(md);
 				return c->handler;
 			}
@@ -643,8 +645,10 @@ router_allowed(const struct handler *h, const struct store_person *person)
 	    (person->roles & h->roles) != 0;
 }
 
-/* Run h in one transaction with the message marked done. 0, 1 handler
- * failed (rolled back), -1 store failed. */
+/*
+ * Run h in one transaction with the message marked done. 0, 1 when the
+ * handler failed (rolled back), -1 when the store failed.
+ */
 static int
 router_run(struct handler_ctx *ctx, const struct handler *h)
 {
@@ -668,22 +672,22 @@ router_dispatch(struct router *r, struct handler_ctx *ctx, const char *sm)
 	const struct handler *h;
 	struct router_match *m;
 	const char *cmd;
-	int rc;
+	int rc, unregistered;
 
 	if ((h = router_match(r, ctx->text, &m)) == NULL)
 		h = r->fallback;
 	ctx->match = m;
-	cmd = m != NULL ? m->command : "-";
+	cmd = m != NULL ? m->command : "(none)";
 	log_debug("router: %s: message %lld: text \"%s\"", sm,
 	    (long long)ctx->message_id, ctx->text);
 
 	if (!router_allowed(h, ctx->person)) {
-		log_info("router: %s: message %lld: command %s: refused: "
-		    "%s", sm, (long long)ctx->message_id, cmd,
-		    ctx->person == NULL || ctx->person->village[0] == '\0' ?
+		unregistered = ctx->person == NULL ||
+		    ctx->person->village[0] == '\0';
+		log_info("router: %s: message %lld: command %s: refused: %s",
+		    sm, (long long)ctx->message_id, cmd, unregistered ?
 		    "not registered" : "lacks the role");
-		rc = router_close(ctx, "refused",
-		    ctx->person == NULL || ctx->person->village[0] == '\0' ?
+		rc = router_close(ctx, "refused", unregistered ?
 		    "register_first" : "not_allowed", "message.refused",
 		    h->name, NULL);
 		goto out;

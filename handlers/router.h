@@ -18,10 +18,12 @@ struct router;
 struct router_match;
 
 /*
- * Load the command table from path (commands.conf), compile each pattern
- * (UTF, caseless, JIT), resolve handler names against handlers (NULL-
- * terminated), and check that tpl defines every template they use.
- * NULL with *cause naming file:line.
+ * Load the command table from path (commands.conf; its format is described
+ * at the top of router.c and in config/commands.conf), compile each pattern
+ * (UTF, caseless, JIT when available), resolve handler names against
+ * handlers (NULL-terminated, which must hold the fallback "unknown"), and
+ * check that tpl defines every template they and the router use (tpl NULL
+ * skips that check). NULL with *cause (caller frees) naming file:line.
  */
 struct router *router_new(const char *path,
 	    const struct handler *const *handlers, const struct template *tpl,
@@ -29,30 +31,37 @@ struct router *router_new(const char *path,
 void	 router_free(struct router *);
 
 /*
- * Normalise SMS text: invalid UTF-8 becomes U+FFFD, full-width ASCII
- * (U+FF01–U+FF5E) and the ideographic space fold to ASCII, control
- * characters become spaces, white space is trimmed and collapsed. Returns a
- * new string (caller frees).
+ * Normalise SMS text: invalid UTF-8 becomes U+FFFD (one per maximal
+ * invalid subsequence), full-width ASCII (U+FF01–U+FF5E) and the
+ * ideographic space fold to ASCII, control characters (C0, DEL, C1) and
+ * other Unicode white space become spaces, zero-width characters (U+200B–
+ * U+200D, U+2060, U+FEFF) are dropped, white space is trimmed and collapsed
+ * to one ASCII space. Returns a new valid UTF-8 string (caller frees).
  */
 char	*router_normalise(const char *text, size_t len);
 
 /*
- * Find the command for normalised text: the handler, or NULL when nothing
- * matches. *match (free with router_match_free) holds the named captures.
+ * Find the first command (in file order) matching normalised text: its
+ * handler, with *match (free with router_match_free) holding the named
+ * captures; or NULL, with *match NULL, when nothing matches.
  */
 const struct handler *router_match(struct router *, const char *text,
 	    struct router_match **match);
-/* The named capture name, or NULL. */
+/* The named capture name; NULL if absent, if it took no part, or m NULL. */
 const char *router_match_arg(const struct router_match *, const char *name);
+/* NULL is a no-op. */
 void	 router_match_free(struct router_match *);
 
 /*
  * Handle the stored inbound message id once: senders that are not mobile
- * numbers are kept and never answered; others are matched and their
- * handler runs (the fallback handler "unknown" when nothing matches) in one
- * transaction that also marks the message done. Returns 0 (handled,
- * including refused or ignored), or -1 when the store failed and the
- * message stays pending.
+ * numbers are kept and never answered (handler "ignored"); others are
+ * matched and their handler runs (the fallback handler "unknown" when
+ * nothing matches) in one transaction that also marks the message done.
+ * A sender without the handler's role is answered "register_first" or
+ * "not_allowed" (handler "refused"); a handler that fails is rolled back
+ * and answered "error" (handler "error"). Returns 0 (handled, including
+ * ignored, refused, failed, already done or not found), or -1 when the
+ * store failed and the message stays "new".
  */
 int	 router_route(struct router *, struct store *, const struct config *,
 	    const struct template *, int64_t message_id, time_t now);

@@ -102,6 +102,11 @@ template_entry_cb(const char *section, const char *key, const char *value,
 	struct template_entry *e;
 	char *s;
 
+	if (*section == '\0' && key != NULL) {
+		*cause = xasprintf("%s before the [%s] section", key,
+		    TEMPLATE_SECTION);
+		return -1;
+	}
 	if (strcmp(section, TEMPLATE_SECTION) != 0) {
 		*cause = xasprintf("unknown section [%s] (expected [%s])",
 		    section, TEMPLATE_SECTION);

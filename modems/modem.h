@@ -5,6 +5,9 @@
  * when it stops answering, and turns its frames into callbacks.
  *
  * Everything runs in the daemon's libevent loop; no call here blocks.
+ * Callbacks run inside that loop and must not call modem_free. The daemon
+ * must ignore SIGPIPE; each modem reaps its own worker (waitpid on that
+ * pid only), so other children are left to their owners.
  */
 #ifndef CUNGATE_MODEM_H
 #define CUNGATE_MODEM_H
@@ -86,10 +89,16 @@ size_t	 modem_inflight(const struct modem *);
  * worker encodes it (GSM-7 or UCS-2, split into parts as needed) and sends
  * all parts; the outcome comes through cb->result with this job id.
  * Returns 0, or -1 if the modem cannot take it now (nothing was sent).
+ * The worker fails a text over 3000 UTF-16 units (45 parts) or a number
+ * that is not [+]digits with MODEM_FAILED_PERMANENT.
  */
 int	 modem_submit(struct modem *, uint64_t job, const char *number,
 	    const char *text);
-/* The part with this id is stored: the worker may delete it. */
+/*
+ * The part with this id is stored: the worker may delete it. An id from an
+ * earlier worker (the modem was respawned since) is dropped: that worker's
+ * parts are read again by the new one and arrive as duplicates.
+ */
 void	 modem_ack(struct modem *, uint64_t part_id);
 
 /*

@@ -1,9 +1,11 @@
 """The foundation end to end on libgammu's dummy phone: one SMS in, one
 reply out, nothing lost."""
+import datetime
 import os
 import signal
 import subprocess
 import time
+from zoneinfo import ZoneInfo
 
 from conftest import DAEMON, render, wait_for, worker_pids
 
@@ -12,7 +14,7 @@ CADRE = "+8613900000003"
 STRANGER = "+8613700000000"
 LONG = ("村东头的路灯已经坏了三个多星期了，晚上老人出门很不方便，"
         "上周还有人摔倒了。希望村委会尽快安排人来修一下，另外村西的水管"
-        "也经常漏水，麻烦一起看看。谢谢！")
+        "也经常漏水，麻烦一起看看，村里的老人和孩子都等着用水。谢谢！")
 
 
 def sent_to(gw, phone):
@@ -33,7 +35,7 @@ def test_two_part_chinese_message_is_reassembled_and_answered(gw):
     assert msgs[0]["text"] == LONG
     assert msgs[0]["parts"] == 2 and not msgs[0]["partial"]
     assert len(rows) == 1
-    assert rows[0]["text"] == render("hint")
+    assert rows[0]["text"] == render("hint", name="王秀英")
     assert rows[0]["parts"] >= 1 and rows[0]["modem"] == "m1"
     wait_for(lambda: gw.inbox_files() == [], what="parts deleted from SIM")
 
@@ -135,7 +137,7 @@ def test_unknown_keyword_from_resident_gets_the_hint(gw):
     gw.start()
     gw.inject(RESIDENT, "你好，请问今天开会吗")
     rows = wait_for(lambda: sent_to(gw, RESIDENT), what="hint")
-    assert [r["text"] for r in rows] == [render("hint")]
+    assert [r["text"] for r in rows] == [render("hint", name="王秀英")]
 
 
 def test_unknown_sender_is_told_how_to_register(gw):
@@ -174,8 +176,8 @@ def test_malformed_input_is_answered_and_nothing_crashes(gw):
     wait_for(lambda: len(gw.outbox()) >= 3, what="three replies")
     assert gw.proc.poll() is None
     by = {r["recipient"]: r["text"] for r in gw.outbox()}
-    assert by[RESIDENT] == render("hint")
-    assert by["+8613900000002"] == render("hint")
+    assert by[RESIDENT] == render("hint", name="王秀英")
+    assert by["+8613900000002"] == render("hint", name="李建国")
     assert by[STRANGER] == render("register_how")
     assert any(m["text"] == sql for m in gw.messages())
 
@@ -201,8 +203,9 @@ def test_missing_part_goes_on_as_partial_after_the_timeout(gw):
     gw.inject(RESIDENT, LONG[:67], ref=9, total=2, seq=1)
     wait_for(lambda: gw.inbox_files() == [], what="part stored")
     assert gw.messages() == []
-    gw.ctl("tick", "--at", time.strftime("%Y-%m-%d %H:%M",
-                                         time.localtime(time.time() + 3600)))
+    later = datetime.datetime.now(ZoneInfo("Asia/Shanghai")) + \
+        datetime.timedelta(hours=1)
+    gw.ctl("tick", "--at", later.strftime("%Y-%m-%d %H:%M"))
     msgs = wait_for(lambda: gw.messages(), what="partial message")
     assert msgs[0]["partial"] and msgs[0]["text"].startswith(LONG[:67])
     wait_for(lambda: sent_to(gw, RESIDENT), what="reply to partial")

@@ -53,11 +53,13 @@ test_conf_lines_and_continuations(void **state)
 
 	(void)state;
 	write_file("; comment\n[a]\nx = 1\n\n[b]\nlong = part one\n"
-	    "  part two\ny=2\n[empty]\n");
+	    "  part two\ny=2\n[empty]\n[c]\ny = ^(a|\n  [bc])\n"
+	    "[d]\n  y = 3\n");
 	assert_int_equal(conf_parse(path, record, &s, &cause), 0);
 	assert_string_equal(s.log.data, "2:a:(section)=;3:a:x=1;"
 	    "5:b:(section)=;6:b:long=part one;7:b:long=part two+;8:b:y=2;"
-	    "9:empty:(section)=;");
+	    "9:empty:(section)=;10:c:(section)=;11:c:y=^(a|;12:c:y=[bc])+;"
+	    "13:d:(section)=;14:d:y=3;");
 	buf_free(&s.log);
 	unlink(path);
 }
