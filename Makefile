@@ -7,7 +7,9 @@
 
 PKGS      = gammu libevent libpcre2-8 sqlite3 inih
 DEB_PKGS  = build-essential pkg-config libgammu-dev libevent-dev libpcre2-dev \
-            libsqlite3-dev libinih-dev libcmocka-dev python3 python3-pytest sqlite3
+            libsqlite3-dev libinih-dev libcmocka-dev python3 python3-pytest sqlite3 \
+            gammu coreutils
+BENCH_PKGS = gammu-smsd libdbd-sqlite3
 PYTHON   ?= /usr/bin/python3
 
 CC       ?= cc
@@ -22,6 +24,7 @@ GATEWAY = \
 	gateway/config.c \
 	gateway/conf.c \
 	gateway/csv.c \
+	gateway/grievance.c \
 	gateway/inbox.c \
 	gateway/log.c \
 	gateway/outbox.c \
@@ -30,9 +33,11 @@ GATEWAY = \
 	gateway/util.c
 
 HANDLERS = \
+	handlers/grievance.c \
 	handlers/handlers.c \
 	handlers/help.c \
 	handlers/optout.c \
+	handlers/prompt.c \
 	handlers/register.c \
 	handlers/router.c \
 	handlers/template.c \
@@ -46,11 +51,17 @@ MODEMS = \
 
 CORE_SRCS = $(GATEWAY) $(HANDLERS) $(MODEMS)
 DAEMON_SRCS = gateway/daemon.c
-CTL_SRCS = gateway/ctl.c
+CTL_SRCS = \
+	gateway/ctl.c \
+	gateway/ctl_grievance.c \
+	gateway/ctl_people.c \
+	gateway/ctl_traffic.c \
+	gateway/ctl_util.c
 
 UNIT_TESTS = \
 	tests/unit/test_conf \
 	tests/unit/test_csv \
+	tests/unit/test_grievance \
 	tests/unit/test_inbox \
 	tests/unit/test_outbox \
 	tests/unit/test_proto \
@@ -118,11 +129,28 @@ build/fuzz/%.o: %.c
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(addprefix build/fuzz/,$(CORE_SRCS:.c=.o))
 	clang -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
+# Figures, not tests: the dummy phone, then +CMTI -> reply on the simulated
+# modem for cungate and gammu-smsd (tests/bench/latency.py [N] to rerun).
 bench: deps all
+	@missing=""; for p in $(BENCH_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "make bench: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+		echo "make bench: missing packages; run as root:"; \
+		echo "  apt-get install -y$$missing"; exit 1; \
+	fi
 	$(PYTHON) tests/bench/latency_dummy.py
+	$(PYTHON) tests/bench/latency.py
 
-soak: deps all
-	@echo "make soak arrives with the simulated AT modem"
+# Two simulated modems, random faults, then an exact reckoning; on the ASan
+# build. 10 minutes unless SOAK_SECONDS=... is given.
+soak: deps
+	@$(MAKE) --no-print-directory $(ASAN)/cungated $(ASAN)/cungatectl
+	CUNGATE_BUILD=$(ASAN) $(PYTHON) tests/soak/soak.py $(SOAK_SECONDS)
 
 clean:
 	rm -rf build cungated cungatectl

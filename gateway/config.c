@@ -1,11 +1,13 @@
 /*
- * config — cungate.conf into struct config, through conf_parse.
+ * config — cungate.conf into struct config, through conf_parse: [gateway],
+ * [modem NAME]…, [grievance] deadlines and [category NAME]… keyword lists.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "gateway/conf.h"
@@ -16,7 +18,27 @@
 enum config_section {
 	CONFIG_NONE,
 	CONFIG_GATEWAY,
-	CONFIG_MODEM
+	CONFIG_MODEM,
+	CONFIG_GRIEVANCE,
+	CONFIG_CATEGORY
+};
+
+/*
+ * The categories a config without any [category NAME] gets: what villages
+ * complain about most. Names are what `resident add --categories` gives.
+ */
+static const struct {
+	const char	*name;
+	const char	*keywords;
+	int		 urgent;
+} config_default_categories[] = {
+	{ "安全", "火灾,着火,失火,漏电,触电,塌方,燃气,煤气,溺水", 1 },
+	{ "水", "水管,停水,自来水,漏水,吃水,水井,水泵", 0 },
+	{ "电", "停电,电线,电表,电费,没电,断电,路灯", 0 },
+	{ "路", "道路,修路,路面,塌陷,桥,坑", 0 },
+	{ "低保", "低保,救助,困难补助,五保", 0 },
+	{ "医保", "医保,合作医疗,报销,新农合", 0 },
+	{ "环境", "垃圾,污水,臭,噪音,污染", 0 },
 };
 
 struct config_parse {
@@ -48,6 +70,120 @@ config_int(const char *value, int min, int max, int *out, char **cause)
 	}
 	*out = (int)v;
 	return 0;
+}
+
+static int
+config_bool(const char *value, int *out, char **cause)
+{
+	if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "true") == 0 ||
+	    strcmp(value, "1") == 0 || strcasecmp(value, "on") == 0)
+		*out = 1;
+	else if (strcasecmp(value, "no") == 0 ||
+	    strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
+	    strcasecmp(value, "off") == 0)
+		*out = 0;
+	else {
+		*cause = xasprintf("\"%s\" is not yes or no", value);
+		return -1;
+	}
+	return 0;
+}
+
+/* "HH:MM" -> minutes after midnight. */
+static int
+config_clock(const char *s, int *out)
+{
+	int h, m, n = 0;
+
+	if (sscanf(s, "%d:%d%n", &h, &m, &n) != 2 || s[n] != '\0' ||
+	    h < 0 || h > 23 || m < 0 || m > 59)
+		return -1;
+	*out = h * 60 + m;
+	return 0;
+}
+
+/* "21:00-07:00", or "off". */
+static int
+config_quiet(struct config *cf, const char *value, char **cause)
+{
+	char *copy, *dash;
+	int rc = 0;
+
+	if (strcasecmp(value, "off") == 0 || strcasecmp(value, "no") == 0) {
+		cf->quiet_start = cf->quiet_end = 0;
+		return 0;
+	}
+	copy = xstrdup(value);
+	if ((dash = strchr(copy, '-')) == NULL)
+		rc = -1;
+	else {
+		*dash = '\0';
+		if (config_clock(copy, &cf->quiet_start) == -1 ||
+		    config_clock(dash + 1, &cf->quiet_end) == -1)
+			rc = -1;
+	}
+	free(copy);
+	if (rc == -1)
+		*cause = xasprintf("quiet_hours \"%s\": expected HH:MM-HH:MM "
+		    "(local time) or off", value);
+	return rc;
+}
+
+/*
+ * A comma-separated list of phone numbers (phones = 1) or number prefixes,
+ * each normalised to E.164 ("139" -> "+86139").
+ */
+static int
+config_list(const struct config *cf, const char *value, int phones,
+    char ***list, size_t *n, char **cause)
+{
+	char *copy, *item, *save = NULL, out[PHONE_MAX];
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		free((*list)[i]);
+	free(*list);
+	*list = NULL;
+	*n = 0;
+	copy = xstrdup(value);
+	for (item = strtok_r(copy, ", ", &save); item != NULL;
+	    item = strtok_r(NULL, ", ", &save)) {
+		if (phones) {
+			if (phone_normalise(item, cf->country_code, out) ==
+			    -1) {
+				*cause = xasprintf("\"%s\" is not a phone "
+				    "number", item);
+				free(copy);
+				return -1;
+			}
+		} else if (item[0] == '+' && strspn(item + 1, "0123456789") ==
+		    strlen(item + 1) && item[1] != '\0')
+			snprintf(out, sizeof out, "%s", item);
+		else if (strspn(item, "0123456789") == strlen(item) &&
+		    strlen(item) < 12)
+			snprintf(out, sizeof out, "+%s%s", cf->country_code,
+			    item);
+		else {
+			*cause = xasprintf("prefix \"%s\": expected digits "
+			    "such as 139 or +86139", item);
+			free(copy);
+			return -1;
+		}
+		*list = xrealloc(*list, (*n + 1) * sizeof **list);
+		(*list)[(*n)++] = xstrdup(out);
+	}
+	free(copy);
+	return 0;
+}
+
+static void
+config_list_free(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
 }
 
 static void
@@ -100,8 +236,23 @@ config_gateway(struct config *cf, const char *key, const char *value,
 		    cause);
 	else if (strcmp(key, "max_attempts") == 0)
 		return config_int(value, 1, 100, &cf->max_attempts, cause);
+	else if (strcmp(key, "retry_backoff") == 0)
+		return config_int(value, 1, 3600, &cf->retry_backoff, cause);
 	else if (strcmp(key, "tick_interval") == 0)
 		return config_int(value, 1, 3600, &cf->tick_interval, cause);
+	else if (strcmp(key, "health_interval") == 0)
+		return config_int(value, 5, 86400, &cf->health_interval,
+		    cause);
+	else if (strcmp(key, "modem_down_alert") == 0)
+		return config_int(value, 10, 7 * 86400, &cf->modem_down_alert,
+		    cause);
+	else if (strcmp(key, "sim_full_warn") == 0)
+		return config_int(value, 1, 100, &cf->sim_full_warn, cause);
+	else if (strcmp(key, "quiet_hours") == 0)
+		return config_quiet(cf, value, cause);
+	else if (strcmp(key, "admin_phones") == 0)
+		return config_list(cf, value, 1, &cf->admin_phones,
+		    &cf->nadmin_phones, cause);
 	else {
 		*cause = xasprintf("unknown key \"%s\" in [gateway]", key);
 		return -1;
@@ -125,11 +276,132 @@ config_modem(struct config *cf, struct config_modem *m, const char *key,
 		return config_int(value, 0, 6000, &m->send_rate, cause);
 	else if (strcmp(key, "poll_interval") == 0)
 		return config_int(value, 1, 3600, &m->poll_interval, cause);
+	else if (strcmp(key, "prefixes") == 0)
+		return config_list(cf, value, 0, &m->prefixes, &m->nprefixes,
+		    cause);
+	else if (strcmp(key, "delivery_reports") == 0)
+		return config_bool(value, &m->delivery_reports, cause);
+	else if (strcmp(key, "hangup_calls") == 0)
+		return config_bool(value, &m->hangup_calls, cause);
 	else {
 		*cause = xasprintf("unknown key \"%s\" in [modem %s]", key,
 		    m->name);
 		return -1;
 	}
+	return 0;
+}
+
+/* [grievance]: deadlines in hours and days. */
+static int
+config_grievance(struct config *cf, const char *key, const char *value,
+    char **cause)
+{
+	if (strcmp(key, "accept_hours") == 0)
+		return config_int(value, 1, 24 * 30, &cf->accept_hours, cause);
+	if (strcmp(key, "resolve_days") == 0)
+		return config_int(value, 1, 365, &cf->resolve_days, cause);
+	if (strcmp(key, "urgent_resolve_hours") == 0)
+		return config_int(value, 1, 24 * 30, &cf->urgent_resolve_hours,
+		    cause);
+	if (strcmp(key, "satisfaction_days") == 0)
+		return config_int(value, 1, 60, &cf->satisfaction_days, cause);
+	if (strcmp(key, "escalate_percent") == 0)
+		return config_int(value, 0, 1000, &cf->escalate_percent,
+		    cause);
+	*cause = xasprintf("unknown key \"%s\" in [grievance]", key);
+	return -1;
+}
+
+/* Replace c's keywords with a list split at , ， and 、. */
+static int
+config_keywords(struct config_category *c, const char *value, char **cause)
+{
+	const char *p = value, *q;
+	size_t i, n;
+
+	for (i = 0; i < c->nkeywords; i++)
+		free(c->keywords[i]);
+	free(c->keywords);
+	c->keywords = NULL;
+	c->nkeywords = 0;
+	for (;;) {
+		q = p;
+		while (*q != '\0' && *q != ',' && strncmp(q, "，", 3) != 0 &&
+		    strncmp(q, "、", 3) != 0)
+			q++;
+		while (p < q && *p == ' ')
+			p++;
+		n = (size_t)(q - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n > 0) {
+			c->keywords = xrealloc(c->keywords,
+			    (c->nkeywords + 1) * sizeof *c->keywords);
+			c->keywords[c->nkeywords++] = xstrndup(p, n);
+		}
+		if (*q == '\0')
+			break;
+		p = q + (*q == ',' ? 1 : 3);
+	}
+	if (c->nkeywords == 0) {
+		*cause = xasprintf("[category %s]: keywords is empty", c->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_category(struct config_category *c, const char *key,
+    const char *value, char **cause)
+{
+	if (strcmp(key, "keywords") == 0)
+		return config_keywords(c, value, cause);
+	if (strcmp(key, "urgent") == 0)
+		return config_bool(value, &c->urgent, cause);
+	*cause = xasprintf("unknown key \"%s\" in [category %s]", key,
+	    c->name);
+	return -1;
+}
+
+static struct config_category *
+config_category_new(struct config *cf, const char *name, int line)
+{
+	struct config_category *c;
+
+	cf->categories = xrealloc(cf->categories,
+	    (cf->ncategories + 1) * sizeof *cf->categories);
+	c = &cf->categories[cf->ncategories++];
+	memset(c, 0, sizeof *c);
+	c->name = xstrdup(name);
+	c->line = line;
+	return c;
+}
+
+/* [category NAME]: a name of at most 64 bytes, no spaces or commas. */
+static int
+config_category_section(struct config_parse *cp, const char *name, int line,
+    char **cause)
+{
+	struct config *cf = cp->cf;
+	size_t i;
+
+	while (*name == ' ')
+		name++;
+	if (*name == '\0' || strlen(name) > 64 ||
+	    strpbrk(name, " \t,") != NULL || strstr(name, "，") != NULL) {
+		*cause = xasprintf("[category %s]: a category name is 1-64 "
+		    "bytes without spaces or commas", name);
+		return -1;
+	}
+	for (i = 0; i < cf->ncategories; i++) {
+		if (strcmp(cf->categories[i].name, name) == 0) {
+			*cause = xasprintf("[category %s] appears twice (first "
+			    "at line %d)", name, cf->categories[i].line);
+			return -1;
+		}
+	}
+	config_category_new(cf, name, line);
+	cp->in = CONFIG_CATEGORY;
 	return 0;
 }
 
@@ -146,6 +418,12 @@ config_section(struct config_parse *cp, const char *section, int line,
 		cp->in = CONFIG_GATEWAY;
 		return 0;
 	}
+	if (strcmp(section, "grievance") == 0) {
+		cp->in = CONFIG_GRIEVANCE;
+		return 0;
+	}
+	if (strncmp(section, "category ", 9) == 0)
+		return config_category_section(cp, section + 9, line, cause);
 	if (strncmp(section, "modem ", 6) != 0) {
 		*cause = xasprintf("unknown section [%s]", section);
 		return -1;
@@ -174,6 +452,8 @@ config_section(struct config_parse *cp, const char *section, int line,
 	m->connection = xstrdup("at");
 	m->model = xstrdup("");
 	m->poll_interval = 30;
+	m->delivery_reports = 1;
+	m->hangup_calls = 1;
 	m->line = line;
 	cp->in = CONFIG_MODEM;
 	return 0;
@@ -198,9 +478,33 @@ config_entry(const char *section, const char *key, const char *value,
 	case CONFIG_MODEM:
 		return config_modem(cp->cf,
 		    &cp->cf->modems[cp->cf->nmodems - 1], key, value, cause);
+	case CONFIG_GRIEVANCE:
+		return config_grievance(cp->cf, key, value, cause);
+	case CONFIG_CATEGORY:
+		return config_category(
+		    &cp->cf->categories[cp->cf->ncategories - 1], key, value,
+		    cause);
 	default:
 		*cause = xasprintf("\"%s\" outside any section", key);
 		return -1;
+	}
+}
+
+static void
+config_default_categories_add(struct config *cf)
+{
+	struct config_category *c;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof config_default_categories /
+	    sizeof config_default_categories[0]; i++) {
+		c = config_category_new(cf, config_default_categories[i].name,
+		    0);
+		c->urgent = config_default_categories[i].urgent;
+		if (config_keywords(c, config_default_categories[i].keywords,
+		    &cause) == -1)
+			fatal("config: built-in category: %s", cause);
 	}
 }
 
@@ -231,7 +535,18 @@ config_load(const char *path, char **cause)
 	cf->watchdog_timeout = 60;
 	cf->recipient_hourly_cap = 10;
 	cf->max_attempts = 5;
+	cf->retry_backoff = 30;
 	cf->tick_interval = 30;
+	cf->health_interval = 60;
+	cf->modem_down_alert = 300;
+	cf->sim_full_warn = 80;
+	cf->quiet_start = 21 * 60;
+	cf->quiet_end = 7 * 60;
+	cf->accept_hours = 24;
+	cf->resolve_days = 7;
+	cf->urgent_resolve_hours = 2;
+	cf->satisfaction_days = 3;
+	cf->escalate_percent = 50;
 
 	memset(&cp, 0, sizeof cp);
 	cp.cf = cf;
@@ -244,6 +559,16 @@ config_load(const char *path, char **cause)
 			goto fail;
 		}
 	}
+	for (i = 0; i < cf->ncategories; i++) {
+		if (cf->categories[i].nkeywords == 0) {
+			*cause = xasprintf("%s:%d: [category %s] needs keywords",
+			    cf->path, cf->categories[i].line,
+			    cf->categories[i].name);
+			goto fail;
+		}
+	}
+	if (cf->ncategories == 0)
+		config_default_categories_add(cf);
 	if (cf->watchdog_timeout <= cf->heartbeat_interval) {
 		*cause = xasprintf("%s: watchdog_timeout (%d) must be longer "
 		    "than heartbeat_interval (%d)", cf->path,
@@ -269,7 +594,16 @@ config_free(struct config *cf)
 		free(cf->modems[i].connection);
 		free(cf->modems[i].model);
 		free(cf->modems[i].debug_log);
+		config_list_free(cf->modems[i].prefixes,
+		    cf->modems[i].nprefixes);
 	}
+	config_list_free(cf->admin_phones, cf->nadmin_phones);
+	for (i = 0; i < cf->ncategories; i++) {
+		free(cf->categories[i].name);
+		config_list_free(cf->categories[i].keywords,
+		    cf->categories[i].nkeywords);
+	}
+	free(cf->categories);
 	free(cf->modems);
 	free(cf->path);
 	free(cf->dir);
@@ -279,6 +613,29 @@ config_free(struct config *cf)
 	free(cf->messages);
 	free(cf->country_code);
 	free(cf);
+}
+
+const struct config_category *
+config_category_match(const struct config *cf, const char *text)
+{
+	size_t i, j;
+
+	for (i = 0; i < cf->ncategories; i++)
+		for (j = 0; j < cf->categories[i].nkeywords; j++)
+			if (strstr(text, cf->categories[i].keywords[j]) != NULL)
+				return &cf->categories[i];
+	return NULL;
+}
+
+const struct config_category *
+config_category_find(const struct config *cf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cf->ncategories; i++)
+		if (strcmp(cf->categories[i].name, name) == 0)
+			return &cf->categories[i];
+	return NULL;
 }
 
 const struct config_modem *

@@ -1,5 +1,6 @@
 /*
- * config — cungate.conf: [gateway] and one [modem NAME] per modem. Unknown
+ * config — cungate.conf: [gateway], one [modem NAME] per modem, [grievance]
+ * and one [category NAME] per grievance category. Unknown
  * sections and keys are errors naming file:line. Relative paths are taken
  * relative to the directory of the config file.
  */
@@ -18,7 +19,20 @@ struct config_modem {
 	/* Gateway side. */
 	int	 send_rate;	/* parts per minute, 0 = as fast as it goes */
 	int	 poll_interval;	/* seconds between inbox reads */
+	char	**prefixes;	/* preferred recipients' prefixes, E.164 */
+	size_t	 nprefixes;
+	int	 delivery_reports;	/* ask for status reports: 0/1 */
+	int	 hangup_calls;	/* report and hang up incoming calls: 0/1 */
 	int	 line;		/* where the section starts, for messages */
+};
+
+/* A grievance category: [category NAME] with keywords found in the text. */
+struct config_category {
+	char	*name;		/* "水": what person.categories names */
+	char	**keywords;	/* substrings of the report's text */
+	size_t	 nkeywords;
+	int	 urgent;	/* resolve within urgent_resolve_hours: 0/1 */
+	int	 line;
 };
 
 struct config {
@@ -35,10 +49,28 @@ struct config {
 	int	 watchdog_timeout;	/* s without a pong before a kill */
 	int	 recipient_hourly_cap;	/* messages per recipient per hour */
 	int	 max_attempts;		/* sends tried before a message fails */
+	int	 retry_backoff;		/* s before the first retry, doubling */
 	int	 tick_interval;		/* s between scheduler runs */
+	int	 health_interval;	/* s between modem health readings */
+	int	 modem_down_alert;	/* s down before admins are told */
+	int	 sim_full_warn;		/* percent of SIM storage */
+	int	 quiet_start;		/* minutes after local midnight, */
+	int	 quiet_end;		/* start == end: no quiet hours */
+	char	**admin_phones;		/* E.164 */
+	size_t	 nadmin_phones;
 
 	struct config_modem *modems;
 	size_t	 nmodems;
+
+	/* [grievance]: deadlines. */
+	int	 accept_hours;		/* a new ticket is accepted within */
+	int	 resolve_days;		/* an accepted one resolved within */
+	int	 urgent_resolve_hours;	/* the same for urgent categories */
+	int	 satisfaction_days;	/* the rating prompt stays open */
+	int	 escalate_percent;	/* of a window, after its deadline */
+	/* [category NAME], in file order; built-in ones when none given. */
+	struct config_category *categories;
+	size_t	 ncategories;
 };
 
 /*
@@ -47,6 +79,15 @@ struct config {
  */
 struct config *config_load(const char *path, char **cause);
 void	 config_free(struct config *);
+/*
+ * The first category (in file order) one of whose keywords text contains,
+ * or NULL.
+ */
+const struct config_category *config_category_match(const struct config *,
+	    const char *text);
+/* The category called name, or NULL. */
+const struct config_category *config_category_find(const struct config *,
+	    const char *name);
 /* The modem called name, or NULL. */
 const struct config_modem *config_modem_find(const struct config *,
 	    const char *name);

@@ -91,7 +91,7 @@ daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (sched_run(d->st, d->cf, now_real()) == -1)
+	if (sched_run(d->st, d->cf, d->tpl, now_real()) == -1)
 		log_warn("sched: %s", store_error(d->st));
 	daemon_kick(d);
 }
@@ -122,33 +122,33 @@ daemon_part(struct modem *m, const struct modem_part *mp, void *arg)
 }
 
 static void
-daemon_result(struct modem *m, uint64_t job, enum modem_result result,
-    int parts, int msgref, const char *error, void *arg)
+daemon_result(struct modem *m, const struct modem_send_result *r, void *arg)
 {
 	struct daemon *d = arg;
 	time_t now = now_real();
 	int rc;
 
-	switch (result) {
+	switch (r->result) {
 	case MODEM_SENT:
 		log_info("outbox: %llu: sent on %s in %d part(s)",
-		    (unsigned long long)job, modem_name(m), parts);
-		rc = outbox_sent(d->st, (int64_t)job, parts, msgref, now);
+		    (unsigned long long)r->job, modem_name(m), r->parts);
+		rc = outbox_sent(d->st, (int64_t)r->job, modem_name(m),
+		    r->parts, r->msgrefs, r->parts_sent, now);
 		break;
 	case MODEM_FAILED_RETRY:
 	case MODEM_FAILED_PERMANENT:
-		rc = outbox_failed(d->st, d->cf, (int64_t)job,
-		    result == MODEM_FAILED_PERMANENT, error, now);
+		rc = outbox_failed(d->st, d->cf, (int64_t)r->job,
+		    r->result == MODEM_FAILED_PERMANENT, r->error, now);
 		break;
 	default:
 		log_warn("outbox: %llu: lost on %s: %s",
-		    (unsigned long long)job, modem_name(m), error);
-		rc = outbox_lost(d->st, d->cf, (int64_t)job, now);
+		    (unsigned long long)r->job, modem_name(m), r->error);
+		rc = outbox_lost(d->st, d->cf, (int64_t)r->job, now);
 		break;
 	}
 	if (rc == -1)
 		log_warn("outbox: %llu: recording the result: %s",
-		    (unsigned long long)job, store_error(d->st));
+		    (unsigned long long)r->job, store_error(d->st));
 	daemon_kick(d);
 }
 
@@ -157,15 +157,93 @@ daemon_state(struct modem *m, enum modem_state state, const char *why,
     void *arg)
 {
 	static const char *names[] = { "starting", "up", "down" };
+	struct daemon *d = arg;
 
-	log_info("modem %s: %s%s%s", modem_name(m), names[state],
-	    why != NULL && *why != '\0' ? ": " : "", why != NULL ? why : "");
-	if (store_modem_set(((struct daemon *)arg)->st, modem_name(m),
-	    names[state], why, now_real()) == -1)
+	if (store_modem_set(d->st, modem_name(m), names[state], why,
+	    now_real()) == -1)
 		log_warn("modem %s: recording state: %s", modem_name(m),
-		    store_error(((struct daemon *)arg)->st));
-	if (state == MODEM_UP)
-		daemon_kick(arg);
+		    store_error(d->st));
+	daemon_kick(d);
+}
+
+static void
+daemon_call(struct modem *m, const char *number, time_t at, void *arg)
+{
+	struct daemon *d = arg;
+	char phone[PHONE_MAX], masked[PHONE_MAX];
+
+	if (phone_normalise(number, d->cf->country_code, phone) == -1)
+		snprintf(phone, sizeof phone, "%s", number);
+	log_info("modem %s: missed call from %s", modem_name(m),
+	    phone_mask(phone, masked));
+	if (store_call_add(d->st, modem_name(m), phone, at) == -1)
+		log_warn("modem %s: recording a call: %s", modem_name(m),
+		    store_error(d->st));
+}
+
+static void
+daemon_health(struct modem *m, const struct modem_health *h, void *arg)
+{
+	struct daemon *d = arg;
+	struct store_modem sm;
+	char *text, used[16], total[16];
+	int full, rc;
+
+	memset(&sm, 0, sizeof sm);
+	sm.signal = h->signal;
+	sm.battery = h->battery;
+	snprintf(sm.network, sizeof sm.network, "%s", h->network);
+	snprintf(sm.operator_name, sizeof sm.operator_name, "%s",
+	    h->operator_name[0] != '\0' ? h->operator_name : h->operator_code);
+	sm.sim_used = h->sim_used;
+	sm.sim_total = h->sim_total;
+	if (store_modem_health(d->st, modem_name(m), &sm, now_real()) == -1) {
+		log_warn("modem %s: recording health: %s", modem_name(m),
+		    store_error(d->st));
+		return;
+	}
+	full = h->sim_total > 0 &&
+	    h->sim_used * 100 >= h->sim_total * d->cf->sim_full_warn;
+	/* Warn once as it fills; again only after it has drained. */
+	if ((rc = store_modem_set_sim_warned(d->st, modem_name(m), full)) != 1 ||
+	    !full)
+		return;
+	log_warn("modem %s: SIM storage %d/%d used: draining", modem_name(m),
+	    h->sim_used, h->sim_total);
+	snprintf(used, sizeof used, "%d", h->sim_used);
+	snprintf(total, sizeof total, "%d", h->sim_total);
+	text = template_render(d->tpl, "sim_full", "modem", modem_name(m),
+	    "used", used, "total", total, NULL);
+	if (text == NULL || sched_tell_admins(d->st, d->cf, text,
+	    now_real()) == -1)
+		log_warn("modem %s: SIM warning not queued", modem_name(m));
+	free(text);
+	daemon_kick(d);
+}
+
+static void
+daemon_report(struct modem *m, int msgref, const char *number,
+    enum modem_delivery status, time_t at, void *arg)
+{
+	static const char *names[] = { "delivered", "pending", "failed" };
+	struct daemon *d = arg;
+	char phone[PHONE_MAX];
+	int64_t id;
+	int rc;
+
+	if (phone_normalise(number, d->cf->country_code, phone) == -1)
+		phone[0] = '\0';
+	rc = store_outbox_report(d->st, modem_name(m), msgref, phone,
+	    names[status], at, &id);
+	if (rc == -1)
+		log_warn("modem %s: recording a status report: %s",
+		    modem_name(m), store_error(d->st));
+	else if (rc == 0)
+		log_info("modem %s: status report for unknown reference %d",
+		    modem_name(m), msgref);
+	else
+		log_info("outbox: %lld: part %d %s", (long long)id, msgref,
+		    names[status]);
 }
 
 static void
@@ -198,6 +276,9 @@ main(int argc, char **argv)
 		.part = daemon_part,
 		.result = daemon_result,
 		.state = daemon_state,
+		.call = daemon_call,
+		.health = daemon_health,
+		.report = daemon_report,
 	};
 	struct modem_callbacks mcb = cbs;
 	struct event *sigs[3];
@@ -288,8 +369,11 @@ main(int argc, char **argv)
 	daemon_tick_cb(-1, 0, &d);	/* catch up on what was due */
 	event_base_dispatch(d.base);
 
-	for (i = 0; i < d.nmodems; i++)
+	for (i = 0; i < d.nmodems; i++) {
+		store_modem_set(d.st, modem_name(d.modems[i]), "stopped",
+		    "cungated stopped", now_real());
 		modem_free(d.modems[i]);
+	}
 	free(d.modems);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);

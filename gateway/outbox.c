@@ -18,6 +18,7 @@
 #define OUTBOX_PUMP_BATCH	64
 #define OUTBOX_CAP_RETRY	600	/* s before a capped recipient's row */
 #define OUTBOX_LOST_RETRY	5	/* s before a lost job goes again */
+#define OUTBOX_DIRECT_REPLY	3600	/* s a direct reply beats quiet hours */
 
 int
 outbox_ttl(enum outbox_class class)
@@ -36,9 +37,9 @@ outbox_ttl(enum outbox_class class)
 }
 
 int
-outbox_backoff(int attempts)
+outbox_backoff(const struct config *cf, int attempts)
 {
-	int delay = 30;
+	int delay = cf->retry_backoff;
 
 	while (attempts-- > 0 && delay < 3600)
 		delay *= 2;
@@ -51,6 +52,46 @@ outbox_queue(struct store *st, const char *recipient, const char *text,
 {
 	return store_outbox_add(st, recipient, text, class, now,
 	    now + outbox_ttl(class), message_id, now);
+}
+
+/*
+ * Seconds until the quiet hours end if now is inside them and o must wait,
+ * else 0; -1 on error. A direct answer to someone who has just texted goes
+ * at once: they are awake, and a reply at seven the next morning would
+ * read as no reply.
+ */
+static int
+outbox_quiet_wait(struct store *st, const struct config *cf,
+    const struct store_outbox *o, time_t now)
+{
+	struct store_message msg;
+	struct tm tm;
+	int minute, quiet, rc, wait;
+
+	if (cf->quiet_start == cf->quiet_end)
+		return 0;
+	if (tz_local(cf->timezone, now, &tm) == -1)
+		return 0;
+	minute = tm.tm_hour * 60 + tm.tm_min;
+	if (cf->quiet_start < cf->quiet_end)
+		quiet = minute >= cf->quiet_start && minute < cf->quiet_end;
+	else
+		quiet = minute >= cf->quiet_start || minute < cf->quiet_end;
+	if (!quiet)
+		return 0;
+	if (o->class == OUTBOX_REPLY && o->message_id != 0) {
+		if ((rc = store_message_get(st, o->message_id, &msg)) == -1)
+			return -1;
+		if (rc == 1) {
+			rc = strcmp(msg.sender, o->recipient) == 0 &&
+			    now - msg.received_at < OUTBOX_DIRECT_REPLY;
+			store_message_clear(&msg);
+			if (rc)
+				return 0;
+		}
+	}
+	wait = ((cf->quiet_end - minute + 1440) % 1440) * 60 - tm.tm_sec;
+	return wait > 0 ? wait : 60;
 }
 
 int
@@ -72,6 +113,13 @@ outbox_admit(struct store *st, const struct config *cf,
 	}
 	if (o->class == OUTBOX_URGENT)
 		return 1;
+	if ((n = outbox_quiet_wait(st, cf, o, now)) != 0) {
+		if (n == -1 || store_outbox_defer(st, o->id, now + n) == -1)
+			return -1;
+		log_debug("outbox: %lld to %s: quiet hours, deferred %d s",
+		    (long long)o->id, phone_mask(o->recipient, masked), n);
+		return 0;
+	}
 	/* A cap per recipient: a loop with an auto-replier stops here. */
 	if ((n = store_outbox_count_since(st, o->recipient, now - 3600)) == -1)
 		return -1;
@@ -86,9 +134,21 @@ outbox_admit(struct store *st, const struct config *cf,
 }
 
 int
-outbox_sent(struct store *st, int64_t id, int parts, int msgref, time_t now)
+outbox_sent(struct store *st, int64_t id, const char *modem, int parts,
+    const int *msgrefs, int nrefs, time_t now)
 {
-	return store_outbox_mark_sent(st, id, parts, msgref, now);
+	struct store_outbox o;
+	int i, rc;
+
+	if ((rc = store_outbox_get(st, id, &o)) != 1)
+		return -1;
+	rc = store_outbox_mark_sent(st, id, parts,
+	    nrefs > 0 ? msgrefs[nrefs - 1] : -1, now);
+	for (i = 0; rc == 0 && i < nrefs; i++)
+		rc = store_outbox_add_part(st, id, i + 1, modem, msgrefs[i],
+		    o.recipient, now);
+	store_outbox_clear(&o);
+	return rc;
 }
 
 int
@@ -106,10 +166,10 @@ outbox_failed(struct store *st, const struct config *cf, int64_t id,
 		rc = store_outbox_mark_final(st, id, OUTBOX_FAILED, error, now);
 	} else {
 		log_info("outbox: %lld: attempt %d failed, again in %d s: %s",
-		    (long long)id, o.attempts + 1, outbox_backoff(o.attempts),
+		    (long long)id, o.attempts + 1, outbox_backoff(cf, o.attempts),
 		    error);
 		rc = store_outbox_mark_retry(st, id,
-		    now + outbox_backoff(o.attempts), error);
+		    now + outbox_backoff(cf, o.attempts), error);
 	}
 	store_outbox_clear(&o);
 	return rc;
@@ -138,21 +198,90 @@ outbox_lost(struct store *st, const struct config *cf, int64_t id,
 	return rc;
 }
 
-/* The modem that can take a job with the least in flight, or NULL. */
-static struct modem *
-outbox_pick(struct modem *const *modems, size_t n)
+/* Does the recipient's number start with one of the modem's prefixes? */
+static int
+outbox_prefers(const struct config_modem *cm, const char *recipient)
 {
-	struct modem *best = NULL;
 	size_t i;
 
+	for (i = 0; i < cm->nprefixes; i++)
+		if (strncmp(recipient, cm->prefixes[i],
+		    strlen(cm->prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The modem for a row to recipient, or NULL if it should wait. Among the
+ * modems that are up: those on the recipient's own operator (prefixes),
+ * if any is up; of those, not the one whose last attempt failed, if
+ * another is up; of those, one that can take a job now, under its send
+ * rate before over it, with the fewest parts handed over in the last
+ * minute, so the load spreads. A preferred modem that is merely busy is
+ * waited for.
+ */
+static struct modem *
+outbox_pick(struct store *st, const struct config *cf,
+    struct modem *const *modems, size_t n, const char *recipient,
+    const char *avoid, time_t now)
+{
+	const struct config_modem *cm;
+	struct modem *best = NULL;
+	long score, best_score = 0;
+	size_t i;
+	int recent, want_prefix = 0, others = 0, up;
+
 	for (i = 0; i < n; i++) {
+		if (modem_get_state(modems[i]) != MODEM_UP)
+			continue;
+		cm = config_modem_find(cf, modem_name(modems[i]));
+		if (cm != NULL && outbox_prefers(cm, recipient))
+			want_prefix = 1;
+	}
+	for (i = 0; i < n; i++) {
+		up = modem_get_state(modems[i]) == MODEM_UP;
+		cm = config_modem_find(cf, modem_name(modems[i]));
+		if (up && (!want_prefix || (cm != NULL &&
+		    outbox_prefers(cm, recipient))) && (avoid == NULL ||
+		    strcmp(avoid, modem_name(modems[i])) != 0))
+			others = 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (modem_get_state(modems[i]) != MODEM_UP)
+			continue;
+		cm = config_modem_find(cf, modem_name(modems[i]));
+		if (want_prefix && (cm == NULL || !outbox_prefers(cm,
+		    recipient)))
+			continue;
+		if (others && avoid != NULL &&
+		    strcmp(avoid, modem_name(modems[i])) == 0)
+			continue;
 		if (!modem_can_take(modems[i]))
 			continue;
-		if (best == NULL ||
-		    modem_inflight(modems[i]) < modem_inflight(best))
+		if ((recent = store_outbox_parts_since(st,
+		    modem_name(modems[i]), now - 60)) == -1)
+			recent = 0;
+		score = recent;
+		if (cm != NULL && cm->send_rate > 0 && recent >= cm->send_rate)
+			score += 100000;
+		if (best == NULL || score < best_score) {
 			best = modems[i];
+			best_score = score;
+		}
 	}
 	return best;
+}
+
+/* Can any modem take a job now? */
+static int
+outbox_any_free(struct modem *const *modems, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (modem_can_take(modems[i]))
+			return 1;
+	return 0;
 }
 
 int
@@ -160,27 +289,38 @@ outbox_pump(struct store *st, const struct config *cf,
     struct modem *const *modems, size_t nmodems, time_t now)
 {
 	int64_t ids[OUTBOX_PUMP_BATCH];
+	const struct config_modem *cm;
 	struct store_outbox o;
 	struct modem *m;
 	int n, i, rc, handed = 0;
 
-	if (outbox_pick(modems, nmodems) == NULL)
+	if (!outbox_any_free(modems, nmodems))
 		return 0;
 	if ((n = store_outbox_due(st, now, ids, OUTBOX_PUMP_BATCH)) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((m = outbox_pick(modems, nmodems)) == NULL)
+		if (!outbox_any_free(modems, nmodems))
 			break;
 		if ((rc = store_outbox_get(st, ids[i], &o)) != 1) {
 			if (rc == -1)
 				return -1;
 			continue;
 		}
+		/* After a failure, another modem if there is one. */
+		m = outbox_pick(st, cf, modems, nmodems, o.recipient,
+		    o.attempts > 0 && o.modem[0] != '\0' ? o.modem : NULL,
+		    now);
+		if (m == NULL) {
+			store_outbox_clear(&o);
+			continue;	/* its modem is busy: the next row */
+		}
 		if ((rc = outbox_admit(st, cf, &o, now)) == 1) {
+			cm = config_modem_find(cf, modem_name(m));
 			if (store_outbox_mark_sending(st, o.id, modem_name(m),
 			    now) == 0) {
 				if (modem_submit(m, (uint64_t)o.id,
-				    o.recipient, o.text) == 0)
+				    o.recipient, o.text,
+				    cm != NULL && cm->delivery_reports) == 0)
 					handed++;
 				else
 					store_outbox_mark_retry(st, o.id,

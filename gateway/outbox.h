@@ -26,23 +26,29 @@ int64_t	 outbox_queue(struct store *, const char *recipient, const char *text,
 
 /* How long a message of class may wait before it is dropped, in s. */
 int	 outbox_ttl(enum outbox_class);
-/* Delay before attempt number attempts+1 after a failure, in s. */
-int	 outbox_backoff(int attempts);
+/*
+ * Delay before attempt number attempts+1 after a failure, in s:
+ * cf->retry_backoff doubled per attempt, at most an hour.
+ */
+int	 outbox_backoff(const struct config *, int attempts);
 
 /*
  * Policy for one due row at now: 1 when it may go now; 0 when it was
- * deferred (cap reached) or finished (expired) instead. -1 on error.
+ * deferred (quiet hours, cap reached) or finished (expired) instead. -1
+ * on error. Quiet hours hold every class below urgent, except a reply to
+ * someone who texted within the hour.
  */
 int	 outbox_admit(struct store *, const struct config *,
 	    const struct store_outbox *, time_t now);
 
 /*
- * The outcome of a send. sent: mark sent. retry: back off and try again
+ * The outcome of a send. sent: mark sent on modem, keeping each part's
+ * network reference for status reports. retry: back off and try again
  * unless attempts are used up. permanent: fail now. lost (the modem died):
  * queue again at once without counting an attempt. 0 or -1.
  */
-int	 outbox_sent(struct store *, int64_t id, int parts, int msgref,
-	    time_t now);
+int	 outbox_sent(struct store *, int64_t id, const char *modem, int parts,
+	    const int *msgrefs, int nrefs, time_t now);
 int	 outbox_failed(struct store *, const struct config *, int64_t id,
 	    int permanent, const char *error, time_t now);
 int	 outbox_lost(struct store *, const struct config *, int64_t id,
@@ -51,8 +57,9 @@ int	 outbox_lost(struct store *, const struct config *, int64_t id,
 struct modem;
 /*
  * Hand due rows to modems that can take them: the most urgent class first,
- * each to the modem with the fewest jobs in flight. Stops when no modem can
- * take more. Returns the number handed over, or -1 on a store error.
+ * each to a modem on the recipient's operator (prefixes) if one is up,
+ * not the one that just failed it, under its send rate, least loaded.
+ * Stops when no modem can take more. Returns the number handed over, or -1 on a store error.
  */
 int	 outbox_pump(struct store *, const struct config *,
 	    struct modem *const *modems, size_t nmodems, time_t now);

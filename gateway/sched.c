@@ -1,21 +1,87 @@
 /*
- * sched — the time-driven steps, each idempotent at a given now.
+ * sched — the time-driven steps, each idempotent at a given now: what it
+ * did is recorded in the same transaction, so a second run at the same
+ * now finds nothing to do.
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "gateway/config.h"
+#include "gateway/grievance.h"
 #include "gateway/log.h"
+#include "gateway/outbox.h"
 #include "gateway/sched.h"
 #include "gateway/store.h"
+#include "handlers/template.h"
+
+struct sched_alert {
+	struct store		*st;
+	const struct config	*cf;
+	const struct template	*tpl;
+	time_t			 now;
+	int			 done;
+	int			 failed;
+};
+
+/* Queue text to every admin phone as urgent. 0 or -1. */
+int
+sched_tell_admins(struct store *st, const struct config *cf,
+    const char *text, time_t now)
+{
+	size_t i;
+
+	for (i = 0; i < cf->nadmin_phones; i++)
+		if (outbox_queue(st, cf->admin_phones[i], text, OUTBOX_URGENT,
+		    0, now) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+sched_modem_alert(const char *name, time_t since, int alerted,
+    const char *detail, void *arg)
+{
+	struct sched_alert *sa = arg;
+	char *text, minutes[24];
+
+	snprintf(minutes, sizeof minutes, "%lld",
+	    (long long)(sa->now - since) / 60);
+	if (!alerted) {
+		log_warn("modem %s: down for %s min (%s): telling %zu admin(s)",
+		    name, minutes, detail, sa->cf->nadmin_phones);
+		text = template_render(sa->tpl, "modem_down", "modem", name,
+		    "minutes", minutes, "why", detail, NULL);
+	} else {
+		log_info("modem %s: up again: telling %zu admin(s)", name,
+		    sa->cf->nadmin_phones);
+		text = template_render(sa->tpl, "modem_up", "modem", name,
+		    NULL);
+	}
+	if (text == NULL ||
+	    sched_tell_admins(sa->st, sa->cf, text, sa->now) == -1 ||
+	    store_modem_set_alerted(sa->st, name, !alerted) == -1)
+		sa->failed = 1;
+	else
+		sa->done++;
+	free(text);
+}
 
 int
-sched_run(struct store *st, const struct config *cf, time_t now)
+sched_run(struct store *st, const struct config *cf,
+    const struct template *tpl, time_t now)
 {
-	int flushed, expired;
+	struct sched_alert sa = { st, cf, tpl, now, 0, 0 };
+	struct grievance_ctx g = { st, cf, tpl, now, "system", "system", 0 };
+	int flushed, expired, steps;
 
 	if (store_begin(st) == -1)
 		return -1;
 	if ((flushed = store_part_flush_stale(st,
 	    now - cf->reassembly_timeout, now)) == -1 ||
-	    (expired = store_outbox_expire(st, now)) == -1) {
+	    (expired = store_outbox_expire(st, now)) == -1 ||
+	    store_modem_alerts_due(st, now - cf->modem_down_alert,
+	    sched_modem_alert, &sa) == -1 || sa.failed ||
+	    (steps = grievance_sla_run(&g)) == -1) {
 		store_rollback(st);
 		return -1;
 	}
@@ -26,5 +92,7 @@ sched_run(struct store *st, const struct config *cf, time_t now)
 		    flushed);
 	if (expired > 0)
 		log_info("sched: %d queued message(s) expired", expired);
-	return flushed + expired;
+	if (steps > 0)
+		log_info("sched: %d grievance deadline step(s)", steps);
+	return flushed + expired + sa.done + steps;
 }

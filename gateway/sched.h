@@ -11,12 +11,21 @@
 
 struct config;
 struct store;
+struct template;
 
 /*
  * Run what is due at now: concatenated messages whose parts stopped
- * coming go on as partial messages; queued rows past their TTL expire.
+ * coming go on as partial messages; queued rows past their TTL expire; a
+ * modem down for modem_down_alert seconds is reported to the admin phones
+ * (once, and once more when it is back); grievance deadlines remind and
+ * escalate, and unanswered rating prompts run out (grievance_sla_run).
  * Returns the number of things done, or -1 on a store error.
  */
-int	 sched_run(struct store *, const struct config *, time_t now);
+int	 sched_run(struct store *, const struct config *,
+	    const struct template *, time_t now);
+/* Queue text to every admin phone as urgent (in the caller's
+ * transaction, if any). 0 or -1. */
+int	 sched_tell_admins(struct store *, const struct config *,
+	    const char *text, time_t now);
 
 #endif

@@ -102,6 +102,107 @@ static const char *const store_migrations[] = {
 	"  action TEXT NOT NULL,"
 	"  object TEXT,"
 	"  detail TEXT);",
+
+	/* 2: real modems: part references and delivery, calls, health */
+	"CREATE TABLE outbox_part ("
+	"  outbox_id INTEGER NOT NULL REFERENCES outbox(id),"
+	"  seq INTEGER NOT NULL,"
+	"  modem TEXT NOT NULL,"
+	"  msgref INTEGER NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  sent_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'sent',"
+	"  reported_at INTEGER,"
+	"  PRIMARY KEY (outbox_id, seq));"
+	"CREATE INDEX outbox_part_ref ON outbox_part(modem, msgref);"
+	"ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN delivery TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX outbox_modem_sent ON outbox(modem, sent_at);"
+	"CREATE TABLE call ("
+	"  id INTEGER PRIMARY KEY,"
+	"  modem TEXT NOT NULL,"
+	"  number TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  handled INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX call_number ON call(number, at);"
+	"ALTER TABLE modem ADD COLUMN down_since INTEGER;"
+	"ALTER TABLE modem ADD COLUMN alerted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE modem ADD COLUMN signal INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE modem ADD COLUMN battery INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE modem ADD COLUMN network TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE modem ADD COLUMN operator TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE modem ADD COLUMN sim_used INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE modem ADD COLUMN sim_total INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE modem ADD COLUMN health_at INTEGER;"
+	"ALTER TABLE modem ADD COLUMN sim_warned INTEGER NOT NULL DEFAULT 0;",
+
+	/* 3: grievances, their assignees and history; prompts; pending reports */
+	"CREATE TABLE ticket ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE,"
+	"  reporter TEXT NOT NULL,"
+	"  village_id INTEGER NOT NULL REFERENCES village(id),"
+	"  category TEXT NOT NULL DEFAULT '',"
+	"  urgent INTEGER NOT NULL DEFAULT 0,"
+	"  text TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'open',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  accept_due INTEGER NOT NULL,"
+	"  resolve_due INTEGER NOT NULL,"
+	"  accepted_by TEXT,"
+	"  accepted_at INTEGER,"
+	"  resolved_by TEXT,"
+	"  resolved_at INTEGER,"
+	"  reply TEXT NOT NULL DEFAULT '',"
+	"  rating INTEGER,"
+	"  rated_at INTEGER,"
+	"  escalation INTEGER NOT NULL DEFAULT 0,"
+	"  accept_reminded INTEGER NOT NULL DEFAULT 0,"
+	"  accept_escalated INTEGER NOT NULL DEFAULT 0,"
+	"  resolve_reminded INTEGER NOT NULL DEFAULT 0,"
+	"  resolve_escalated INTEGER NOT NULL DEFAULT 0,"
+	"  message_id INTEGER REFERENCES message(id));"
+	"CREATE INDEX ticket_village ON ticket(village_id, status);"
+	"CREATE INDEX ticket_reporter ON ticket(reporter, id);"
+	"CREATE INDEX ticket_status ON ticket(status, accept_due, resolve_due);"
+	"CREATE TABLE ticket_assignee ("
+	"  ticket_id INTEGER NOT NULL REFERENCES ticket(id),"
+	"  phone TEXT NOT NULL,"
+	"  added INTEGER PRIMARY KEY,"
+	"  UNIQUE (ticket_id, phone));"
+	"CREATE INDEX ticket_assignee_phone ON ticket_assignee(phone);"
+	"CREATE TABLE ticket_event ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES ticket(id),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX ticket_event_ticket ON ticket_event(ticket_id, id);"
+	"CREATE TABLE prompt ("
+	"  id INTEGER PRIMARY KEY,"
+	"  phone TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  object_id INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'open',"
+	"  answer TEXT,"
+	"  answered_at INTEGER);"
+	"CREATE INDEX prompt_open ON prompt(phone, id) WHERE state = 'open';"
+	"CREATE INDEX prompt_expiry ON prompt(expires_at) WHERE state = 'open';"
+	"CREATE TABLE pending_report ("
+	"  id INTEGER PRIMARY KEY,"
+	"  phone TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  message_id INTEGER REFERENCES message(id),"
+	"  ticket_id INTEGER REFERENCES ticket(id),"
+	"  filed_at INTEGER);"
+	"CREATE INDEX pending_report_phone ON pending_report(phone)"
+	"  WHERE filed_at IS NULL;",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -149,6 +250,35 @@ enum store_stmt {
 	S_AUDIT,
 	S_MODEM_SET,
 	S_MODEM_LIST,
+	S_MODEM_HEALTH,
+	S_MODEM_DOWN_DUE,
+	S_MODEM_ALERTED,
+	S_MODEM_SIM_WARNED,
+	S_OUTBOX_PART_ADD,
+	S_OUTBOX_REPORT,
+	S_OUTBOX_DELIVERED,
+	S_OUTBOX_PARTS_SINCE,
+	S_CALL_ADD,
+	S_CALL_LIST,
+	S_TICKET_INSERT,
+	S_TICKET_FIND,
+	S_TICKET_GET,
+	S_TICKET_UPDATE,
+	S_TICKET_LIST,
+	S_TICKET_SLA_DUE,
+	S_TICKET_ASSIGN,
+	S_TICKET_IS_ASSIGNEE,
+	S_TICKET_ASSIGNEES,
+	S_TICKET_EVENT,
+	S_TICKET_EVENTS,
+	S_PENDING_ADD,
+	S_PENDING_LIST,
+	S_PENDING_FILED,
+	S_PROMPT_ADD,
+	S_PROMPT_SUPERSEDE,
+	S_PROMPT_OPEN,
+	S_PROMPT_CLOSE,
+	S_PROMPT_EXPIRED,
 	S_NSTMTS
 };
 
@@ -160,10 +290,27 @@ enum store_stmt {
 	"id, recipient, text, class, state, attempts, created_at," \
 	" next_attempt_at, expires_at, coalesce(sent_at, 0)," \
 	" coalesce(modem, ''), parts, msgref, last_error," \
-	" coalesce(message_id, 0)"
+	" coalesce(message_id, 0), delivery, coalesce(delivered_at, 0)"
 #define MESSAGE_COLS \
 	"id, sender, modem, text, parts, partial, received_at, state," \
 	" coalesce(handler, '')"
+
+#define TICKET_COLS \
+	"k.id, k.code, k.reporter, coalesce(p.name, ''), k.village_id," \
+	" v.code, v.name, coalesce(t.code, ''), k.category, k.urgent, k.text," \
+	" k.reply, k.status, k.created_at, k.updated_at, k.accept_due," \
+	" k.resolve_due, coalesce(k.accepted_by, '')," \
+	" coalesce(k.accepted_at, 0), coalesce(k.resolved_by, '')," \
+	" coalesce(k.resolved_at, 0), coalesce(k.rating, 0)," \
+	" coalesce(k.rated_at, 0), k.escalation, k.accept_reminded," \
+	" k.accept_escalated, k.resolve_reminded, k.resolve_escalated," \
+	" coalesce(k.message_id, 0)"
+#define TICKET_FROM \
+	" FROM ticket k JOIN village v ON v.id = k.village_id" \
+	" LEFT JOIN township t ON t.id = v.township_id" \
+	" LEFT JOIN person p ON p.phone = k.reporter"
+#define PROMPT_COLS \
+	"id, phone, kind, object_id, created_at, expires_at, state"
 
 static const char *const store_sql[S_NSTMTS] = {
 	[S_TOWNSHIP_ADD] = "INSERT INTO township (code, name, created_at)"
@@ -261,18 +408,122 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " ORDER BY id DESC LIMIT ?",
 	[S_OUTBOX_LIST_STATE] = "SELECT " OUTBOX_COLS " FROM outbox"
 	    " WHERE state = ? ORDER BY id DESC LIMIT ?",
-	[S_MODEM_SET] = "INSERT INTO modem (name, state, detail, updated_at)"
-	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET"
-	    " state = ?2, detail = ?3, updated_at = ?4",
+	/*
+	 * down_since: when it last stopped being up; cleared when it is up or
+	 * was stopped on purpose (which also forgets an alert).
+	 */
+	[S_MODEM_SET] = "INSERT INTO modem (name, state, detail, updated_at,"
+	    " down_since) VALUES (?1, ?2, ?3, ?4,"
+	    " CASE WHEN ?2 IN ('up', 'stopped') THEN NULL ELSE ?4 END)"
+	    " ON CONFLICT (name) DO UPDATE SET state = ?2, detail = ?3,"
+	    " updated_at = ?4, down_since = CASE WHEN ?2 IN ('up', 'stopped')"
+	    " THEN NULL ELSE coalesce(down_since, ?4) END,"
+	    " alerted = CASE WHEN ?2 = 'stopped' THEN 0 ELSE alerted END",
+	[S_MODEM_HEALTH] = "UPDATE modem SET signal = ?2, battery = ?3,"
+	    " network = ?4, operator = ?5, sim_used = ?6, sim_total = ?7,"
+	    " health_at = ?8 WHERE name = ?1",
+	[S_MODEM_DOWN_DUE] = "SELECT name, down_since, alerted, detail"
+	    " FROM modem WHERE (down_since IS NOT NULL AND down_since <= ?1"
+	    " AND alerted = 0) OR (down_since IS NULL AND alerted = 1)",
+	[S_MODEM_ALERTED] = "UPDATE modem SET alerted = ?2 WHERE name = ?1",
+	[S_MODEM_SIM_WARNED] = "UPDATE modem SET sim_warned = ?2"
+	    " WHERE name = ?1 AND sim_warned <> ?2",
+	[S_OUTBOX_PART_ADD] = "INSERT OR REPLACE INTO outbox_part (outbox_id,"
+	    " seq, modem, msgref, recipient, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
+	/* The newest part with that reference: references wrap at 256. */
+	[S_OUTBOX_REPORT] = "UPDATE outbox_part SET status = ?1,"
+	    " reported_at = ?2 WHERE rowid = (SELECT rowid FROM outbox_part"
+	    " WHERE modem = ?3 AND msgref = ?4 AND (?5 = '' OR recipient = ?5)"
+	    " ORDER BY sent_at DESC, outbox_id DESC LIMIT 1)"
+	    " RETURNING outbox_id",
+	/* An outbox row is delivered when every part is; failed if any is. */
+	[S_OUTBOX_DELIVERED] = "UPDATE outbox SET delivery = CASE"
+	    " WHEN (SELECT count(*) FROM outbox_part p WHERE p.outbox_id = ?1"
+	    "   AND p.status = 'failed') > 0 THEN 'failed'"
+	    " WHEN (SELECT count(*) FROM outbox_part p WHERE p.outbox_id = ?1"
+	    "   AND p.status = 'delivered') >= parts THEN 'delivered'"
+	    " ELSE 'pending' END,"
+	    " delivered_at = CASE WHEN (SELECT count(*) FROM outbox_part p"
+	    "   WHERE p.outbox_id = ?1 AND p.status = 'delivered') >= parts"
+	    "   THEN ?2 ELSE delivered_at END WHERE id = ?1",
+	[S_OUTBOX_PARTS_SINCE] = "SELECT coalesce(sum(parts), 0) FROM outbox"
+	    " WHERE modem = ? AND state IN (1, 2) AND sent_at >= ?",
+	[S_CALL_ADD] = "INSERT INTO call (modem, number, at) VALUES (?, ?, ?)",
+	[S_CALL_LIST] = "SELECT id, modem, number, at, handled FROM call"
+	    " ORDER BY id DESC LIMIT ?",
 	[S_MODEM_LIST] = "SELECT m.name, m.state, m.detail, m.updated_at,"
 	    " (SELECT count(*) FROM outbox o WHERE o.modem = m.name"
 	    "   AND o.state = 2),"
 	    " (SELECT coalesce(sum(o.parts), 0) FROM outbox o"
 	    "   WHERE o.modem = m.name AND o.state = 2),"
-	    " (SELECT count(*) FROM inbound_part i WHERE i.modem = m.name)"
+	    " (SELECT count(*) FROM inbound_part i WHERE i.modem = m.name),"
+	    " m.signal, m.battery, m.network, m.operator, m.sim_used,"
+	    " m.sim_total, coalesce(m.health_at, 0), coalesce(m.down_since, 0),"
+	    " (SELECT count(*) FROM call c WHERE c.modem = m.name)"
 	    " FROM modem m ORDER BY m.name",
 	[S_AUDIT] = "INSERT INTO audit (at, actor, channel, action, object,"
 	    " detail) VALUES (?, ?, ?, ?, ?, ?)",
+	[S_TICKET_INSERT] = "INSERT OR IGNORE INTO ticket (code, reporter,"
+	    " village_id, category, urgent, text, status, created_at,"
+	    " updated_at, accept_due, resolve_due, message_id)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_TICKET_FIND] = "SELECT " TICKET_COLS TICKET_FROM
+	    " WHERE k.code = ?",
+	[S_TICKET_GET] = "SELECT " TICKET_COLS TICKET_FROM " WHERE k.id = ?",
+	[S_TICKET_UPDATE] = "UPDATE ticket SET status = ?2, category = ?3,"
+	    " urgent = ?4, accept_due = ?5, resolve_due = ?6,"
+	    " accepted_by = nullif(?7, ''), accepted_at = nullif(?8, 0),"
+	    " resolved_by = nullif(?9, ''), resolved_at = nullif(?10, 0),"
+	    " reply = ?11, rating = nullif(?12, 0), rated_at = nullif(?13, 0),"
+	    " escalation = ?14, accept_reminded = ?15, accept_escalated = ?16,"
+	    " resolve_reminded = ?17, resolve_escalated = ?18,"
+	    " updated_at = ?19 WHERE id = ?1",
+	[S_TICKET_LIST] = "SELECT " TICKET_COLS TICKET_FROM
+	    " WHERE (?1 IS NULL OR v.code = ?1)"
+	    " AND (?2 IS NULL OR t.code = ?2)"
+	    " AND (?3 IS NULL OR k.status = ?3)"
+	    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM ticket_assignee a"
+	    "   WHERE a.ticket_id = k.id AND a.phone = ?4))"
+	    " AND (?5 IS NULL OR k.reporter = ?5)"
+	    " AND (?6 = 0 OR k.status IN ('open', 'accepted', 'reopened'))"
+	    " ORDER BY k.id",
+	[S_TICKET_SLA_DUE] = "SELECT id FROM ticket WHERE"
+	    " (status = 'open' AND ((accept_reminded = 0 AND accept_due <= ?1)"
+	    "  OR (accept_escalated = 0 AND accept_due + ?2 <= ?1)))"
+	    " OR (status IN ('accepted', 'reopened')"
+	    "  AND ((resolve_reminded = 0 AND resolve_due <= ?1)"
+	    "  OR (resolve_escalated = 0 AND resolve_due + CASE WHEN urgent"
+	    "  THEN ?4 ELSE ?3 END <= ?1)))"
+	    " ORDER BY id LIMIT ?5",
+	[S_TICKET_ASSIGN] = "INSERT OR IGNORE INTO ticket_assignee"
+	    " (ticket_id, phone) VALUES (?, ?)",
+	[S_TICKET_IS_ASSIGNEE] = "SELECT 1 FROM ticket_assignee"
+	    " WHERE ticket_id = ? AND phone = ?",
+	[S_TICKET_ASSIGNEES] = "SELECT phone FROM ticket_assignee"
+	    " WHERE ticket_id = ? ORDER BY added",
+	[S_TICKET_EVENT] = "INSERT INTO ticket_event (ticket_id, at, actor,"
+	    " channel, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+	[S_TICKET_EVENTS] = "SELECT id, at, actor, channel, action, detail"
+	    " FROM ticket_event WHERE ticket_id = ? ORDER BY id",
+	[S_PENDING_ADD] = "INSERT INTO pending_report (phone, text,"
+	    " received_at, message_id) VALUES (?, ?, ?, ?)",
+	[S_PENDING_LIST] = "SELECT id, text, received_at,"
+	    " coalesce(message_id, 0) FROM pending_report"
+	    " WHERE phone = ? AND filed_at IS NULL ORDER BY id",
+	[S_PENDING_FILED] = "UPDATE pending_report SET ticket_id = ?,"
+	    " filed_at = ? WHERE id = ?",
+	[S_PROMPT_ADD] = "INSERT INTO prompt (phone, kind, object_id,"
+	    " created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+	[S_PROMPT_SUPERSEDE] = "UPDATE prompt SET state = ?3,"
+	    " answered_at = ?4 WHERE kind = ?1 AND object_id = ?2"
+	    " AND state = 'open'",
+	[S_PROMPT_OPEN] = "SELECT " PROMPT_COLS " FROM prompt"
+	    " WHERE phone = ? AND state = 'open' AND expires_at > ?"
+	    " ORDER BY id DESC LIMIT 1",
+	[S_PROMPT_CLOSE] = "UPDATE prompt SET state = ?, answer = ?,"
+	    " answered_at = ? WHERE id = ?",
+	[S_PROMPT_EXPIRED] = "SELECT " PROMPT_COLS " FROM prompt"
+	    " WHERE state = 'open' AND expires_at <= ? ORDER BY id LIMIT ?",
 };
 
 struct store {
@@ -391,38 +642,53 @@ store_user_version(struct store *st)
 	return v;
 }
 
-/* Run every migration past the database's version, each in a transaction. */
+/*
+ * Run every migration past the database's version, each in its own
+ * transaction. The version is read again under the write lock: the daemon
+ * and cungatectl may open a new database at the same moment.
+ */
 static int
 store_migrate(struct store *st, char **cause)
 {
 	char *sql, *err = NULL;
 	int v;
 
-	if ((v = store_user_version(st)) == -1) {
-		*cause = xasprintf("reading user_version: %s",
-		    sqlite3_errmsg(st->db));
-		return -1;
-	}
-	if (v > STORE_NMIGRATIONS) {
-		*cause = xasprintf("database schema %d is newer than this "
-		    "build knows (%d)", v, STORE_NMIGRATIONS);
-		return -1;
-	}
-	for (; v < STORE_NMIGRATIONS; v++) {
-		sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d;"
-		    " COMMIT;", store_migrations[v], v + 1);
+	for (;;) {
+		if (store_exec(st, "BEGIN IMMEDIATE", &err) == -1)
+			break;
+		if ((v = store_user_version(st)) == -1) {
+			err = xasprintf("reading user_version: %s",
+			    sqlite3_errmsg(st->db));
+			break;
+		}
+		if (v >= STORE_NMIGRATIONS) {
+			if (store_exec(st, "COMMIT", &err) == -1)
+				break;
+			if (v > STORE_NMIGRATIONS) {
+				*cause = xasprintf("database schema %d is "
+				    "newer than this build knows (%d)", v,
+				    STORE_NMIGRATIONS);
+				return -1;
+			}
+			return 0;
+		}
+		sql = xasprintf("%s PRAGMA user_version = %d; COMMIT;",
+		    store_migrations[v], v + 1);
 		if (store_exec(st, sql, &err) == -1) {
+			free(sql);
 			*cause = xasprintf("migration to schema %d: %s", v + 1,
 			    err);
 			free(err);
-			free(sql);
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
 		free(sql);
 		log_debug("store: migrated to schema %d", v + 1);
 	}
-	return 0;
+	*cause = xasprintf("migrating: %s", err);
+	free(err);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 struct store *
@@ -1085,6 +1351,8 @@ store_outbox_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->msgref = sqlite3_column_int(s, 12);
 	store_copy(o->last_error, sizeof o->last_error, s, 13);
 	o->message_id = sqlite3_column_int64(s, 14);
+	store_copy(o->delivery, sizeof o->delivery, s, 15);
+	o->delivered_at = sqlite3_column_int64(s, 16);
 }
 
 int
@@ -1291,7 +1559,155 @@ store_modem_list(struct store *st,
 		m.messages_sent = sqlite3_column_int64(s, 4);
 		m.parts_sent = sqlite3_column_int64(s, 5);
 		m.parts_received = sqlite3_column_int64(s, 6);
+		m.signal = sqlite3_column_int(s, 7);
+		m.battery = sqlite3_column_int(s, 8);
+		store_copy(m.network, sizeof m.network, s, 9);
+		store_copy(m.operator_name, sizeof m.operator_name, s, 10);
+		m.sim_used = sqlite3_column_int(s, 11);
+		m.sim_total = sqlite3_column_int(s, 12);
+		m.health_at = sqlite3_column_int64(s, 13);
+		m.down_since = sqlite3_column_int64(s, 14);
+		m.calls = sqlite3_column_int64(s, 15);
 		cb(&m, arg);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_modem_health(struct store *st, const char *name,
+    const struct store_modem *h, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MODEM_HEALTH);
+
+	store_bind(s, "siissiil", name, h->signal, h->battery, h->network,
+	    h->operator_name, h->sim_used, h->sim_total, (int64_t)now);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_modem_alerts_due(struct store *st, time_t down_before,
+    void (*cb)(const char *, time_t, int, const char *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MODEM_DOWN_DUE);
+	struct due {
+		char	name[33], detail[129];
+		time_t	since;
+		int	alerted;
+	} *rows = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	/* Collect first: the callback writes to the same table. */
+	store_bind(s, "l", (int64_t)down_before);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		rows = xrealloc(rows, (n + 1) * sizeof *rows);
+		store_copy(rows[n].name, sizeof rows[n].name, s, 0);
+		rows[n].since = sqlite3_column_int64(s, 1);
+		rows[n].alerted = sqlite3_column_int(s, 2);
+		store_copy(rows[n].detail, sizeof rows[n].detail, s, 3);
+		n++;
+	}
+	sqlite3_reset(s);
+	for (i = 0; rc == SQLITE_DONE && i < n; i++)
+		cb(rows[i].name, rows[i].since, rows[i].alerted,
+		    rows[i].detail, arg);
+	free(rows);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_modem_set_alerted(struct store *st, const char *name, int alerted)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MODEM_ALERTED);
+
+	store_bind(s, "si", name, alerted);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_modem_set_sim_warned(struct store *st, const char *name, int warned)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MODEM_SIM_WARNED);
+
+	store_bind(s, "si", name, warned);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+store_outbox_add_part(struct store *st, int64_t id, int seq,
+    const char *modem, int msgref, const char *recipient, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_PART_ADD);
+
+	store_bind(s, "lisisl", id, seq, modem, msgref, recipient,
+	    (int64_t)now);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_outbox_report(struct store *st, const char *modem, int msgref,
+    const char *recipient, const char *status, time_t at, int64_t *id)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_REPORT);
+	int rc;
+
+	store_bind(s, "slsis", status, (int64_t)at, modem, msgref,
+	    recipient != NULL ? recipient : "");
+	if ((rc = store_step_row(st, s)) != 1)
+		return rc;
+	*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	s = store_stmt(st, S_OUTBOX_DELIVERED);
+	store_bind(s, "ll", *id, (int64_t)at);
+	return store_exec_stmt(st, s) == -1 ? -1 : 1;
+}
+
+int
+store_outbox_parts_since(struct store *st, const char *modem, time_t since)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_PARTS_SINCE);
+	int rc, n;
+
+	store_bind(s, "sl", modem, (int64_t)since);
+	if ((rc = store_step_row(st, s)) != 1)
+		return rc == 0 ? 0 : -1;
+	n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int64_t
+store_call_add(struct store *st, const char *modem, const char *number,
+    time_t at)
+{
+	sqlite3_stmt *s = store_stmt(st, S_CALL_ADD);
+
+	store_bind(s, "ssl", modem, number, (int64_t)at);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int
+store_call_list(struct store *st, int max,
+    void (*cb)(const struct store_call *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_CALL_LIST);
+	struct store_call c;
+	int rc;
+
+	store_bind(s, "i", max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof c);
+		c.id = sqlite3_column_int64(s, 0);
+		store_copy(c.modem, sizeof c.modem, s, 1);
+		store_copy(c.number, sizeof c.number, s, 2);
+		c.at = sqlite3_column_int64(s, 3);
+		c.handled = sqlite3_column_int(s, 4);
+		cb(&c, arg);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -1350,4 +1766,364 @@ store_stats(struct store *st, struct store_stats *out)
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- grievances --- */
+
+int
+store_ticket_insert(struct store *st, const struct store_ticket *t,
+    int64_t *id)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_INSERT);
+
+	store_bind(s, "sslsisslllln", t->code, t->reporter, t->village_id,
+	    t->category, t->urgent, t->text, t->status, (int64_t)t->created_at,
+	    (int64_t)t->updated_at, (int64_t)t->accept_due,
+	    (int64_t)t->resolve_due, t->message_id);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 1;
+}
+
+static void
+store_ticket_row(sqlite3_stmt *s, struct store_ticket *t)
+{
+	const unsigned char *v;
+
+	memset(t, 0, sizeof *t);
+	t->id = sqlite3_column_int64(s, 0);
+	store_copy(t->code, sizeof t->code, s, 1);
+	store_copy(t->reporter, sizeof t->reporter, s, 2);
+	store_copy(t->reporter_name, sizeof t->reporter_name, s, 3);
+	t->village_id = sqlite3_column_int64(s, 4);
+	store_copy(t->village, sizeof t->village, s, 5);
+	store_copy(t->village_name, sizeof t->village_name, s, 6);
+	store_copy(t->township, sizeof t->township, s, 7);
+	store_copy(t->category, sizeof t->category, s, 8);
+	t->urgent = sqlite3_column_int(s, 9);
+	v = sqlite3_column_text(s, 10);
+	t->text = xstrdup(v != NULL ? (const char *)v : "");
+	v = sqlite3_column_text(s, 11);
+	t->reply = xstrdup(v != NULL ? (const char *)v : "");
+	store_copy(t->status, sizeof t->status, s, 12);
+	t->created_at = sqlite3_column_int64(s, 13);
+	t->updated_at = sqlite3_column_int64(s, 14);
+	t->accept_due = sqlite3_column_int64(s, 15);
+	t->resolve_due = sqlite3_column_int64(s, 16);
+	store_copy(t->accepted_by, sizeof t->accepted_by, s, 17);
+	t->accepted_at = sqlite3_column_int64(s, 18);
+	store_copy(t->resolved_by, sizeof t->resolved_by, s, 19);
+	t->resolved_at = sqlite3_column_int64(s, 20);
+	t->rating = sqlite3_column_int(s, 21);
+	t->rated_at = sqlite3_column_int64(s, 22);
+	t->escalation = sqlite3_column_int(s, 23);
+	t->accept_reminded = sqlite3_column_int(s, 24);
+	t->accept_escalated = sqlite3_column_int(s, 25);
+	t->resolve_reminded = sqlite3_column_int(s, 26);
+	t->resolve_escalated = sqlite3_column_int(s, 27);
+	t->message_id = sqlite3_column_int64(s, 28);
+}
+
+int
+store_ticket_find(struct store *st, const char *code, struct store_ticket *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_FIND);
+	int rc;
+
+	store_bind(s, "s", code);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_ticket_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_ticket_get(struct store *st, int64_t id, struct store_ticket *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_GET);
+	int rc;
+
+	store_bind(s, "l", id);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_ticket_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+void
+store_ticket_clear(struct store_ticket *t)
+{
+	free(t->text);
+	free(t->reply);
+	t->text = t->reply = NULL;
+}
+
+int
+store_ticket_update(struct store *st, const struct store_ticket *t)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_UPDATE);
+
+	store_bind(s, "lssillslslsiliiiiil", t->id, t->status, t->category,
+	    t->urgent, (int64_t)t->accept_due, (int64_t)t->resolve_due,
+	    t->accepted_by, (int64_t)t->accepted_at, t->resolved_by,
+	    (int64_t)t->resolved_at, t->reply != NULL ? t->reply : "",
+	    t->rating, (int64_t)t->rated_at, t->escalation,
+	    t->accept_reminded, t->accept_escalated, t->resolve_reminded,
+	    t->resolve_escalated, (int64_t)t->updated_at);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_ticket_list(struct store *st, const struct store_ticket_filter *f,
+    void (*cb)(const struct store_ticket *, void *), void *arg)
+{
+	static const struct store_ticket_filter all;
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_LIST);
+	struct store_ticket t;
+	int rc;
+
+	if (f == NULL)
+		f = &all;
+	store_bind(s, "sssssi", f->village, f->township, f->status,
+	    f->assignee, f->reporter, f->open_only);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_ticket_row(s, &t);
+		cb(&t, arg);
+		store_ticket_clear(&t);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_ticket_sla_due(struct store *st, time_t now, int accept_grace,
+    int resolve_grace, int urgent_grace, int64_t *ids, int max)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_SLA_DUE);
+	int rc = SQLITE_DONE, n = 0;
+
+	store_bind(s, "liiii", (int64_t)now, accept_grace, resolve_grace,
+	    urgent_grace, max);
+	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return n;
+}
+
+int
+store_ticket_assign(struct store *st, int64_t ticket, const char *phone)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_ASSIGN);
+
+	store_bind(s, "ls", ticket, phone);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_ticket_is_assignee(struct store *st, int64_t ticket, const char *phone)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_IS_ASSIGNEE);
+	int rc;
+
+	store_bind(s, "ls", ticket, phone);
+	if ((rc = store_step_row(st, s)) == 1)
+		sqlite3_reset(s);
+	return rc;
+}
+
+int
+store_ticket_assignees(struct store *st, int64_t ticket,
+    void (*cb)(const char *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_ASSIGNEES);
+	char **phones = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	/* Collect first: callbacks may queue messages through the store. */
+	store_bind(s, "l", ticket);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		phones = xrealloc(phones, (n + 1) * sizeof *phones);
+		phones[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_reset(s);
+	for (i = 0; i < n; i++) {
+		if (rc == SQLITE_DONE)
+			cb(phones[i], arg);
+		free(phones[i]);
+	}
+	free(phones);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_ticket_event(struct store *st, int64_t ticket, time_t at,
+    const char *actor, const char *channel, const char *action,
+    const char *detail)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_EVENT);
+
+	store_bind(s, "llssss", ticket, (int64_t)at, actor, channel, action,
+	    detail != NULL ? detail : "");
+	return store_exec_stmt(st, s);
+}
+
+int
+store_ticket_events(struct store *st, int64_t ticket,
+    void (*cb)(const struct store_ticket_event *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_EVENTS);
+	struct store_ticket_event e;
+	int rc;
+
+	store_bind(s, "l", ticket);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof e);
+		e.id = sqlite3_column_int64(s, 0);
+		e.at = sqlite3_column_int64(s, 1);
+		store_copy(e.actor, sizeof e.actor, s, 2);
+		store_copy(e.channel, sizeof e.channel, s, 3);
+		store_copy(e.action, sizeof e.action, s, 4);
+		e.detail = xstrdup((const char *)sqlite3_column_text(s, 5));
+		cb(&e, arg);
+		free(e.detail);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_pending_add(struct store *st, const char *phone, const char *text,
+    int64_t message_id, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PENDING_ADD);
+
+	store_bind(s, "ssln", phone, text, (int64_t)now, message_id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_pending_list(struct store *st, const char *phone,
+    void (*cb)(const struct store_pending *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PENDING_LIST);
+	struct store_pending *rows = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	/* Collect first: filing a report writes through the store. */
+	store_bind(s, "s", phone);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		rows = xrealloc(rows, (n + 1) * sizeof *rows);
+		rows[n].id = sqlite3_column_int64(s, 0);
+		rows[n].text = xstrdup((const char *)sqlite3_column_text(s, 1));
+		rows[n].received_at = sqlite3_column_int64(s, 2);
+		rows[n].message_id = sqlite3_column_int64(s, 3);
+		n++;
+	}
+	sqlite3_reset(s);
+	for (i = 0; i < n; i++) {
+		if (rc == SQLITE_DONE)
+			cb(&rows[i], arg);
+		free(rows[i].text);
+	}
+	free(rows);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_pending_filed(struct store *st, int64_t id, int64_t ticket, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PENDING_FILED);
+
+	store_bind(s, "nll", ticket, (int64_t)now, id);
+	return store_exec_stmt(st, s);
+}
+
+int64_t
+store_prompt_add(struct store *st, const char *phone, const char *kind,
+    int64_t object_id, time_t now, time_t expires)
+{
+	sqlite3_stmt *s;
+
+	if (store_prompt_close_object(st, kind, object_id, "superseded",
+	    now) == -1)
+		return -1;
+	s = store_stmt(st, S_PROMPT_ADD);
+	store_bind(s, "sslll", phone, kind, object_id, (int64_t)now,
+	    (int64_t)expires);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+static void
+store_prompt_row(sqlite3_stmt *s, struct store_prompt *p)
+{
+	memset(p, 0, sizeof *p);
+	p->id = sqlite3_column_int64(s, 0);
+	store_copy(p->phone, sizeof p->phone, s, 1);
+	store_copy(p->kind, sizeof p->kind, s, 2);
+	p->object_id = sqlite3_column_int64(s, 3);
+	p->created_at = sqlite3_column_int64(s, 4);
+	p->expires_at = sqlite3_column_int64(s, 5);
+	store_copy(p->state, sizeof p->state, s, 6);
+}
+
+int
+store_prompt_open(struct store *st, const char *phone, time_t now,
+    struct store_prompt *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PROMPT_OPEN);
+	int rc;
+
+	store_bind(s, "sl", phone, (int64_t)now);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_prompt_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_prompt_close(struct store *st, int64_t id, const char *state,
+    const char *answer, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PROMPT_CLOSE);
+
+	store_bind(s, "ssll", state, answer, (int64_t)now, id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_prompt_close_object(struct store *st, const char *kind,
+    int64_t object_id, const char *state, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PROMPT_SUPERSEDE);
+
+	store_bind(s, "slsl", kind, object_id, state, (int64_t)now);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_prompt_expired(struct store *st, time_t now, struct store_prompt *out,
+    int max)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PROMPT_EXPIRED);
+	int rc = SQLITE_DONE, n = 0;
+
+	store_bind(s, "li", (int64_t)now, max);
+	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		store_prompt_row(s, &out[n++]);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return n;
 }

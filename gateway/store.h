@@ -101,6 +101,8 @@ struct store_outbox {
 	int		 msgref;
 	char		 last_error[129];
 	int64_t		 message_id;	/* the message it answers, 0 if none */
+	char		 delivery[16];	/* "", "pending", "delivered", "failed" */
+	time_t		 delivered_at;	/* 0 if not (yet) */
 };
 
 /* Open (creating and migrating) the database at path; ":memory:" works. */
@@ -279,12 +281,227 @@ struct store_modem {
 	int64_t	 messages_sent;
 	int64_t	 parts_sent;
 	int64_t	 parts_received;
+	int	 signal;	/* percent, -1 unknown */
+	int	 battery;
+	char	 network[17];
+	char	 operator_name[65];
+	int	 sim_used;	/* -1 unknown */
+	int	 sim_total;
+	time_t	 health_at;	/* 0 if never read */
+	time_t	 down_since;	/* 0 if up */
+	int64_t	 calls;
 };
 /* Record a modem's state (the daemon, on every change). 0 or -1. */
 int	 store_modem_set(struct store *, const char *name, const char *state,
 	    const char *detail, time_t now);
 int	 store_modem_list(struct store *,
 	    void (*cb)(const struct store_modem *, void *), void *arg);
+/* Record a health reading (signal … sim_total of h). 0 or -1. */
+int	 store_modem_health(struct store *, const char *name,
+	    const struct store_modem *h, time_t now);
+/*
+ * Modems whose alert state must change: down since down_before or earlier
+ * and not yet alerted, or up again after an alert. cb gets name, down
+ * since (0 if up), whether it was alerted, and the last detail. 0 or -1.
+ */
+int	 store_modem_alerts_due(struct store *, time_t down_before,
+	    void (*cb)(const char *, time_t, int, const char *, void *),
+	    void *arg);
+int	 store_modem_set_alerted(struct store *, const char *name, int);
+/* Set the SIM-full warning flag: 1 when it changed, 0 if not, -1. */
+int	 store_modem_set_sim_warned(struct store *, const char *name, int);
+
+/* One sent part's network reference, for matching status reports. */
+int	 store_outbox_add_part(struct store *, int64_t id, int seq,
+	    const char *modem, int msgref, const char *recipient, time_t now);
+/*
+ * A status report from modem for reference msgref to recipient ("" if
+ * unknown): mark the newest such part with status ("delivered",
+ * "pending", "failed") and update its outbox row's delivery. -1 / 0 no
+ * such part / 1 with *id the outbox row.
+ */
+int	 store_outbox_report(struct store *, const char *modem, int msgref,
+	    const char *recipient, const char *status, time_t at,
+	    int64_t *id);
+/* Parts handed to modem since t (for its send rate). -1 on error. */
+int	 store_outbox_parts_since(struct store *, const char *modem,
+	    time_t since);
+
+/* --- calls --- */
+
+struct store_call {
+	int64_t	 id;
+	char	 modem[33];
+	char	 number[PHONE_MAX];
+	time_t	 at;
+	int	 handled;
+};
+/* Record a missed call; the new id or -1. */
+int64_t	 store_call_add(struct store *, const char *modem, const char *number,
+	    time_t at);
+/* The newest calls first, at most max. 0 or -1. */
+int	 store_call_list(struct store *, int max,
+	    void (*cb)(const struct store_call *, void *), void *arg);
+
+/* --- grievances --- */
+
+#define STORE_TICKET_CODE_MAX	12
+
+/*
+ * A ticket. Status: "open" (filed, waiting for a cadre), "accepted",
+ * "resolved" (answered, waiting for the reporter's rating), "returned"
+ * (a cadre said it is not the village's: the township's now), "reopened"
+ * (rated unsatisfied), "closed". Times are 0 when not (yet).
+ */
+struct store_ticket {
+	int64_t	 id;
+	char	 code[STORE_TICKET_CODE_MAX];
+	char	 reporter[PHONE_MAX];
+	char	 reporter_name[129];	/* "" if the person is gone */
+	int64_t	 village_id;
+	char	 village[33];		/* code */
+	char	 village_name[129];
+	char	 township[33];		/* code, "" if none */
+	char	 category[65];		/* "" if none matched */
+	int	 urgent;
+	char	*text;			/* owned: store_ticket_clear frees */
+	char	*reply;			/* owned; "" until resolved */
+	char	 status[16];
+	time_t	 created_at;
+	time_t	 updated_at;
+	time_t	 accept_due;
+	time_t	 resolve_due;
+	char	 accepted_by[PHONE_MAX];	/* "" if not accepted */
+	time_t	 accepted_at;
+	char	 resolved_by[PHONE_MAX];
+	time_t	 resolved_at;
+	int	 rating;		/* 1 satisfied … 3 not; 0 none */
+	time_t	 rated_at;
+	int	 escalation;		/* 0 the village, 1 the township */
+	int	 accept_reminded;	/* SLA steps done: 0/1 each */
+	int	 accept_escalated;
+	int	 resolve_reminded;
+	int	 resolve_escalated;
+	int64_t	 message_id;		/* the report, 0 if none */
+};
+
+/* Which tickets store_ticket_list returns; NULL / 0 fields match all. */
+struct store_ticket_filter {
+	const char	*village;	/* code */
+	const char	*township;	/* code */
+	const char	*status;
+	const char	*assignee;	/* phone */
+	const char	*reporter;	/* phone */
+	int		 open_only;	/* open, accepted or reopened */
+};
+
+struct store_ticket_event {
+	int64_t	 id;
+	time_t	 at;
+	char	 actor[PHONE_MAX];
+	char	 channel[17];
+	char	 action[33];
+	char	*detail;		/* owned by the store: valid in cb */
+};
+
+/*
+ * Insert t (code, reporter, village_id, category, urgent, text, status,
+ * times, message_id; the rest start empty). 1 with *id, 0 when the code
+ * is taken, -1 on error.
+ */
+int	 store_ticket_insert(struct store *, const struct store_ticket *,
+	    int64_t *id);
+/* By code or id: -1 / 0 / 1; store_ticket_clear frees what out holds. */
+int	 store_ticket_find(struct store *, const char *code,
+	    struct store_ticket *out);
+int	 store_ticket_get(struct store *, int64_t id, struct store_ticket *out);
+void	 store_ticket_clear(struct store_ticket *);
+/*
+ * Write t's changing fields (status, category, urgent, deadlines,
+ * accepted/resolved by and at, reply, rating, escalation, step flags,
+ * updated_at). 0 or -1.
+ */
+int	 store_ticket_update(struct store *, const struct store_ticket *);
+/* Tickets matching f (NULL: all), oldest first. 0 or -1. */
+int	 store_ticket_list(struct store *, const struct store_ticket_filter *,
+	    void (*cb)(const struct store_ticket *, void *), void *arg);
+/*
+ * Ids (at most max) of tickets with an SLA step due at now: open and past
+ * accept_due unreminded or accept_due + accept_grace unescalated; or
+ * accepted/reopened and past resolve_due unreminded or resolve_due +
+ * resolve_grace (urgent_grace for urgent ones) unescalated. Count or -1.
+ */
+int	 store_ticket_sla_due(struct store *, time_t now, int accept_grace,
+	    int resolve_grace, int urgent_grace, int64_t *ids, int max);
+/* Add phone to the ticket's assignees (again is a no-op). 0 or -1. */
+int	 store_ticket_assign(struct store *, int64_t ticket,
+	    const char *phone);
+/* Is phone an assignee of ticket? -1 / 0 / 1. */
+int	 store_ticket_is_assignee(struct store *, int64_t ticket,
+	    const char *phone);
+/* The assignees' phones, in the order added. 0 or -1. */
+int	 store_ticket_assignees(struct store *, int64_t ticket,
+	    void (*cb)(const char *phone, void *), void *arg);
+/* Append to the ticket's history. detail may be NULL. 0 or -1. */
+int	 store_ticket_event(struct store *, int64_t ticket, time_t at,
+	    const char *actor, const char *channel, const char *action,
+	    const char *detail);
+/* The ticket's history, oldest first. 0 or -1. */
+int	 store_ticket_events(struct store *, int64_t ticket,
+	    void (*cb)(const struct store_ticket_event *, void *), void *arg);
+
+/* Reports from numbers not yet registered, kept until they are. */
+struct store_pending {
+	int64_t	 id;
+	char	*text;			/* owned by the store: valid in cb */
+	time_t	 received_at;
+	int64_t	 message_id;
+};
+/* Keep a report from phone. 0 or -1. */
+int	 store_pending_add(struct store *, const char *phone, const char *text,
+	    int64_t message_id, time_t now);
+/* phone's unfiled reports, oldest first. 0 or -1. */
+int	 store_pending_list(struct store *, const char *phone,
+	    void (*cb)(const struct store_pending *, void *), void *arg);
+/* Mark a pending report filed as ticket. 0 or -1. */
+int	 store_pending_filed(struct store *, int64_t id, int64_t ticket,
+	    time_t now);
+
+/* --- prompts: "a bare digit answers the last open prompt" --- */
+
+/*
+ * A question put to a phone that a bare digit answers: kind names what
+ * answers it ("rating" for a ticket's satisfaction survey, …) and
+ * object_id what it is about. State "open", "answered", "expired" or
+ * "superseded".
+ */
+struct store_prompt {
+	int64_t	 id;
+	char	 phone[PHONE_MAX];
+	char	 kind[17];
+	int64_t	 object_id;
+	time_t	 created_at;
+	time_t	 expires_at;
+	char	 state[12];
+};
+/*
+ * Open a prompt; open ones of the same kind and object are superseded.
+ * The new id or -1.
+ */
+int64_t	 store_prompt_add(struct store *, const char *phone, const char *kind,
+	    int64_t object_id, time_t now, time_t expires);
+/* phone's newest prompt open at now: -1 / 0 / 1. */
+int	 store_prompt_open(struct store *, const char *phone, time_t now,
+	    struct store_prompt *out);
+/* Close a prompt as state ("answered" …) with answer (NULL ok). 0/-1. */
+int	 store_prompt_close(struct store *, int64_t id, const char *state,
+	    const char *answer, time_t now);
+/* Close the open prompts of kind about object_id as state. 0 or -1. */
+int	 store_prompt_close_object(struct store *, const char *kind,
+	    int64_t object_id, const char *state, time_t now);
+/* Open prompts whose time ran out at now (at most max). Count or -1. */
+int	 store_prompt_expired(struct store *, time_t now,
+	    struct store_prompt *out, int max);
 
 struct store_stats {
 	int64_t	 parts_in;

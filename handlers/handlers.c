@@ -20,12 +20,26 @@ extern const struct handler handler_register;
 extern const struct handler handler_optout;
 extern const struct handler handler_optin;
 extern const struct handler handler_unknown;
+extern const struct handler handler_grievance_report;
+extern const struct handler handler_grievance_accept;
+extern const struct handler handler_grievance_resolve;
+extern const struct handler handler_grievance_return;
+extern const struct handler handler_grievance_status;
+extern const struct handler handler_grievance_todo;
+extern const struct handler handler_answer;
 
 const struct handler *const handlers_all[] = {
 	&handler_help,
 	&handler_register,
 	&handler_optout,
 	&handler_optin,
+	&handler_grievance_report,
+	&handler_grievance_accept,
+	&handler_grievance_resolve,
+	&handler_grievance_return,
+	&handler_grievance_status,
+	&handler_grievance_todo,
+	&handler_answer,
 	&handler_unknown,
 	NULL
 };

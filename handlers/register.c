@@ -2,7 +2,8 @@
  * register — 注册 / ZC / JOIN <village code> [name]: put the sender in a
  * village as a resident. A new number is added; a resident of another
  * village is moved there; a cadre is not (the county moves cadres with
- * cungatectl). Every change is audited.
+ * cungatectl). Every change is audited. Reports the number sent before
+ * it was registered (grievance.report keeps them) are filed now.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,14 @@
 #include "gateway/log.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
+#include "handlers/grievance.h"
 #include "handlers/handler.h"
 
 #define REGISTER_NAME_MAX	20	/* characters, not bytes */
 
 static const char *const register_templates[] = {
 	"register_ok", "register_already", "register_no_village",
-	"register_cadre_fixed", "register_how", NULL
+	"register_cadre_fixed", "register_how", "grievance_receipt", NULL
 };
 
 /*
@@ -87,8 +89,10 @@ register_run(struct handler_ctx *ctx)
 		    p != NULL ? p->categories : NULL, "person.register",
 		    v.code) != 0)
 			return -1;
-		return handler_reply(ctx, "register_ok", "name", name,
-		    "village", v.name, "code", v.code, NULL);
+		if (handler_reply(ctx, "register_ok", "name", name,
+		    "village", v.name, "code", v.code, NULL) != 0)
+			return -1;
+		return grievance_file_pending(ctx);
 	}
 
 	if (strcasecmp(p->village, v.code) == 0) {

@@ -46,6 +46,36 @@ enum modem_result {
 	MODEM_LOST		/* worker died with it in flight: unknown */
 };
 
+/* The outcome of one job. Pointers are valid during the callback only. */
+struct modem_send_result {
+	uint64_t		 job;
+	enum modem_result	 result;
+	int			 parts;		/* parts of the message */
+	int			 parts_sent;	/* accepted by the network */
+	const int		*msgrefs;	/* per sent part, in order */
+	int			 cms;		/* +CMS ERROR code, -1 if none */
+	const char		*error;		/* "" if none */
+};
+
+/* What the worker last read of the modem's health; -1 / "" unknown. */
+struct modem_health {
+	int		 signal;	/* percent */
+	int		 battery;	/* percent */
+	const char	*network;	/* "home", "roaming", "searching",
+					   "denied", "none", "" */
+	const char	*operator_code;	/* "46000" */
+	const char	*operator_name;	/* "China Mobile" */
+	int		 sim_used;	/* messages stored on the SIM */
+	int		 sim_total;
+};
+
+/* A delivery report for a part this modem sent. */
+enum modem_delivery {
+	MODEM_DELIVERED,
+	MODEM_DELIVERY_PENDING,		/* the network is still trying */
+	MODEM_DELIVERY_FAILED
+};
+
 struct modem_callbacks {
 	/*
 	 * A part arrived. The callee stores it and then calls modem_ack; only
@@ -53,16 +83,22 @@ struct modem_callbacks {
 	 * part is read again by the next worker.
 	 */
 	void	(*part)(struct modem *, const struct modem_part *, void *);
-	/*
-	 * The outcome of a job given to modem_submit. parts is how many parts
-	 * the message had, msgref the network's reference of the last part
-	 * (-1 if none), error a text for the log and the outbox ("" if none).
-	 */
-	void	(*result)(struct modem *, uint64_t job, enum modem_result,
-		    int parts, int msgref, const char *error, void *);
+	/* The outcome of a job given to modem_submit. */
+	void	(*result)(struct modem *, const struct modem_send_result *,
+		    void *);
 	/* The modem changed state (MODEM_UP means jobs can go to it). */
 	void	(*state)(struct modem *, enum modem_state, const char *why,
 		    void *);
+	/* A call came in from number and was hung up unanswered. */
+	void	(*call)(struct modem *, const char *number, time_t at, void *);
+	/* A health reading (every health interval, and at connect). */
+	void	(*health)(struct modem *, const struct modem_health *, void *);
+	/*
+	 * A status report: the part with network reference msgref, sent by
+	 * this modem to number, reached status at time at.
+	 */
+	void	(*report)(struct modem *, int msgref, const char *number,
+		    enum modem_delivery, time_t at, void *);
 	void	*arg;
 };
 
@@ -88,12 +124,13 @@ size_t	 modem_inflight(const struct modem *);
  * Give the worker a message to send: text (UTF-8) to number (E.164). The
  * worker encodes it (GSM-7 or UCS-2, split into parts as needed) and sends
  * all parts; the outcome comes through cb->result with this job id.
+ * want_report asks the network for a delivery report of each part.
  * Returns 0, or -1 if the modem cannot take it now (nothing was sent).
  * The worker fails a text over 3000 UTF-16 units (45 parts) or a number
  * that is not [+]digits with MODEM_FAILED_PERMANENT.
  */
 int	 modem_submit(struct modem *, uint64_t job, const char *number,
-	    const char *text);
+	    const char *text, int want_report);
 /*
  * The part with this id is stored: the worker may delete it. An id from an
  * earlier worker (the modem was respawned since) is dropped: that worker's

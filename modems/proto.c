@@ -20,14 +20,15 @@ enum proto_kind {
 	PROTO_KIND_I32,
 	PROTO_KIND_U64,
 	PROTO_KIND_I64,
-	PROTO_KIND_STR
+	PROTO_KIND_STR,
+	PROTO_KIND_I32S		/* a list of i32, 4 bytes each */
 };
 
-#define PROTO_TAG_LAST	PROTO_TAG_NUMBER
-#define PROTO_BIT(t)	(1U << (t))
+#define PROTO_TAG_LAST	PROTO_TAG_REPORT
+#define PROTO_BIT(t)	(UINT64_C(1) << (t))
 
 /* The tags each type carries; all are mandatory. */
-static const uint32_t proto_type_tags[] = {
+static const uint64_t proto_type_tags[] = {
 	[PROTO_HELLO] = PROTO_BIT(PROTO_TAG_PID),
 	[PROTO_STATE] = PROTO_BIT(PROTO_TAG_UP) | PROTO_BIT(PROTO_TAG_WHY),
 	[PROTO_PART] = PROTO_BIT(PROTO_TAG_ID) | PROTO_BIT(PROTO_TAG_SENDER) |
@@ -36,14 +37,23 @@ static const uint32_t proto_type_tags[] = {
 	    PROTO_BIT(PROTO_TAG_SEQ) | PROTO_BIT(PROTO_TAG_TEXT),
 	[PROTO_RESULT] = PROTO_BIT(PROTO_TAG_JOB) |
 	    PROTO_BIT(PROTO_TAG_RESULT) | PROTO_BIT(PROTO_TAG_PARTS) |
-	    PROTO_BIT(PROTO_TAG_MSGREF) | PROTO_BIT(PROTO_TAG_ERROR),
+	    PROTO_BIT(PROTO_TAG_PARTS_SENT) | PROTO_BIT(PROTO_TAG_MSGREFS) |
+	    PROTO_BIT(PROTO_TAG_CMS) | PROTO_BIT(PROTO_TAG_ERROR),
 	[PROTO_PONG] = PROTO_BIT(PROTO_TAG_PING),
 	[PROTO_PING] = PROTO_BIT(PROTO_TAG_PING),
 	[PROTO_ACK] = PROTO_BIT(PROTO_TAG_ID),
 	[PROTO_SEND] = PROTO_BIT(PROTO_TAG_JOB) | PROTO_BIT(PROTO_TAG_NUMBER) |
-	    PROTO_BIT(PROTO_TAG_TEXT)
+	    PROTO_BIT(PROTO_TAG_TEXT) | PROTO_BIT(PROTO_TAG_REPORT),
+	[PROTO_CALL] = PROTO_BIT(PROTO_TAG_NUMBER) | PROTO_BIT(PROTO_TAG_AT),
+	[PROTO_HEALTH] = PROTO_BIT(PROTO_TAG_SIGNAL) |
+	    PROTO_BIT(PROTO_TAG_BATTERY) | PROTO_BIT(PROTO_TAG_NETWORK) |
+	    PROTO_BIT(PROTO_TAG_OP_CODE) | PROTO_BIT(PROTO_TAG_OP_NAME) |
+	    PROTO_BIT(PROTO_TAG_SIM_USED) | PROTO_BIT(PROTO_TAG_SIM_TOTAL),
+	[PROTO_REPORT] = PROTO_BIT(PROTO_TAG_MSGREF) |
+	    PROTO_BIT(PROTO_TAG_NUMBER) | PROTO_BIT(PROTO_TAG_STATUS) |
+	    PROTO_BIT(PROTO_TAG_AT)
 };
-#define PROTO_TYPE_LAST	PROTO_SEND
+#define PROTO_TYPE_LAST	PROTO_REPORT
 
 static enum proto_kind
 proto_tag_kind(int tag)
@@ -51,21 +61,30 @@ proto_tag_kind(int tag)
 	switch (tag) {
 	case PROTO_TAG_UP:
 	case PROTO_TAG_RESULT:
+	case PROTO_TAG_STATUS:
+	case PROTO_TAG_REPORT:
 		return PROTO_KIND_U8;
 	case PROTO_TAG_REF:
 	case PROTO_TAG_TOTAL:
 	case PROTO_TAG_SEQ:
 	case PROTO_TAG_PARTS:
+	case PROTO_TAG_PARTS_SENT:
 		return PROTO_KIND_U16;
 	case PROTO_TAG_PID:
 	case PROTO_TAG_PING:
 		return PROTO_KIND_U32;
 	case PROTO_TAG_MSGREF:
+	case PROTO_TAG_SIGNAL:
+	case PROTO_TAG_BATTERY:
+	case PROTO_TAG_SIM_USED:
+	case PROTO_TAG_SIM_TOTAL:
+	case PROTO_TAG_CMS:
 		return PROTO_KIND_I32;
 	case PROTO_TAG_ID:
 	case PROTO_TAG_JOB:
 		return PROTO_KIND_U64;
 	case PROTO_TAG_SENT_AT:
+	case PROTO_TAG_AT:
 		return PROTO_KIND_I64;
 	case PROTO_TAG_WHY:
 	case PROTO_TAG_SENDER:
@@ -73,7 +92,12 @@ proto_tag_kind(int tag)
 	case PROTO_TAG_TEXT:
 	case PROTO_TAG_ERROR:
 	case PROTO_TAG_NUMBER:
+	case PROTO_TAG_NETWORK:
+	case PROTO_TAG_OP_CODE:
+	case PROTO_TAG_OP_NAME:
 		return PROTO_KIND_STR;
+	case PROTO_TAG_MSGREFS:
+		return PROTO_KIND_I32S;
 	default:
 		return PROTO_KIND_NONE;
 	}
@@ -115,6 +139,12 @@ proto_msg_str(struct proto_msg *msg, int tag)
 		return &msg->error;
 	case PROTO_TAG_NUMBER:
 		return &msg->number;
+	case PROTO_TAG_NETWORK:
+		return &msg->network;
+	case PROTO_TAG_OP_CODE:
+		return &msg->op_code;
+	case PROTO_TAG_OP_NAME:
+		return &msg->op_name;
 	default:
 		return NULL;
 	}
@@ -149,6 +179,24 @@ proto_msg_get_int(const struct proto_msg *msg, int tag)
 		return (uint64_t)(uint32_t)msg->msgref;
 	case PROTO_TAG_PING:
 		return msg->ping;
+	case PROTO_TAG_AT:
+		return (uint64_t)msg->at;
+	case PROTO_TAG_SIGNAL:
+		return (uint64_t)(uint32_t)msg->signal;
+	case PROTO_TAG_BATTERY:
+		return (uint64_t)(uint32_t)msg->battery;
+	case PROTO_TAG_SIM_USED:
+		return (uint64_t)(uint32_t)msg->sim_used;
+	case PROTO_TAG_SIM_TOTAL:
+		return (uint64_t)(uint32_t)msg->sim_total;
+	case PROTO_TAG_STATUS:
+		return (uint64_t)msg->status;
+	case PROTO_TAG_PARTS_SENT:
+		return (uint64_t)msg->parts_sent;
+	case PROTO_TAG_CMS:
+		return (uint64_t)(uint32_t)msg->cms;
+	case PROTO_TAG_REPORT:
+		return (uint64_t)msg->report;
 	default:
 		return 0;
 	}
@@ -194,7 +242,62 @@ proto_msg_set_int(struct proto_msg *msg, int tag, uint64_t v)
 	case PROTO_TAG_PING:
 		msg->ping = (uint32_t)v;
 		break;
+	case PROTO_TAG_AT:
+		msg->at = (int64_t)v;
+		break;
+	case PROTO_TAG_SIGNAL:
+		msg->signal = (int32_t)(uint32_t)v;
+		break;
+	case PROTO_TAG_BATTERY:
+		msg->battery = (int32_t)(uint32_t)v;
+		break;
+	case PROTO_TAG_SIM_USED:
+		msg->sim_used = (int32_t)(uint32_t)v;
+		break;
+	case PROTO_TAG_SIM_TOTAL:
+		msg->sim_total = (int32_t)(uint32_t)v;
+		break;
+	case PROTO_TAG_STATUS:
+		msg->status = (int)v;
+		break;
+	case PROTO_TAG_PARTS_SENT:
+		msg->parts_sent = (int)v;
+		break;
+	case PROTO_TAG_CMS:
+		msg->cms = (int32_t)(uint32_t)v;
+		break;
+	case PROTO_TAG_REPORT:
+		msg->report = (int)v;
+		break;
 	}
+}
+
+/*
+ * The range a small field's value must be in, beyond its width: flags are
+ * 0/1, a delivery status is an enum modem_delivery. 0/1, for the decoder
+ * and the encoder alike.
+ */
+static int
+proto_value_ok(int tag, int64_t v)
+{
+	switch (tag) {
+	case PROTO_TAG_UP:
+	case PROTO_TAG_REPORT:
+		return v == 0 || v == 1;
+	case PROTO_TAG_STATUS:
+		return v >= 0 && v <= PROTO_STATUS_MAX;
+	default:
+		return 1;
+	}
+}
+
+/* Checks across fields, once all are in: 0/1. */
+static int
+proto_msg_consistent(const struct proto_msg *msg)
+{
+	if (msg->type == PROTO_RESULT && msg->parts_sent > msg->parts)
+		return 0;
+	return 1;
 }
 
 /* Does a field of this kind hold v? Signed kinds hold any pattern. */
@@ -205,8 +308,11 @@ proto_int_fits(enum proto_kind k, int tag, const struct proto_msg *msg)
 
 	switch (tag) {
 	case PROTO_TAG_UP:
-		v = msg->up;
-		return v == 0 || v == 1;
+		return proto_value_ok(tag, msg->up);
+	case PROTO_TAG_REPORT:
+		return proto_value_ok(tag, msg->report);
+	case PROTO_TAG_STATUS:
+		return proto_value_ok(tag, msg->status);
 	case PROTO_TAG_RESULT:
 		v = msg->result;
 		break;
@@ -221,6 +327,9 @@ proto_int_fits(enum proto_kind k, int tag, const struct proto_msg *msg)
 		break;
 	case PROTO_TAG_PARTS:
 		v = msg->parts;
+		break;
+	case PROTO_TAG_PARTS_SENT:
+		v = msg->parts_sent;
 		break;
 	default:
 		return 1;
@@ -259,11 +368,13 @@ proto_encode(struct buf *out, const struct proto_msg *msg)
 	enum proto_kind k;
 	const char *s;
 	char **sp;
-	uint32_t tags;
-	size_t n, w;
+	uint64_t tags;
+	size_t n, w, i;
 	int tag;
 
 	if ((int)msg->type < PROTO_HELLO || (int)msg->type > PROTO_TYPE_LAST)
+		return -1;
+	if (!proto_msg_consistent(msg))
 		return -1;
 	tags = proto_type_tags[msg->type];
 
@@ -284,6 +395,14 @@ proto_encode(struct buf *out, const struct proto_msg *msg)
 				goto fail;
 			proto_put_be(&b, n, 2);
 			buf_add(&b, s, n);
+		} else if (k == PROTO_KIND_I32S) {
+			/* One entry per sent part: parts_sent says how many. */
+			n = (size_t)msg->parts_sent;
+			if (n > PROTO_MSGREFS_MAX || (n > 0 && msg->msgrefs == NULL))
+				goto fail;
+			proto_put_be(&b, 4 * n, 2);
+			for (i = 0; i < n; i++)
+				proto_put_be(&b, (uint32_t)msg->msgrefs[i], 4);
 		} else {
 			if (!proto_int_fits(k, tag, msg))
 				goto fail;
@@ -312,10 +431,10 @@ int
 proto_decode(const unsigned char *p, size_t len, struct proto_msg *msg)
 {
 	enum proto_kind k;
-	uint32_t seen = 0, want;
-	size_t off, n;
+	uint64_t seen = 0, want;
+	size_t off, n, i;
 	char **sp;
-	int type, tag;
+	int type, tag, nrefs = -1;
 
 	if (len < 1)
 		return -1;
@@ -348,16 +467,34 @@ proto_decode(const unsigned char *p, size_t len, struct proto_msg *msg)
 				goto fail;
 			sp = proto_msg_str(msg, tag);
 			*sp = xstrndup((const char *)p + off, n);
+		} else if (k == PROTO_KIND_I32S) {
+			if (n % 4 != 0)
+				goto fail;
+			nrefs = (int)(n / 4);
+			if (nrefs > 0) {
+				msg->msgrefs = xcalloc((size_t)nrefs,
+				    sizeof *msg->msgrefs);
+				for (i = 0; i < (size_t)nrefs; i++)
+					msg->msgrefs[i] = (int32_t)(uint32_t)
+					    proto_get_be(p + off + 4 * i, 4);
+			}
 		} else {
 			if (n != proto_kind_width(k))
 				goto fail;
 			proto_msg_set_int(msg, tag, proto_get_be(p + off, n));
-			if (tag == PROTO_TAG_UP && msg->up > 1)
+			if (!proto_value_ok(tag,
+			    (int64_t)proto_get_be(p + off, n)))
 				goto fail;
 		}
 		off += n;
 	}
 	if (seen != want)
+		goto fail;
+	/* The list is as long as parts_sent says, which parts bounds. */
+	if ((want & PROTO_BIT(PROTO_TAG_MSGREFS)) &&
+	    nrefs != msg->parts_sent)
+		goto fail;
+	if (!proto_msg_consistent(msg))
 		goto fail;
 	return 0;
 
@@ -415,6 +552,10 @@ proto_msg_clear(struct proto_msg *msg)
 	free(msg->text);
 	free(msg->error);
 	free(msg->number);
+	free(msg->network);
+	free(msg->op_code);
+	free(msg->op_name);
+	free(msg->msgrefs);
 	memset(msg, 0, sizeof *msg);
 }
 
@@ -423,7 +564,7 @@ proto_type_name(int type)
 {
 	static const char *names[] = {
 		"?", "HELLO", "STATE", "PART", "RESULT", "PONG", "PING", "ACK",
-		"SEND"
+		"SEND", "CALL", "HEALTH", "REPORT"
 	};
 
 	if (type < 0 || type > PROTO_TYPE_LAST)

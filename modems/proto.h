@@ -7,11 +7,15 @@
  * field   = u8 tag + u16 length (big-endian) + value
  *
  * Integers are fixed-width big-endian (the width is part of the tag's
- * definition); strings are UTF-8 without NUL bytes. Each type has a set of
- * mandatory tags; a missing or repeated tag, a field of the wrong width, a
- * field running past the payload or invalid UTF-8 makes the frame
- * malformed, and a malformed frame is a protocol error that ends the
- * connection. Unknown tags are skipped, so a field can be added later.
+ * definition); strings are UTF-8 without NUL bytes; an i32 list is its
+ * entries back to back (length a multiple of 4, possibly 0). Each type has
+ * a set of mandatory tags; a missing or repeated tag, a field of the wrong
+ * width, a field running past the payload, invalid UTF-8, a flag or enum
+ * out of its range, or a RESULT whose parts_sent exceeds parts or differs
+ * from its number of msgrefs makes the frame malformed, and a malformed
+ * frame is a protocol error that ends the connection. Unknown tags are
+ * skipped, so a field can be added later. The encoder refuses exactly what
+ * the decoder would refuse, so whatever decodes encodes again.
  *
  * The encoder appends frames to a struct buf; the reader takes bytes as
  * they come and yields complete, checked messages.
@@ -32,12 +36,18 @@ enum proto_type {
 	PROTO_STATE = 2,	/* up, why */
 	PROTO_PART = 3,		/* id, sender, smsc, sent_at, ref, total,
 				   seq, text */
-	PROTO_RESULT = 4,	/* job, result, parts, msgref, error */
+	PROTO_RESULT = 4,	/* job, result, parts, parts_sent, msgrefs,
+				   cms, error */
 	PROTO_PONG = 5,		/* seq */
 	/* daemon -> worker */
 	PROTO_PING = 6,		/* seq */
 	PROTO_ACK = 7,		/* id */
-	PROTO_SEND = 8		/* job, number, text */
+	PROTO_SEND = 8,		/* job, number, text, report */
+	/* worker -> daemon */
+	PROTO_CALL = 9,		/* number, at */
+	PROTO_HEALTH = 10,	/* signal, battery, network, op_code,
+				   op_name, sim_used, sim_total */
+	PROTO_REPORT = 11	/* msgref, number, status, at */
 };
 
 enum proto_tag {
@@ -58,13 +68,30 @@ enum proto_tag {
 	PROTO_TAG_MSGREF = 15,	/* i32 */
 	PROTO_TAG_ERROR = 16,	/* string */
 	PROTO_TAG_PING = 17,	/* u32: the PING/PONG sequence number */
-	PROTO_TAG_NUMBER = 18	/* string */
+	PROTO_TAG_NUMBER = 18,	/* string */
+	PROTO_TAG_AT = 19,	/* i64, seconds since the epoch */
+	PROTO_TAG_SIGNAL = 20,	/* i32: percent, -1 unknown */
+	PROTO_TAG_BATTERY = 21,	/* i32: percent, -1 unknown */
+	PROTO_TAG_NETWORK = 22,	/* string: "home", "roaming", ... or "" */
+	PROTO_TAG_OP_CODE = 23,	/* string: "46000" or "" */
+	PROTO_TAG_OP_NAME = 24,	/* string */
+	PROTO_TAG_SIM_USED = 25,	/* i32, -1 unknown */
+	PROTO_TAG_SIM_TOTAL = 26,	/* i32, -1 unknown */
+	PROTO_TAG_STATUS = 27,	/* u8: enum modem_delivery, 0..2 */
+	PROTO_TAG_PARTS_SENT = 28,	/* u16, <= parts */
+	PROTO_TAG_MSGREFS = 29,	/* i32 list: one per sent part */
+	PROTO_TAG_CMS = 30,	/* i32: +CMS ERROR code, -1 none */
+	PROTO_TAG_REPORT = 31	/* u8: 0/1, ask for status reports */
 };
+
+#define PROTO_STATUS_MAX	2	/* highest enum modem_delivery */
+#define PROTO_MSGREFS_MAX	(0xffff / 4)	/* entries in one field */
 
 /*
  * One message, all types in one flat struct: only the fields of its type
- * are meaningful. Strings are NUL-terminated and owned by the message
+ * are meaningful. Strings and msgrefs are owned by the message
  * (proto_msg_clear frees them); encoding treats a NULL string as "".
+ * msgrefs has parts_sent entries (NULL when parts_sent is 0).
  */
 struct proto_msg {
 	enum proto_type	 type;
@@ -86,6 +113,19 @@ struct proto_msg {
 	char		*error;
 	uint32_t	 ping;
 	char		*number;
+	int64_t		 at;
+	int32_t		 signal;
+	int32_t		 battery;
+	char		*network;
+	char		*op_code;
+	char		*op_name;
+	int32_t		 sim_used;
+	int32_t		 sim_total;
+	int		 status;	/* 0..PROTO_STATUS_MAX */
+	int		 parts_sent;	/* 0..parts */
+	int32_t		*msgrefs;	/* parts_sent entries, owned */
+	int32_t		 cms;
+	int		 report;	/* 0/1 */
 };
 
 /* The bytes being read from one connection. Zero it to start. */

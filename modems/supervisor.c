@@ -3,7 +3,13 @@
  * worker as "cungated -c FILE -W NAME" with a socketpair on fd 3, read its
  * frames with a bufferevent, ping it, and when it stops answering, exits
  * or breaks the protocol: kill it, reap it (waitpid on its own pid only),
- * report its jobs as MODEM_LOST and respawn it with backoff.
+ * report its job as MODEM_LOST and respawn it with backoff.
+ *
+ * The worker leads its own process group, and a kill goes to the group:
+ * libgammu's proxyat connection runs the modem command as the worker's
+ * child, which a kill of the worker alone would leave behind. At most one
+ * job is in flight per modem, so a MODEM_LOST job is one the worker had
+ * started, and no queued work is stranded in a dead worker.
  *
  * One 500 ms timer per modem drives the heartbeat, the watchdog, reaping
  * and respawning. Part ids handed to the daemon carry the worker's
@@ -34,7 +40,7 @@
 #include "modems/proto.h"
 
 #define MODEM_TICK_MS		500
-#define MODEM_MAX_INFLIGHT	2
+#define MODEM_MAX_INFLIGHT	1
 #define MODEM_BACKOFF_MIN	1000	/* ms */
 #define MODEM_BACKOFF_MAX	60000
 #define MODEM_STABLE_MS		60000	/* up this long resets the backoff */
@@ -54,7 +60,9 @@ struct modem {
 
 	enum modem_state	 state;
 	pid_t			 pid;		/* worker, -1 if none */
+	pid_t			 pgid;		/* its process group, 0 if none */
 	int			 reaped;	/* pid has been waited for */
+	char			 why[256];	/* the worker's last STATE why */
 	struct bufferevent	*bev;
 	struct proto_reader	 rd;
 	struct event		*tick;
@@ -122,10 +130,23 @@ modem_job_remove(struct modem *md, uint64_t job)
 	return -1;
 }
 
+/* Kill the worker's process group (the worker and its modem command). */
+static void
+modem_kill(struct modem *md)
+{
+	if (md->pgid > 0 && kill(-md->pgid, SIGKILL) == -1 && errno != ESRCH)
+		log_warn("modem %s: kill group %ld: %s", md->m->name,
+		    (long)md->pgid, strerror(errno));
+	if (md->pid != -1 && !md->reaped)
+		kill(md->pid, SIGKILL);
+}
+
 static void
 modem_msg(struct modem *md, struct proto_msg *msg)
 {
 	struct modem_part part;
+	struct modem_send_result res;
+	struct modem_health health;
 	char masked[PHONE_MAX];
 
 	switch (msg->type) {
@@ -138,6 +159,7 @@ modem_msg(struct modem *md, struct proto_msg *msg)
 	case PROTO_STATE:
 		log_info("modem %s: %s: %s", md->m->name,
 		    msg->up ? "up" : "down", msg->why);
+		snprintf(md->why, sizeof md->why, "%s", msg->up ? "" : msg->why);
 		modem_set_state(md, msg->up ? MODEM_UP : MODEM_DOWN, msg->why);
 		break;
 	case PROTO_PART:
@@ -161,15 +183,60 @@ modem_msg(struct modem *md, struct proto_msg *msg)
 			md->cb.part(md, &part, md->cb.arg);
 		break;
 	case PROTO_RESULT:
+		/* MODEM_LOST is ours to say, never the worker's. */
+		if (msg->result != MODEM_SENT &&
+		    msg->result != MODEM_FAILED_RETRY &&
+		    msg->result != MODEM_FAILED_PERMANENT) {
+			modem_lost(md, "bad result from worker");
+			break;
+		}
 		if (modem_job_remove(md, msg->job) != 0) {
 			log_warn("modem %s: result for unknown job %llu",
 			    md->m->name, (unsigned long long)msg->job);
 			break;
 		}
+		memset(&res, 0, sizeof res);
+		res.job = msg->job;
+		res.result = (enum modem_result)msg->result;
+		res.parts = msg->parts;
+		res.parts_sent = msg->parts_sent;
+		res.msgrefs = msg->msgrefs;	/* int32_t is int here */
+		res.cms = msg->cms;
+		res.error = msg->error;
 		if (md->cb.result != NULL)
-			md->cb.result(md, msg->job,
-			    (enum modem_result)msg->result, msg->parts,
-			    msg->msgref, msg->error, md->cb.arg);
+			md->cb.result(md, &res, md->cb.arg);
+		break;
+	case PROTO_CALL:
+		log_debug("modem %s: call from %s", md->m->name,
+		    phone_mask(msg->number, masked));
+		if (md->cb.call != NULL)
+			md->cb.call(md, msg->number, (time_t)msg->at,
+			    md->cb.arg);
+		break;
+	case PROTO_HEALTH:
+		memset(&health, 0, sizeof health);
+		health.signal = msg->signal;
+		health.battery = msg->battery;
+		health.network = msg->network;
+		health.operator_code = msg->op_code;
+		health.operator_name = msg->op_name;
+		health.sim_used = msg->sim_used;
+		health.sim_total = msg->sim_total;
+		log_debug("modem %s: health: signal %d%%, battery %d%%, "
+		    "network %s %s %s, SIM %d/%d", md->m->name, health.signal,
+		    health.battery, health.network, health.operator_code,
+		    health.operator_name, health.sim_used, health.sim_total);
+		if (md->cb.health != NULL)
+			md->cb.health(md, &health, md->cb.arg);
+		break;
+	case PROTO_REPORT:
+		log_debug("modem %s: report for %d to %s: %d", md->m->name,
+		    (int)msg->msgref, phone_mask(msg->number, masked),
+		    msg->status);
+		if (md->cb.report != NULL)
+			md->cb.report(md, (int)msg->msgref, msg->number,
+			    (enum modem_delivery)msg->status, (time_t)msg->at,
+			    md->cb.arg);
 		break;
 	default:
 		modem_lost(md, "unexpected frame from worker");
@@ -256,16 +323,16 @@ modem_reap(struct modem *md)
 static void
 modem_lost(struct modem *md, const char *why)
 {
+	struct modem_send_result res;
 	struct modem_job *j;
 	int64_t now = now_ms();
-	uint64_t job;
+	char state_why[512];
 
 	if (md->bev == NULL)
 		return;
 	log_warn("modem %s: worker %ld lost: %s", md->m->name, (long)md->pid,
 	    why);
-	if (md->pid != -1 && !md->reaped)
-		kill(md->pid, SIGKILL);
+	modem_kill(md);
 	bufferevent_free(md->bev);	/* closes the socket */
 	md->bev = NULL;
 	proto_reader_free(&md->rd);
@@ -278,16 +345,27 @@ modem_lost(struct modem *md, const char *why)
 	if (md->backoff_ms > MODEM_BACKOFF_MAX)
 		md->backoff_ms = MODEM_BACKOFF_MAX;
 
-	/* The state first, so a result callback does not submit again. */
-	modem_set_state(md, MODEM_DOWN, why);
+	/* The state first, so a result callback does not submit again. A
+	   worker that gave up connecting says why it was down. */
+	if (md->why[0] != '\0')
+		snprintf(state_why, sizeof state_why, "%s (%s)", why, md->why);
+	else if (md->state == MODEM_STARTING)
+		snprintf(state_why, sizeof state_why, "%s (connecting to %s)",
+		    why, md->m->device);
+	else
+		snprintf(state_why, sizeof state_why, "%s", why);
+	modem_set_state(md, MODEM_DOWN, state_why);
 	while ((j = md->jobs) != NULL) {
 		md->jobs = j->next;
 		md->njobs--;
-		job = j->job;
+		memset(&res, 0, sizeof res);
+		res.job = j->job;
+		res.result = MODEM_LOST;
+		res.cms = -1;
+		res.error = why;
 		free(j);
 		if (md->cb.result != NULL)
-			md->cb.result(md, job, MODEM_LOST, 0, -1, why,
-			    md->cb.arg);
+			md->cb.result(md, &res, md->cb.arg);
 	}
 	modem_reap(md);
 }
@@ -374,7 +452,10 @@ modem_spawn(struct modem *md)
 		return -1;
 	}
 	if (pid == 0) {
-		/* Child: only async-signal-safe calls until execv. */
+		/* Child: only async-signal-safe calls until execv. Its own
+		   process group, for modem_kill; the parent sets it too, so
+		   neither order of the two races. */
+		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
@@ -396,6 +477,9 @@ modem_spawn(struct modem *md)
 		_exit(127);
 	}
 
+	/* EACCES: the child has exec'd, and so has set it itself. */
+	if (setpgid(pid, pid) == -1 && errno != EACCES)
+		log_warn("modem %s: setpgid: %s", md->m->name, strerror(errno));
 	close(sv[1]);
 	evutil_make_socket_nonblocking(sv[0]);
 	md->bev = bufferevent_socket_new(md->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
@@ -405,7 +489,9 @@ modem_spawn(struct modem *md)
 	bufferevent_enable(md->bev, EV_READ | EV_WRITE);
 
 	md->pid = pid;
+	md->pgid = pid;
 	md->reaped = 0;
+	md->why[0] = '\0';
 	md->gen++;
 	md->spawned_ms = md->last_frame_ms = md->last_ping_ms = now_ms();
 	memset(&md->rd, 0, sizeof md->rd);
@@ -446,8 +532,8 @@ modem_free(struct modem *md)
 	if (md->bev != NULL)
 		bufferevent_free(md->bev);
 	proto_reader_free(&md->rd);
+	modem_kill(md);
 	if (md->pid != -1 && !md->reaped) {
-		kill(md->pid, SIGKILL);
 		/* Bounded: a worker stuck in the kernel is left to init. */
 		for (i = 0; i < 200 && !modem_reap(md); i++)
 			usleep(10000);
@@ -489,7 +575,7 @@ modem_inflight(const struct modem *md)
 
 int
 modem_submit(struct modem *md, uint64_t job, const char *number,
-    const char *text)
+    const char *text, int want_report)
 {
 	struct proto_msg msg;
 	struct modem_job *j, **jp;
@@ -502,6 +588,7 @@ modem_submit(struct modem *md, uint64_t job, const char *number,
 	msg.job = job;
 	msg.number = (char *)number;
 	msg.text = (char *)text;
+	msg.report = want_report != 0;
 	memset(&b, 0, sizeof b);
 	if (proto_encode(&b, &msg) != 0) {
 		log_warn("modem %s: job %llu: text too long to hand over",

@@ -2,13 +2,23 @@
  * worker — the modem worker process (modem_worker_main), the only code
  * that calls libgammu. One process per modem: libgammu is not thread-safe
  * and one call can block for minutes, so the daemon's watchdog must be
- * able to kill us.
+ * able to kill us (the supervisor kills our whole process group, so
+ * libgammu's proxyat child goes too).
  *
  * A single loop: serve the socket (PING -> PONG at once, ACK and SEND
- * recorded), then do one piece of libgammu work (connect, delete acked
- * parts, read the inbox, send a job part, pump GSM_ReadDevice). Frames are
- * answered between libgammu calls, including while a job is paced or a
- * send status is awaited; libgammu callbacks only record.
+ * recorded), then do the libgammu work that is due, most urgent first:
+ * connect; hang up a ringing call and report it; fetch the SIM locations
+ * +CMTI/+CDSI announced; send a job; delete acked parts; the safety-net
+ * full inbox read every poll_interval; a health reading every
+ * health_interval. libgammu callbacks only record; the work happens after
+ * they return (LIBGAMMU.md: hanging up inside the callback stalls).
+ *
+ * A modem behind a real connection (serial, proxyat, ...) is pumped:
+ * between pieces of work the loop alternates GSM_ReadDevice(FALSE), which
+ * waits at most ~50 ms for the port, with a non-blocking look at the
+ * socket, so a +CMTI is read within ~50 ms and a frame answered within
+ * ~50 ms. libgammu's dummy phone fires no notifications: it only sleeps
+ * on the socket and reads the inbox every poll_interval.
  */
 #include <sys/prctl.h>
 #include <sys/types.h>
@@ -31,8 +41,19 @@
 #include "modems/proto.h"
 
 #define WORKER_SERVICE_MS	200	/* longest wait between checks */
-#define WORKER_READDEVICE_MS	1000	/* GSM_ReadDevice when idle */
-#define WORKER_STATUS_MS	60000	/* wait for a part's send status */
+#define WORKER_STATUS_MS	60000	/* wait for a part's send status, at
+					   most; watchdog_timeout if less */
+#define WORKER_NOTED_MAX	64	/* announced locations kept; more:
+					   a full read */
+#define WORKER_DIRECT_MAX	16	/* messages routed to us, not stored */
+#define WORKER_CALLS_MAX	4	/* incoming-call events between turns */
+#define WORKER_CALL_QUIET_MS	30000	/* same caller this long: same call */
+#define WORKER_REHANGUP_MS	5000	/* still ringing: hang up again */
+#define WORKER_PUMP_QUICK_MS	5	/* GSM_ReadDevice back this soon... */
+#define WORKER_PUMP_QUICK_MAX	100	/* ...this often with nothing: EOF */
+#define WORKER_DRAIN_MS		1000	/* full SIM drained: read again */
+#define WORKER_HEALTH_DEFAULT	60	/* s, if the config has none */
+#define WORKER_SIM_FULL_DEFAULT	80	/* percent */
 #define WORKER_BACKOFF_MAX	60000
 #define WORKER_CONNECT_TRIES	20	/* then exit for a fresh process */
 #define WORKER_PENDING_MS	600000	/* forget an unacked part, re-read */
@@ -55,7 +76,15 @@ struct worker_job {
 	uint64_t		 job;
 	char			*number;
 	char			*text;
+	int			 report;	/* ask for status reports */
 	struct worker_job	*next;
+};
+
+/* A SIM location a +CMTI or +CDSI announced, to fetch with GSM_GetSMS. */
+struct worker_noted {
+	int			 folder;
+	int			 location;
+	GSM_MemoryType		 memory;
 };
 
 struct worker {
@@ -76,12 +105,31 @@ struct worker {
 	struct worker_slot	*slots;
 	struct worker_job	*jobs;
 
+	int			 pump;		/* GSM_ReadDevice between jobs */
+	int			 pump_quick;	/* empty reads that did not wait */
 	int64_t			 next_poll_ms;
+	int64_t			 next_health_ms;
+	int			 draining;	/* SIM was nearly full: re-read
+					   after deletions until a read
+					   finds nothing new */
 	int64_t			 last_part_ms;
-	int64_t			 last_readdevice_ms;
 
-	/* Written by libgammu callbacks only. */
-	int			 sms_noted;
+	/* The call being hung up, to report one CALL per call. */
+	char			 call_number[PHONE_MAX];
+	int64_t			 call_seen_ms;	/* last RING/+CLIP from it */
+	int64_t			 call_hangup_ms;
+
+	/*
+	 * Written by libgammu callbacks only, read and cleared by the loop
+	 * after the libgammu call returned.
+	 */
+	int			 sms_full_read;	/* noted overflowed, or unknown */
+	struct worker_noted	 noted[WORKER_NOTED_MAX];
+	int			 nnoted;
+	GSM_SMSMessage		*direct[WORKER_DIRECT_MAX];	/* +CMT, +CDS */
+	int			 ndirect;
+	char			 calls[WORKER_CALLS_MAX][PHONE_MAX];
+	int			 ncalls;
 	int			 status_got;
 	int			 status;
 	int			 status_ref;
@@ -121,9 +169,10 @@ worker_state(struct worker *w, int up, const char *why)
 	worker_write(w, &msg);
 }
 
+/* RESULT for job: parts_sent entries of msgrefs went out (may be NULL). */
 static void
 worker_result(struct worker *w, uint64_t job, enum modem_result r,
-    int parts, int msgref, const char *error)
+    int parts, int parts_sent, int32_t *msgrefs, int cms, const char *error)
 {
 	struct proto_msg msg;
 
@@ -132,7 +181,9 @@ worker_result(struct worker *w, uint64_t job, enum modem_result r,
 	msg.job = job;
 	msg.result = r;
 	msg.parts = parts;
-	msg.msgref = msgref;
+	msg.parts_sent = parts_sent;
+	msg.msgrefs = msgrefs;
+	msg.cms = cms;
 	msg.error = (char *)error;
 	worker_write(w, &msg);
 }
@@ -153,7 +204,8 @@ worker_fail_jobs(struct worker *w, const char *why)
 
 	while ((j = w->jobs) != NULL) {
 		w->jobs = j->next;
-		worker_result(w, j->job, MODEM_FAILED_RETRY, 0, -1, why);
+		worker_result(w, j->job, MODEM_FAILED_RETRY, 0, 0, NULL, -1,
+		    why);
 		worker_job_free(j);
 	}
 }
@@ -179,7 +231,13 @@ worker_is_broken(GSM_Error err)
 	}
 }
 
-/* libgammu callbacks: record only, never call libgammu from here. */
+static char	*worker_utf8(const unsigned char *, size_t);
+static size_t	 worker_ucs2_len(const unsigned char *, size_t);
+
+/*
+ * libgammu callbacks: record only, never call libgammu from here. They
+ * run inside GSM_ReadDevice or inside any libgammu call.
+ */
 static void
 worker_cb_status(GSM_StateMachine *sm, int status, int ref, void *arg)
 {
@@ -191,14 +249,53 @@ worker_cb_status(GSM_StateMachine *sm, int status, int ref, void *arg)
 	w->status_ref = ref;
 }
 
+/*
+ * An incoming SMS. With State 0 it is only a notice (+CMTI, +CDSI) of a
+ * SIM location: note the location. Otherwise the modem routed the whole
+ * message to us without storing it (+CMT, +CDS): keep a copy.
+ */
 static void
 worker_cb_sms(GSM_StateMachine *sm, GSM_SMSMessage *sms, void *arg)
 {
 	struct worker *w = arg;
+	struct worker_noted *n;
 
 	(void)sm;
-	(void)sms;
-	w->sms_noted = 1;
+	if (sms->State == 0) {
+		if (w->nnoted == WORKER_NOTED_MAX) {
+			w->sms_full_read = 1;
+			return;
+		}
+		n = &w->noted[w->nnoted++];
+		n->folder = sms->Folder;
+		n->location = sms->Location;
+		n->memory = sms->Memory;
+		return;
+	}
+	if (w->ndirect == WORKER_DIRECT_MAX) {
+		log_warn("modem %s: routed message dropped: too many at once",
+		    w->name);
+		return;
+	}
+	w->direct[w->ndirect] = xmalloc(sizeof *sms);
+	*w->direct[w->ndirect++] = *sms;
+}
+
+/* An incoming call: note the caller (RING repeats; +CLIP carries it). */
+static void
+worker_cb_call(GSM_StateMachine *sm, GSM_Call *call, void *arg)
+{
+	struct worker *w = arg;
+	char *number;
+
+	(void)sm;
+	if (call->Status != GSM_CALL_IncomingCall ||
+	    w->ncalls == WORKER_CALLS_MAX)
+		return;
+	number = worker_utf8(call->PhoneNumber,
+	    worker_ucs2_len(call->PhoneNumber, GSM_MAX_NUMBER_LENGTH));
+	snprintf(w->calls[w->ncalls++], PHONE_MAX, "%s", number);
+	free(number);
 }
 
 /* Children of libgammu's proxyat connection are SIGHUPed, never reaped. */
@@ -249,6 +346,27 @@ worker_disconnect(struct worker *w, const char *what, GSM_Error err)
 	worker_state(w, 0, why);
 }
 
+/* Connecting failed: stay down with why (said once), retry with backoff. */
+static void
+worker_connect_failed(struct worker *w, const char *why)
+{
+	worker_free_sm(w);
+	w->connect_fails++;
+	worker_schedule_connect(w);
+	if (strcmp(why, w->down_why) != 0) {
+		log_warn("modem %s: %s", w->name, why);
+		snprintf(w->down_why, sizeof w->down_why, "%s", why);
+		worker_state(w, 0, why);
+	}
+	worker_fail_jobs(w, why);
+	if (w->connect_fails >= WORKER_CONNECT_TRIES) {
+		/* A fresh process drops whatever a failed init leaked. */
+		log_warn("modem %s: %d failed connects; restarting", w->name,
+		    w->connect_fails);
+		exit(1);
+	}
+}
+
 static void
 worker_connect(struct worker *w)
 {
@@ -291,39 +409,49 @@ worker_connect(struct worker *w)
 	if (err != ERR_NONE) {
 		snprintf(why, sizeof why, "connect to %s: %s", w->m->device,
 		    GSM_ErrorString(err));
-		worker_free_sm(w);
-		w->connect_fails++;
-		worker_schedule_connect(w);
-		if (strcmp(why, w->down_why) != 0) {
-			log_warn("modem %s: %s", w->name, why);
-			snprintf(w->down_why, sizeof w->down_why, "%s", why);
-			worker_state(w, 0, why);
-		}
-		if (w->connect_fails >= WORKER_CONNECT_TRIES) {
-			/* A fresh process drops whatever a failed init leaked. */
-			log_warn("modem %s: %d failed connects; restarting",
-			    w->name, w->connect_fails);
-			exit(1);
-		}
+		worker_connect_failed(w, why);
 		return;
 	}
 
 	/* After init: GSM_InitConnection resets the callbacks. */
+	w->pump = GSM_GetUsedConnection(w->sm) != GCT_NONE;
+	w->nnoted = 0;
+	w->ncalls = 0;
+	w->sms_full_read = 0;
 	GSM_SetSendSMSStatusCallback(w->sm, worker_cb_status, w);
 	GSM_SetIncomingSMSCallback(w->sm, worker_cb_sms, w);
 	err = GSM_SetIncomingSMS(w->sm, TRUE);
-	if (err != ERR_NONE)
-		log_debug("modem %s: no incoming SMS notices: %s", w->name,
-		    GSM_ErrorString(err));
+	if (err != ERR_NONE && w->pump)
+		log_info("modem %s: no +CMTI notices (%s): reading the inbox "
+		    "every %d s", w->name, GSM_ErrorString(err),
+		    w->m->poll_interval);
+	if (err != ERR_NONE && worker_is_broken(err))
+		goto broken;
+	if (w->m->hangup_calls) {
+		GSM_SetIncomingCallCallback(w->sm, worker_cb_call, w);
+		err = GSM_SetIncomingCall(w->sm, TRUE);
+		if (err != ERR_NONE)
+			log_info("modem %s: no incoming call notices: %s",
+			    w->name, GSM_ErrorString(err));
+		if (err != ERR_NONE && worker_is_broken(err))
+			goto broken;
+	}
 
 	w->connected = 1;
 	w->connect_fails = 0;
 	w->backoff_ms = 1000;
 	w->down_why[0] = '\0';
 	w->next_poll_ms = 0;		/* read the inbox now */
-	w->last_readdevice_ms = now_ms();
-	log_info("modem %s: connected to %s", w->name, w->m->device);
+	w->next_health_ms = 0;		/* and tell how the modem is */
+	log_info("modem %s: connected to %s%s", w->name, w->m->device,
+	    w->pump ? "" : " (polling)");
 	worker_state(w, 1, "connected");
+	return;
+
+broken:
+	snprintf(why, sizeof why, "connect to %s: enable notices: %s",
+	    w->m->device, GSM_ErrorString(err));
+	worker_connect_failed(w, why);
 }
 
 /* UTF-16 units before the first 0x0000, at most max. */
@@ -484,30 +612,94 @@ worker_send_part(struct worker *w, const GSM_SMSMessage *sms, uint64_t id)
 	proto_msg_clear(&msg);
 }
 
+/*
+ * The slot of a location. Locations are flat in libgammu (the folder is
+ * folded in), and the folder a driver reports differs between GetSMS and
+ * GetNextSMS, so the location alone is the key.
+ */
 static struct worker_slot *
-worker_slot_find(struct worker *w, int folder, int location)
+worker_slot_find(struct worker *w, int location)
 {
 	struct worker_slot *s;
 
 	for (s = w->slots; s != NULL; s = s->next)
-		if (s->folder == folder && s->location == location)
+		if (s->location == location)
 			return s;
 	return NULL;
 }
 
-/* A location read with GetNextSMS: hand over its inbox parts once. */
+/* TP-Status (23.040 9.2.3.15) as a delivery outcome. */
+static enum modem_delivery
+worker_delivery(unsigned char st)
+{
+	if (st < 0x20)		/* 0x00-0x1f: transaction completed */
+		return MODEM_DELIVERED;
+	if (st < 0x40)		/* 0x20-0x3f: temporary, SC still trying */
+		return MODEM_DELIVERY_PENDING;
+	/* 0x40-0x5f permanent error, 0x60-0x7f temporary error with the SC
+	   no longer trying, reserved values: the message is not delivered. */
+	return MODEM_DELIVERY_FAILED;
+}
+
+/* A status report as REPORT: which part, to whom, what became of it. */
+static void
+worker_send_report(struct worker *w, const GSM_SMSMessage *sms)
+{
+	static const char *names[] = { "delivered", "pending", "failed" };
+	struct proto_msg msg;
+	char masked[PHONE_MAX];
+	int64_t at;
+
+	memset(&msg, 0, sizeof msg);
+	msg.type = PROTO_REPORT;
+	msg.msgref = sms->MessageReference;
+	msg.number = worker_utf8(sms->Number,
+	    worker_ucs2_len(sms->Number, GSM_MAX_NUMBER_LENGTH));
+	msg.status = worker_delivery(sms->DeliveryStatus);
+	/* SMSCTime is the discharge time, DateTime the SC's time stamp. */
+	if ((at = worker_time(&sms->SMSCTime)) == 0 &&
+	    (at = worker_time(&sms->DateTime)) == 0)
+		at = (int64_t)time(NULL);
+	msg.at = at;
+	log_info("modem %s: status report for %d to %s: %s (TP-ST 0x%02x)",
+	    w->name, msg.msgref, phone_mask(msg.number, masked),
+	    names[msg.status], sms->DeliveryStatus);
+	worker_write(w, &msg);
+	proto_msg_clear(&msg);
+}
+
+/* Is this an SMS the inbox read hands over (a part or a report)? 0/1. */
+static int
+worker_is_incoming(const GSM_SMSMessage *sms)
+{
+	return sms->InboxFolder && (sms->PDU == SMS_Deliver ||
+	    sms->PDU == SMS_Status_Report);
+}
+
+/*
+ * A location read from the SIM: hand over its parts once, as PART, and
+ * its status reports as REPORT. The location is deleted when every part
+ * has been acked; a location holding only status reports is deleted at
+ * once, without an ack: a status report lost in a crash only leaves a
+ * message without its delivery confirmation.
+ */
 static void
 worker_take(struct worker *w, GSM_MultiSMSMessage *ms)
 {
 	struct worker_slot *s;
-	int i, n = 0;
+	int i, n = 0, reports = 0;
 
-	for (i = 0; i < ms->Number && i < GSM_MAX_MULTI_SMS; i++)
-		if (ms->SMS[i].InboxFolder && ms->SMS[i].PDU == SMS_Deliver)
+	for (i = 0; i < ms->Number && i < GSM_MAX_MULTI_SMS; i++) {
+		if (!worker_is_incoming(&ms->SMS[i]))
+			continue;
+		if (ms->SMS[i].PDU == SMS_Deliver)
 			n++;
-	if (n == 0)
+		else
+			reports++;
+	}
+	if (n == 0 && reports == 0)
 		return;
-	if (worker_slot_find(w, ms->SMS[0].Folder, ms->SMS[0].Location) != NULL)
+	if (worker_slot_find(w, ms->SMS[0].Location) != NULL)
 		return;		/* handed over already, ack pending */
 
 	s = xcalloc(1, sizeof *s);
@@ -516,7 +708,7 @@ worker_take(struct worker *w, GSM_MultiSMSMessage *ms)
 	s->sms = xmalloc(sizeof *s->sms);
 	*s->sms = ms->SMS[0];
 	s->first_id = w->next_id;
-	s->nparts = n;
+	s->nparts = n;		/* 0: nothing to ack, delete it now */
 	s->sent_ms = now_ms();
 	w->next_id += (uint64_t)n;
 	s->next = w->slots;
@@ -524,9 +716,13 @@ worker_take(struct worker *w, GSM_MultiSMSMessage *ms)
 
 	n = 0;
 	for (i = 0; i < ms->Number && i < GSM_MAX_MULTI_SMS; i++) {
-		if (!ms->SMS[i].InboxFolder || ms->SMS[i].PDU != SMS_Deliver)
+		if (!worker_is_incoming(&ms->SMS[i]))
 			continue;
-		worker_send_part(w, &ms->SMS[i], s->first_id + (uint64_t)n++);
+		if (ms->SMS[i].PDU == SMS_Deliver)
+			worker_send_part(w, &ms->SMS[i],
+			    s->first_id + (uint64_t)n++);
+		else
+			worker_send_report(w, &ms->SMS[i]);
 	}
 }
 
@@ -535,9 +731,13 @@ worker_read_inbox(struct worker *w)
 {
 	GSM_MultiSMSMessage *ms;
 	GSM_Error err;
+	uint64_t first_id = w->next_id;
+	struct worker_slot *slots = w->slots;
 	int start = TRUE, ok = FALSE, i, bad_folder = -1, bad_location = -1;
 
-	w->sms_noted = 0;
+	/* This read covers every location announced so far. */
+	w->sms_full_read = 0;
+	w->nnoted = 0;
 	w->next_poll_ms = now_ms() + (int64_t)w->m->poll_interval * 1000;
 	ms = xcalloc(1, sizeof *ms);
 	for (i = 0; i < WORKER_WALK_MAX; i++) {
@@ -577,6 +777,8 @@ worker_read_inbox(struct worker *w)
 		worker_service(w, 0);
 	}
 	free(ms);
+	if (w->next_id == first_id && w->slots == slots)
+		w->draining = 0;	/* nothing new: drained */
 }
 
 /* Delete the locations whose parts are all acked; forget stale ones. */
@@ -616,6 +818,11 @@ worker_delete_acked(struct worker *w)
 		free(s);
 		if (err != ERR_NONE && err != ERR_EMPTY && worker_is_broken(err))
 			worker_disconnect(w, "delete SMS", err);
+		else if (w->draining) {
+			/* Room again: what waited for it may be stored now. */
+			if (w->next_poll_ms > now + WORKER_DRAIN_MS)
+				w->next_poll_ms = now + WORKER_DRAIN_MS;
+		}
 	}
 }
 
@@ -655,6 +862,7 @@ worker_frame(struct worker *w, struct proto_msg *msg)
 		j->job = msg->job;
 		j->number = msg->number;
 		j->text = msg->text;
+		j->report = msg->report;
 		msg->number = msg->text = NULL;
 		for (jp = &w->jobs; *jp != NULL; jp = &(*jp)->next)
 			;
@@ -697,17 +905,74 @@ worker_service(struct worker *w, int timeout_ms)
 	} while (rc > 0);
 }
 
-/* Send-status codes (+CMS ERROR) that mean the number is wrong. */
+/*
+ * Does a failed send deserve another try? 0 give up, 1 retry. status is
+ * what libgammu's send-status callback gave: the +CMS ERROR code
+ * (27.005 3.2.5), -1 for a bare ERROR. The rule: a fault of the
+ * recipient's number or of the message itself is permanent; a fault of
+ * the network, of our SIM or subscription, or of this modem is worth a
+ * retry (on another modem, if the outbox has one); unknown codes retry,
+ * as max_attempts bounds them.
+ *
+ *   0-127   RP-Cause, 24.011 E.2 / 8.2.5.4:
+ *     1 unassigned number, 28 unidentified subscriber,
+ *     30 unknown subscriber                              permanent
+ *     21 short message transfer rejected                  permanent
+ *     95 semantically incorrect, 96 invalid mandatory
+ *     information, 97 message type non-existent,
+ *     99 information element non-existent                permanent
+ *     8 operator determined barring, 10 call barred,
+ *     50 facility not subscribed (our SIM: no credit,
+ *     no SMS service), 27 destination out of order,
+ *     29 facility rejected, 38 network out of order,
+ *     41 temporary failure, 42 congestion, 47 resources
+ *     unavailable, 69 not implemented, 81 invalid
+ *     reference, 98 wrong state, 111 protocol error,
+ *     127 interworking, others                            retry
+ *   128-255 TP-Failure-Cause, 23.040 9.2.3.22:
+ *     0x80-0x8f TP-PID, 0x90-0x9f TP-DCS,
+ *     0xa0-0xaf TP-Command errors, 0xb0 TPDU not
+ *     supported, 0xc3 invalid SME address, 0xc4
+ *     destination SME barred, 0xc5 duplicate rejected
+ *     (the first one arrived), 0xc6/0xc7 TP-VP(F)
+ *     not supported                                      permanent
+ *     0xc0 SC busy, 0xc1 no SC subscription, 0xc2 SC
+ *     system failure, 0xd0-0xd5 (U)SIM errors, 0xe0-0xff
+ *     application specific and unspecified               retry
+ *   300-   27.005 3.2.5 ME and SIM errors:
+ *     304 invalid PDU mode parameter, 305 invalid text
+ *     mode parameter                                     permanent
+ *     300 ME failure, 301 SMS service reserved, 302 not
+ *     allowed, 303 not supported, 310-318 SIM missing,
+ *     PIN, busy or wrong, 320-322 memory, 330 SMSC
+ *     address unknown, 331 no network service, 332
+ *     network timeout, 340, 500 unknown, 512- vendor     retry
+ */
 static int
-worker_status_permanent(int status)
+worker_cms_retry(int status)
 {
 	switch (status) {
-	case 1:		/* unassigned (unallocated) number */
-	case 28:	/* unidentified subscriber */
-	case 30:	/* unknown subscriber */
-		return 1;
-	default:
+	case 1:
+	case 21:
+	case 28:
+	case 30:
+	case 95:
+	case 96:
+	case 97:
+	case 99:
+	case 0xb0:
+	case 0xc3:
+	case 0xc4:
+	case 0xc5:
+	case 0xc6:
+	case 0xc7:
+	case 304:
+	case 305:
 		return 0;
+	default:
+		if (status >= 0x80 && status <= 0xaf)
+			return 0;
+		return 1;
 	}
 }
 
@@ -740,7 +1005,70 @@ worker_pace(struct worker *w)
 		    WORKER_SERVICE_MS : due - now));
 }
 
-/* Send the first queued job, all its parts, and report the result. */
+/*
+ * Let libgammu read the port for up to ~50 ms, so notifications reach the
+ * callbacks. 0, or -1 if the link looks gone: a read error, or reads that
+ * end at once with nothing, again and again, which is end of file (the
+ * proxy command exited, the USB device went away).
+ */
+static int
+worker_read_device(struct worker *w)
+{
+	int64_t start = now_ms();
+	int n;
+
+	n = GSM_ReadDevice(w->sm, FALSE);
+	if (n > 0 || now_ms() - start >= WORKER_PUMP_QUICK_MS) {
+		w->pump_quick = 0;
+		return 0;
+	}
+	if (n < 0 || ++w->pump_quick >= WORKER_PUMP_QUICK_MAX) {
+		w->pump_quick = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Pump the port between jobs; a dead link is closed and retried. */
+static void
+worker_pump(struct worker *w)
+{
+	if (worker_read_device(w) != 0)
+		worker_disconnect(w, "read device: end of file",
+		    ERR_DEVICEREADERROR);
+}
+
+/*
+ * Wait, pumping the port and answering frames, until the send-status
+ * callback fired. 0, or -1 if the link died or no status came within the
+ * budget of one call: the daemon's watchdog_timeout (at most
+ * WORKER_STATUS_MS).
+ */
+static int
+worker_wait_status(struct worker *w)
+{
+	int64_t start = now_ms(), budget;
+
+	budget = (int64_t)w->cf->watchdog_timeout * 1000;
+	if (budget <= 0 || budget > WORKER_STATUS_MS)
+		budget = WORKER_STATUS_MS;
+	while (!w->status_got) {
+		if (now_ms() - start >= budget)
+			return -1;
+		/* AT modems report during a later read; dummy already did. */
+		if (worker_read_device(w) != 0)
+			return -1;
+		worker_service(w, w->pump ? 0 : 20);
+	}
+	return 0;
+}
+
+/*
+ * Send the first queued job, all its parts, and report the result: the
+ * network's reference of each part sent and, on failure, the +CMS code.
+ * Parts stop at the first failure; the parts sent before it are counted,
+ * so the outbox knows what the recipient already has.
+ */
 static void
 worker_send_job(struct worker *w)
 {
@@ -750,10 +1078,10 @@ worker_send_job(struct worker *w)
 	unsigned char *ucs2 = NULL;
 	char masked[PHONE_MAX], err_text[256];
 	enum modem_result res = MODEM_FAILED_RETRY;
+	int32_t msgrefs[GSM_MAX_MULTI_SMS];
 	GSM_Error err;
 	size_t len;
-	int64_t start;
-	int i, msgref = -1, parts = 0;
+	int i, parts = 0, sent = 0, cms = -1, broken = 0;
 
 	w->jobs = j->next;
 	phone_mask(j->number, masked);
@@ -783,7 +1111,8 @@ worker_send_job(struct worker *w)
 	info->Entries[0].Buffer = ucs2;
 	err = GSM_EncodeMultiPartSMS(GSM_GetDebug(w->sm), info, ms);
 	info->Entries[0].Buffer = NULL;	/* ours, not libgammu's to free */
-	if (err != ERR_NONE || ms->Number < 1) {
+	if (err != ERR_NONE || ms->Number < 1 ||
+	    ms->Number > GSM_MAX_MULTI_SMS) {
 		res = MODEM_FAILED_PERMANENT;
 		snprintf(err_text, sizeof err_text, "cannot encode: %s",
 		    GSM_ErrorString(err));
@@ -793,7 +1122,8 @@ worker_send_job(struct worker *w)
 
 	for (i = 0; i < ms->Number; i++) {
 		worker_pace(w);
-		ms->SMS[i].PDU = SMS_Submit;
+		/* SMS_Status_Report on a submit sets TP-SRR (gsmsms.c). */
+		ms->SMS[i].PDU = j->report ? SMS_Status_Report : SMS_Submit;
 		ms->SMS[i].SMSC.Location = 1;
 		DecodeUTF8(ms->SMS[i].Number, j->number, strlen(j->number));
 		w->status_got = 0;
@@ -802,57 +1132,336 @@ worker_send_job(struct worker *w)
 		err = GSM_SendSMS(w->sm, &ms->SMS[i]);
 		w->last_part_ms = now_ms();
 		if (err != ERR_NONE) {
-			snprintf(err_text, sizeof err_text, "part %d/%d: %s",
-			    i + 1, parts, GSM_ErrorString(err));
-			if (worker_is_broken(err)) {
-				worker_result(w, j->job, MODEM_FAILED_RETRY,
-				    parts, msgref, err_text);
-				log_warn("modem %s: send to %s: %s", w->name,
-				    masked, err_text);
-				worker_disconnect(w, "send SMS", err);
-				goto out;
+			/* A +CMS ERROR to AT+CMGS= itself comes both ways. */
+			if (w->status_got && w->status > 0) {
+				cms = w->status;
+				if (!worker_cms_retry(cms))
+					res = MODEM_FAILED_PERMANENT;
 			}
+			if (cms > 0)
+				snprintf(err_text, sizeof err_text, "part %d/%d:"
+				    " +CMS ERROR %d", i + 1, parts, cms);
+			else
+				snprintf(err_text, sizeof err_text, "part %d/%d:"
+				    " %s", i + 1, parts, GSM_ErrorString(err));
+			broken = worker_is_broken(err);
 			goto done;
 		}
-		/* AT modems report during a later read; dummy already did. */
-		start = now_ms();
-		while (!w->status_got && now_ms() - start < WORKER_STATUS_MS) {
-			GSM_ReadDevice(w->sm, FALSE);
-			worker_service(w, w->status_got ? 0 : 20);
-		}
-		if (!w->status_got) {
-			snprintf(err_text, sizeof err_text, "part %d/%d: no send "
-			    "status within %d s", i + 1, parts,
-			    WORKER_STATUS_MS / 1000);
-			goto done;
+		if (worker_wait_status(w) != 0) {
+			/*
+			 * The part went to the modem and nothing came back:
+			 * whether it was sent, nobody can tell. Only the
+			 * supervisor may say so (MODEM_LOST), and a fresh
+			 * worker is the cure for a stuck modem: exit without
+			 * a result. The supervisor kills our process group,
+			 * and with it the modem command of a proxyat link.
+			 */
+			log_warn("modem %s: send to %s: part %d/%d: no send "
+			    "status; restarting the worker", w->name, masked,
+			    i + 1, parts);
+			exit(1);
 		}
 		if (w->status != 0) {
-			if (worker_status_permanent(w->status))
-				res = MODEM_FAILED_PERMANENT;
-			if (w->status > 0)
+			if (w->status > 0) {
+				cms = w->status;
+				if (!worker_cms_retry(cms))
+					res = MODEM_FAILED_PERMANENT;
 				snprintf(err_text, sizeof err_text, "part %d/%d:"
-				    " +CMS ERROR: %d", i + 1, parts, w->status);
-			else
+				    " +CMS ERROR %d", i + 1, parts, cms);
+			} else
 				snprintf(err_text, sizeof err_text, "part %d/%d:"
 				    " send failed", i + 1, parts);
 			goto done;
 		}
-		msgref = w->status_ref;
+		msgrefs[sent++] = w->status_ref;
 	}
 	res = MODEM_SENT;
 
 done:
 	if (res == MODEM_SENT)
-		log_info("modem %s: sent %d part%s to %s", w->name, parts,
-		    parts == 1 ? "" : "s", masked);
+		log_info("modem %s: sent %d part%s to %s (ref %d%s)", w->name,
+		    parts, parts == 1 ? "" : "s", masked, (int)msgrefs[0],
+		    parts > 1 ? ", ..." : "");
 	else
-		log_warn("modem %s: send to %s: %s", w->name, masked, err_text);
-	worker_result(w, j->job, res, parts, msgref, err_text);
-out:
+		log_warn("modem %s: send to %s: %s (%s)", w->name, masked,
+		    err_text, res == MODEM_FAILED_PERMANENT ? "permanent" :
+		    "will retry");
+	worker_result(w, j->job, res, parts, sent, sent > 0 ? msgrefs : NULL,
+	    cms, err_text);
+	if (broken)
+		worker_disconnect(w, "send SMS", err);
 	free(ucs2);
 	free(info);
 	free(ms);
 	worker_job_free(j);
+}
+
+/* GSM_NetworkInfo_State as the word HEALTH carries. */
+static const char *
+worker_network_state(GSM_NetworkInfo_State st)
+{
+	switch (st) {
+	case GSM_HomeNetwork:
+		return "home";
+	case GSM_RoamingNetwork:
+		return "roaming";
+	case GSM_RequestingNetwork:
+		return "searching";
+	case GSM_RegistrationDenied:
+		return "denied";
+	case GSM_NoNetwork:
+		return "none";
+	default:
+		return "";
+	}
+}
+
+/*
+ * One health call's error: 0 to go on (the field stays unknown), -1 when
+ * the link is gone (disconnected then).
+ */
+static int
+worker_health_err(struct worker *w, const char *what, GSM_Error err)
+{
+	if (err == ERR_NONE)
+		return 0;
+	if (worker_is_broken(err)) {
+		worker_disconnect(w, what, err);
+		return -1;
+	}
+	log_debug("modem %s: %s: %s", w->name, what, GSM_ErrorString(err));
+	return 0;
+}
+
+/*
+ * Read signal, battery, network and SIM storage, send HEALTH, and drain
+ * a SIM that is nearly full. What the phone cannot tell is -1 or "".
+ */
+static void
+worker_health(struct worker *w)
+{
+	GSM_SignalQuality sq;
+	GSM_BatteryCharge bc;
+	GSM_NetworkInfo ni;
+	GSM_SMSMemoryStatus st;
+	struct proto_msg msg;
+	const unsigned char *name;
+	char code[sizeof ni.NetworkCode];
+	GSM_Error err;
+	size_t i, n;
+	int warn, interval;
+
+	interval = w->cf->health_interval > 0 ? w->cf->health_interval :
+	    WORKER_HEALTH_DEFAULT;
+	w->next_health_ms = now_ms() + (int64_t)interval * 1000;
+	memset(&msg, 0, sizeof msg);
+	msg.type = PROTO_HEALTH;
+	msg.signal = msg.battery = msg.sim_used = msg.sim_total = -1;
+
+	memset(&sq, 0, sizeof sq);
+	err = GSM_GetSignalQuality(w->sm, &sq);
+	if (worker_health_err(w, "signal quality", err) != 0)
+		return;
+	if (err == ERR_NONE && sq.SignalPercent >= 0 && sq.SignalPercent <= 100)
+		msg.signal = sq.SignalPercent;
+	worker_service(w, 0);
+
+	memset(&bc, 0, sizeof bc);
+	err = GSM_GetBatteryCharge(w->sm, &bc);
+	if (worker_health_err(w, "battery charge", err) != 0)
+		return;
+	if (err == ERR_NONE && bc.BatteryPercent >= 0 &&
+	    bc.BatteryPercent <= 100)
+		msg.battery = bc.BatteryPercent;
+	worker_service(w, 0);
+
+	memset(&ni, 0, sizeof ni);
+	err = GSM_GetNetworkInfo(w->sm, &ni);
+	if (worker_health_err(w, "network info", err) != 0)
+		return;
+	if (err == ERR_NONE) {
+		msg.network = xstrdup(worker_network_state(ni.State));
+		/* libgammu writes "460 00"; HEALTH carries "46000". */
+		ni.NetworkCode[sizeof ni.NetworkCode - 1] = '\0';
+		for (i = n = 0; ni.NetworkCode[i] != '\0'; i++)
+			if (ni.NetworkCode[i] >= '0' && ni.NetworkCode[i] <= '9')
+				code[n++] = ni.NetworkCode[i];
+		code[n] = '\0';
+		msg.op_code = xstrdup(code);
+		/* UCS-2, not always terminated within its 20 characters. */
+		n = worker_ucs2_len(ni.NetworkName, sizeof ni.NetworkName / 2);
+		if (n == 0 && ni.NetworkCode[0] != '\0') {
+			/* libgammu's own table, by "460 00". */
+			name = GSM_GetNetworkName(ni.NetworkCode);
+			msg.op_name = worker_utf8(name, name == NULL ? 0 :
+			    worker_ucs2_len(name, 64));
+		} else
+			msg.op_name = worker_utf8(ni.NetworkName, n);
+	}
+	worker_service(w, 0);
+
+	memset(&st, 0, sizeof st);
+	err = GSM_GetSMSStatus(w->sm, &st);
+	if (worker_health_err(w, "SMS status", err) != 0) {
+		proto_msg_clear(&msg);
+		return;
+	}
+	if (err == ERR_NONE && st.SIMSize > 0) {
+		msg.sim_used = st.SIMUsed;
+		msg.sim_total = st.SIMSize;
+	}
+
+	worker_write(w, &msg);
+	warn = w->cf->sim_full_warn > 0 ? w->cf->sim_full_warn :
+	    WORKER_SIM_FULL_DEFAULT;
+	if (msg.sim_total > 0 &&
+	    (int64_t)msg.sim_used * 100 >= (int64_t)msg.sim_total * warn) {
+		log_warn("modem %s: SIM storage %d of %d used: reading it now",
+		    w->name, msg.sim_used, msg.sim_total);
+		w->next_poll_ms = 0;
+		w->draining = 1;
+	}
+	proto_msg_clear(&msg);
+}
+
+/*
+ * Hang up the calls the callback noted and report each call once: RING
+ * and +CLIP repeat every few seconds while a call rings, so a caller heard
+ * within WORKER_CALL_QUIET_MS of the last ring is the same call (hung up
+ * again if still ringing WORKER_REHANGUP_MS after our hang-up).
+ */
+static void
+worker_handle_calls(struct worker *w)
+{
+	struct proto_msg msg;
+	char calls[WORKER_CALLS_MAX][PHONE_MAX];
+	char number[PHONE_MAX], masked[PHONE_MAX];
+	GSM_Error err;
+	int64_t now;
+	int i, n, same;
+
+	/* A copy: hanging up reads the port, and the callback may note more. */
+	n = w->ncalls;
+	memcpy(calls, w->calls, sizeof calls);
+	w->ncalls = 0;
+	for (i = 0; i < n && w->connected; i++) {
+		memcpy(number, calls[i], sizeof number);
+		number[sizeof number - 1] = '\0';
+		now = now_ms();
+		same = strcmp(number, w->call_number) == 0 &&
+		    now - w->call_seen_ms < WORKER_CALL_QUIET_MS;
+		w->call_seen_ms = now;
+		if (same && now - w->call_hangup_ms < WORKER_REHANGUP_MS)
+			continue;
+		if (!same)
+			snprintf(w->call_number, sizeof w->call_number, "%s",
+			    number);
+		err = GSM_CancelCall(w->sm, 0, TRUE);
+		w->call_hangup_ms = now_ms();
+		if (err != ERR_NONE)
+			log_warn("modem %s: hang up call from %s: %s", w->name,
+			    phone_mask(number, masked), GSM_ErrorString(err));
+		if (!same) {
+			log_info("modem %s: call from %s hung up", w->name,
+			    phone_mask(number, masked));
+			memset(&msg, 0, sizeof msg);
+			msg.type = PROTO_CALL;
+			msg.number = number;
+			msg.at = (int64_t)time(NULL);
+			worker_write(w, &msg);
+		}
+		if (err != ERR_NONE && worker_is_broken(err)) {
+			worker_disconnect(w, "hang up", err);
+			return;
+		}
+	}
+}
+
+/* Fetch the locations +CMTI/+CDSI announced, or read everything. */
+static void
+worker_fetch_noted(struct worker *w)
+{
+	GSM_MultiSMSMessage *ms;
+	struct worker_noted nd;
+	GSM_Error err;
+
+	ms = xcalloc(1, sizeof *ms);
+	while (w->connected && w->nnoted > 0 && !w->sms_full_read) {
+		nd = w->noted[0];
+		memmove(&w->noted[0], &w->noted[1],
+		    (size_t)(w->nnoted - 1) * sizeof w->noted[0]);
+		w->nnoted--;
+		if (worker_slot_find(w, nd.location) != NULL)
+			continue;	/* handed over already */
+		memset(ms, 0, sizeof *ms);
+		ms->SMS[0].Folder = nd.folder;
+		ms->SMS[0].Location = nd.location;
+		ms->SMS[0].Memory = nd.memory;
+		err = GSM_GetSMS(w->sm, ms);
+		if (err == ERR_NONE)
+			worker_take(w, ms);
+		else if (err == ERR_EMPTY)
+			;	/* gone already */
+		else if (worker_is_broken(err))
+			worker_disconnect(w, "read SMS", err);
+		else {
+			log_warn("modem %s: read SMS at %d: %s; reading all",
+			    w->name, nd.location, GSM_ErrorString(err));
+			w->sms_full_read = 1;
+		}
+		worker_service(w, 0);
+	}
+	free(ms);
+}
+
+/*
+ * Messages the modem routed to us without storing them (+CMT, +CDS): a
+ * part goes to the daemon with an id no slot has (its ack finds nothing
+ * to delete), a status report as REPORT.
+ */
+static void
+worker_handle_direct(struct worker *w)
+{
+	GSM_SMSMessage *sms;
+	int i, n;
+
+	n = w->ndirect;
+	w->ndirect = 0;
+	for (i = 0; i < n; i++) {
+		sms = w->direct[i];
+		if (sms->PDU == SMS_Status_Report)
+			worker_send_report(w, sms);
+		else if (sms->PDU == SMS_Deliver)
+			worker_send_part(w, sms, w->next_id++);
+		free(sms);
+	}
+}
+
+/*
+ * The libgammu work that is due, most urgent first: a ringing call, what
+ * the modem announced or routed to us, the full read, a job, deletions,
+ * a health reading.
+ */
+static void
+worker_turn(struct worker *w)
+{
+	if (w->connected && w->ncalls > 0)
+		worker_handle_calls(w);
+	if (w->connected && w->ndirect > 0)
+		worker_handle_direct(w);
+	if (w->connected && w->nnoted > 0 && !w->sms_full_read)
+		worker_fetch_noted(w);
+	if (w->connected && (w->sms_full_read || now_ms() >= w->next_poll_ms))
+		worker_read_inbox(w);
+	if (w->connected && w->jobs != NULL)
+		worker_send_job(w);
+	else if (!w->connected && w->jobs != NULL)
+		worker_fail_jobs(w, w->down_why[0] != '\0' ? w->down_why :
+		    "modem not connected");
+	if (w->connected)
+		worker_delete_acked(w);
+	if (w->connected && now_ms() >= w->next_health_ms)
+		worker_health(w);
 }
 
 /* Block what we do not handle: see LIBGAMMU.md on signals and the port. */
@@ -912,22 +1521,14 @@ modem_worker_main(const struct config *cf, const struct config_modem *m,
 		now = now_ms();
 		if (!w.connected && now >= w.next_connect_ms)
 			worker_connect(&w);
-		if (w.connected)
-			worker_delete_acked(&w);
-		if (w.connected && (w.sms_noted || now_ms() >= w.next_poll_ms))
-			worker_read_inbox(&w);
-		if (w.connected && w.jobs != NULL)
-			worker_send_job(&w);
-		else if (!w.connected && w.jobs != NULL)
-			worker_fail_jobs(&w, w.down_why[0] != '\0' ?
-			    w.down_why : "modem not connected");
-		if (w.connected &&
-		    now_ms() - w.last_readdevice_ms >= WORKER_READDEVICE_MS) {
-			GSM_ReadDevice(w.sm, FALSE);
-			w.last_readdevice_ms = now_ms();
-		}
+		worker_turn(&w);
 		worker_reap_children();
 
+		if (w.connected && w.pump) {
+			worker_pump(&w);
+			worker_service(&w, 0);
+			continue;
+		}
 		/* Sleep on the socket until the next thing is due. */
 		now = now_ms();
 		wait = WORKER_SERVICE_MS;
@@ -937,6 +1538,8 @@ modem_worker_main(const struct config *cf, const struct config_modem *m,
 			wait = w.next_connect_ms - now;
 		if (w.connected && w.next_poll_ms - now < wait)
 			wait = w.next_poll_ms - now;
+		if (w.connected && w.next_health_ms - now < wait)
+			wait = w.next_health_ms - now;
 		if (wait < 0)
 			wait = 0;
 		worker_service(&w, (int)wait);

@@ -18,6 +18,15 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* Are two optional strings equal? 0/1. */
+static int
+fuzz_proto_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
 static void
 fuzz_proto_check(const struct proto_msg *m)
 {
@@ -33,10 +42,23 @@ fuzz_proto_check(const struct proto_msg *m)
 	if (proto_reader_next(&r, &again) != 1 || again.type != m->type ||
 	    again.id != m->id || again.job != m->job ||
 	    again.sent_at != m->sent_at || again.seq != m->seq ||
-	    again.msgref != m->msgref)
+	    again.msgref != m->msgref || again.at != m->at ||
+	    again.signal != m->signal || again.battery != m->battery ||
+	    again.sim_used != m->sim_used || again.sim_total != m->sim_total ||
+	    again.status != m->status || again.report != m->report ||
+	    again.cms != m->cms || again.parts != m->parts ||
+	    again.parts_sent != m->parts_sent)
 		abort();
-	if ((m->text != NULL) != (again.text != NULL) ||
-	    (m->text != NULL && strcmp(m->text, again.text) != 0))
+	if ((m->msgrefs != NULL) != (again.msgrefs != NULL) ||
+	    (m->msgrefs != NULL && memcmp(m->msgrefs, again.msgrefs,
+	    (size_t)m->parts_sent * sizeof *m->msgrefs) != 0))
+		abort();
+	if (!fuzz_proto_same(m->text, again.text) ||
+	    !fuzz_proto_same(m->number, again.number) ||
+	    !fuzz_proto_same(m->network, again.network) ||
+	    !fuzz_proto_same(m->op_code, again.op_code) ||
+	    !fuzz_proto_same(m->op_name, again.op_name) ||
+	    !fuzz_proto_same(m->error, again.error))
 		abort();
 	proto_msg_clear(&again);
 	proto_reader_free(&r);

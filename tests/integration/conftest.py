@@ -50,8 +50,76 @@ def smsbackup(sender, text, ref=None, total=1, seq=1, when=None,
     return "\r\n".join(lines)
 
 
+MODEMSIM = os.path.join(ROOT, "tests", "modemsim", "modemsim.py")
+
+
+class Sim:
+    """The test's side of one simulated AT modem (tests/modemsim): its
+    state directory."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        os.makedirs(os.path.join(directory, "inject"), exist_ok=True)
+        os.makedirs(os.path.join(directory, "ring"), exist_ok=True)
+        self.n = 0
+
+    def _drop(self, sub, name, content):
+        self.n += 1
+        tmp = os.path.join(self.dir, sub, f".tmp-{os.getpid()}-{self.n}")
+        with open(tmp, "w") as f:
+            f.write(content)
+        os.rename(tmp, os.path.join(self.dir, sub, name))
+
+    def inject(self, sender, text, **kw):
+        """An SMS from sender: stored on the SIM and announced (+CMTI)."""
+        self.n += 1
+        self._drop("inject", f"{time.time():.6f}-{self.n}.json",
+                   json.dumps(dict(kw, **{"from": sender, "text": text})))
+
+    def ring(self, number):
+        self._drop("ring", f"{self.n}", number)
+
+    def faults(self, **faults):
+        tmp = os.path.join(self.dir, ".faults.tmp")
+        with open(tmp, "w") as f:
+            json.dump(faults, f)
+        os.rename(tmp, os.path.join(self.dir, "faults.json"))
+
+    def _jsonl(self, name):
+        path = os.path.join(self.dir, name)
+        if not os.path.exists(path):
+            return []
+        with open(path, errors="replace") as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def sent(self):
+        """Every PDU submitted with AT+CMGS, decoded by the simulator."""
+        return self._jsonl("sent.jsonl")
+
+    def log(self):
+        return self._jsonl("log.jsonl")
+
+    def state(self):
+        path = os.path.join(self.dir, "state.json")
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def sim(self):
+        try:
+            with open(os.path.join(self.dir, "sim.json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+
 class Gateway:
-    def __init__(self, tmp, modems=("m1",), gateway_extra=""):
+    def __init__(self, tmp, modems=("m1",), gateway_extra="", sims=(),
+                 modem_extra=None):
+        """modems: dummy-phone modems by name; sims: simulated AT modems
+        (libgammu's AT driver over proxyat); modem_extra: {name: [lines]}."""
         self.dir = str(tmp)
         os.makedirs(self.dir, exist_ok=True)
         self.conf = os.path.join(self.dir, "cungate.conf")
@@ -68,12 +136,25 @@ class Gateway:
                 "heartbeat_interval = 1",
                 "watchdog_timeout = 5",
                 "tick_interval = 1",
+                # Tests run at any hour; those about quiet hours set them.
+                "quiet_hours = off",
                 gateway_extra]
+        self.sims = {}
         for name in self.modems:
             os.makedirs(self.modem_dir(name), exist_ok=True)
             conf += [f"[modem {name}]", f"device = {self.modem_dir(name)}",
                      "connection = none", "model = dummy",
                      "poll_interval = 1"]
+            conf += (modem_extra or {}).get(name, [])
+        for name in sims:
+            sim = Sim(os.path.join(self.dir, "sim-" + name))
+            self.sims[name] = sim
+            conf += [f"[modem {name}]",
+                     f"device = /usr/bin/python3 {MODEMSIM} --state {sim.dir}",
+                     "connection = proxyat", "model = at",
+                     f"debug_log = {self.dir}/gammu-{name}.log"]
+            conf += (modem_extra or {}).get(name, [])
+        self.modems += list(sims)
         with open(self.conf, "w") as f:
             f.write("\n".join(conf) + "\n")
 
@@ -145,19 +226,26 @@ class Gateway:
         self.proc = subprocess.Popen([DAEMON, "-c", self.conf],
                                      stdout=self._logf, stderr=self._logf,
                                      env=dict(os.environ, **(env or {})))
-        wait_for(lambda: self.modem_state() == "up" or self.proc.poll() is not None,
-                 what="modem m1 up")
+        first = self.modems[0] if self.modems else None
+        wait_for(lambda: first is None or self.modem_state(first) == "up"
+                 or self.proc.poll() is not None,
+                 what=f"modem {first} up")
         assert self.proc.poll() is None, self.logtext()
         return self.proc
 
-    def modem_state(self, name="m1"):
+    def modem(self, name="m1"):
+        """The modem's row in `cungatectl stats --json`, or None."""
         st = self.ctl("stats", "--json", check=False)
         if st.returncode != 0:
             return None
         for m in json.loads(st.stdout).get("modems", []):
             if m["name"] == name:
-                return m["state"]
+                return m
         return None
+
+    def modem_state(self, name="m1"):
+        m = self.modem(name)
+        return m["state"] if m else None
 
     def logtext(self):
         with open(self.log, errors="replace") as f:

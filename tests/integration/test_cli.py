@@ -114,3 +114,15 @@ def test_every_list_command_speaks_json(tmp_path):
     rows = json.loads(ctl(conf, "outbox", "--json").stdout)
     assert rows[0]["text"] == "第一行\n第二行\t\"引号\""
     assert isinstance(json.loads(ctl(conf, "stats", "--json").stdout), dict)
+
+
+def test_many_processes_opening_a_new_database_at_once(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    procs = [subprocess.Popen([CTL, "-c", str(conf), "stats", "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(8)]
+    for p in procs:
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 0, err
+        json.loads(out)

@@ -35,7 +35,11 @@ def test_two_part_chinese_message_is_reassembled_and_answered(gw):
     assert msgs[0]["text"] == LONG
     assert msgs[0]["parts"] == 2 and not msgs[0]["partial"]
     assert len(rows) == 1
-    assert rows[0]["text"] == render("hint", name="王秀英")
+    # Free text from a resident is a report (issue 4): a receipt.
+    [ticket] = gw.json("grievance", "list")
+    assert ticket["text"].startswith("村东头的路灯已经坏了三个多星期了")
+    assert rows[0]["text"] == render("grievance_receipt",
+                                     ticket=ticket["code"], hours=24)
     assert rows[0]["parts"] >= 1 and rows[0]["modem"] == "m1"
     wait_for(lambda: gw.inbox_files() == [], what="parts deleted from SIM")
 
@@ -133,9 +137,11 @@ def test_stopped_worker_is_killed_by_the_watchdog(gw):
 
 
 def test_unknown_keyword_from_resident_gets_the_hint(gw):
+    # Short text (a greeting) is not a report: the hint. Longer free text
+    # files a ticket (tests/integration/test_grievance.py).
     gw.seed()
     gw.start()
-    gw.inject(RESIDENT, "你好，请问今天开会吗")
+    gw.inject(RESIDENT, "你好，在吗？")
     rows = wait_for(lambda: sent_to(gw, RESIDENT), what="hint")
     assert [r["text"] for r in rows] == [render("hint", name="王秀英")]
 

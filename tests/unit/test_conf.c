@@ -142,6 +142,98 @@ test_config_load(void **state)
 }
 
 static void
+test_config_issue3_keys(void **state)
+{
+	struct config *cf;
+	char *cause = NULL;
+
+	(void)state;
+	write_file("[gateway]\nquiet_hours = 22:30-06:15\n"
+	    "admin_phones = 13900000009, +8613900000008\n"
+	    "[modem m1]\ndevice = x\nprefixes = 134,135,+86150\n"
+	    "delivery_reports = no\nhangup_calls = off\n");
+	cf = config_load(path, &cause);
+	if (cf == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cf->quiet_start, 22 * 60 + 30);
+	assert_int_equal(cf->quiet_end, 6 * 60 + 15);
+	assert_int_equal(cf->nadmin_phones, 2);
+	assert_string_equal(cf->admin_phones[0], "+8613900000009");
+	assert_string_equal(cf->admin_phones[1], "+8613900000008");
+	assert_int_equal(cf->modems[0].nprefixes, 3);
+	assert_string_equal(cf->modems[0].prefixes[0], "+86134");
+	assert_string_equal(cf->modems[0].prefixes[2], "+86150");
+	assert_int_equal(cf->modems[0].delivery_reports, 0);
+	assert_int_equal(cf->modems[0].hangup_calls, 0);
+	config_free(cf);
+	/* Defaults: 21:00-07:00, reports and hang-ups on. */
+	write_file("[modem m1]\ndevice = x\n");
+	cf = config_load(path, &cause);
+	assert_non_null(cf);
+	assert_int_equal(cf->quiet_start, 21 * 60);
+	assert_int_equal(cf->quiet_end, 7 * 60);
+	assert_int_equal(cf->modems[0].delivery_reports, 1);
+	assert_int_equal(cf->modems[0].hangup_calls, 1);
+	config_free(cf);
+	write_file("[gateway]\nquiet_hours = off\n");
+	cf = config_load(path, &cause);
+	assert_non_null(cf);
+	assert_int_equal(cf->quiet_start, cf->quiet_end);
+	config_free(cf);
+	unlink(path);
+}
+
+static void
+test_config_grievance(void **state)
+{
+	const struct config_category *c;
+	struct config *cf;
+	char *cause = NULL;
+
+	(void)state;
+	write_file("[grievance]\naccept_hours = 12\nresolve_days = 5\n"
+	    "urgent_resolve_hours = 4\nsatisfaction_days = 2\n"
+	    "escalate_percent = 0\n"
+	    "[category 水]\nkeywords = 水管, 停水，自来水、漏水\n"
+	    "[category 安全]\nkeywords = 漏电\nurgent = yes\n");
+	cf = config_load(path, &cause);
+	if (cf == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cf->accept_hours, 12);
+	assert_int_equal(cf->resolve_days, 5);
+	assert_int_equal(cf->urgent_resolve_hours, 4);
+	assert_int_equal(cf->satisfaction_days, 2);
+	assert_int_equal(cf->escalate_percent, 0);
+	assert_int_equal(cf->ncategories, 2);
+	assert_int_equal(cf->categories[0].nkeywords, 4);
+	assert_string_equal(cf->categories[0].keywords[1], "停水");
+	assert_string_equal(cf->categories[0].keywords[3], "漏水");
+	assert_false(cf->categories[0].urgent);
+	assert_true(cf->categories[1].urgent);
+	c = config_category_match(cf, "家里自来水停了");
+	assert_non_null(c);
+	assert_string_equal(c->name, "水");
+	assert_null(config_category_match(cf, "路灯坏了"));
+	assert_ptr_equal(config_category_find(cf, "安全"), &cf->categories[1]);
+	config_free(cf);
+	/* Defaults: 24 h, 7 days, 2 h, 3 days, 50 %, built-in categories. */
+	write_file("[gateway]\n");
+	cf = config_load(path, &cause);
+	assert_non_null(cf);
+	assert_int_equal(cf->accept_hours, 24);
+	assert_int_equal(cf->resolve_days, 7);
+	assert_int_equal(cf->urgent_resolve_hours, 2);
+	assert_int_equal(cf->satisfaction_days, 3);
+	assert_int_equal(cf->escalate_percent, 50);
+	assert_true(cf->ncategories >= 5);
+	c = config_category_match(cf, "村口路灯坏了");
+	assert_non_null(c);
+	assert_string_equal(c->name, "电");
+	config_free(cf);
+	unlink(path);
+}
+
+static void
 expect_config_error(const char *text, const char *want)
 {
 	struct config *cf;
@@ -170,6 +262,24 @@ test_config_errors(void **state)
 	expect_config_error("[modem m1]\nmodel = at\n", "1: [modem m1] needs");
 	expect_config_error("[gateway]\nwatchdog_timeout = 0\n", "2: \"0\"");
 	expect_config_error("[gateway]\nlog_level = loud\n", "2: log_level");
+	expect_config_error("[gateway]\nquiet_hours = 25:00-07:00\n",
+	    "2: quiet_hours");
+	expect_config_error("[gateway]\nadmin_phones = 139, nobody\n",
+	    "2: \"139\" is not a phone");
+	expect_config_error("[modem m1]\ndevice = x\nprefixes = 13x\n",
+	    "3: prefix \"13x\"");
+	expect_config_error("[modem m1]\ndevice = x\nhangup_calls = maybe\n",
+	    "3: \"maybe\" is not yes or no");
+	expect_config_error("[grievance]\naccept = 1\n",
+	    "2: unknown key \"accept\" in [grievance]");
+	expect_config_error("[grievance]\nresolve_days = 0\n", "2: \"0\"");
+	expect_config_error("[category 水]\ncolour = blue\n",
+	    "2: unknown key \"colour\" in [category 水]");
+	expect_config_error("[category 水]\nkeywords = a\n[category 水]\n",
+	    "3: [category 水] appears twice");
+	expect_config_error("[category 水]\nurgent = yes\n",
+	    "1: [category 水] needs keywords");
+	expect_config_error("[category a b]\n", "1: [category a b]");
 }
 
 int
@@ -179,6 +289,8 @@ main(void)
 		cmocka_unit_test(test_conf_lines_and_continuations),
 		cmocka_unit_test(test_conf_errors),
 		cmocka_unit_test(test_config_load),
+		cmocka_unit_test(test_config_issue3_keys),
+		cmocka_unit_test(test_config_grievance),
 		cmocka_unit_test(test_config_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -135,16 +135,16 @@ test_partial_after_timeout(void **state)
 	assert_int_equal(inbox_store(st, &cf, &p1, NOW, &mid), 1);
 	assert_int_equal(inbox_store(st, &cf, &p3, NOW + 10, &mid), 1);
 	/* Not yet: the timeout runs from the first part. */
-	assert_int_equal(sched_run(st, &cf, NOW + 599), 0);
+	assert_int_equal(sched_run(st, &cf, NULL, NOW + 599), 0);
 	assert_int_equal(store_message_pending(st, ids, 4), 0);
-	assert_int_equal(sched_run(st, &cf, NOW + 601), 1);
+	assert_int_equal(sched_run(st, &cf, NULL, NOW + 601), 1);
 	assert_int_equal(store_message_pending(st, ids, 4), 1);
 	t = message_text(st, ids[0], &partial);
 	assert_string_equal(t, "开头…结尾");
 	assert_int_equal(partial, 1);
 	free(t);
 	/* Idempotent: nothing more to do at the same time. */
-	assert_int_equal(sched_run(st, &cf, NOW + 601), 0);
+	assert_int_equal(sched_run(st, &cf, NULL, NOW + 601), 0);
 }
 
 static void

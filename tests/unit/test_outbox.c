@@ -17,8 +17,10 @@
 
 static struct config cf = {
 	.country_code = "86",
+	.timezone = "Asia/Shanghai",
 	.recipient_hourly_cap = 3,
 	.max_attempts = 3,
+	.retry_backoff = 30,
 };
 
 static int
@@ -47,17 +49,24 @@ row(struct store *st, int64_t id)
 	return o;
 }
 
-/* outbox_admit on the row as stored now. */
+/* outbox_admit with config c on the row as stored now. */
 static int
-outbox_store_admit_at(struct store *st, int64_t id, time_t now)
+outbox_store_admit_at_cf(struct store *st, const struct config *c,
+    int64_t id, time_t now)
 {
 	struct store_outbox o;
 	int rc;
 
 	assert_int_equal(store_outbox_get(st, id, &o), 1);
-	rc = outbox_admit(st, &cf, &o, now);
+	rc = outbox_admit(st, c, &o, now);
 	store_outbox_clear(&o);
 	return rc;
+}
+
+static int
+outbox_store_admit_at(struct store *st, int64_t id, time_t now)
+{
+	return outbox_store_admit_at_cf(st, &cf, id, now);
 }
 
 static void
@@ -65,10 +74,10 @@ test_ttl_and_backoff(void **state)
 {
 	(void)state;
 	assert_true(outbox_ttl(OUTBOX_REMINDER) < outbox_ttl(OUTBOX_BROADCAST));
-	assert_int_equal(outbox_backoff(0), 30);
-	assert_int_equal(outbox_backoff(1), 60);
-	assert_int_equal(outbox_backoff(3), 240);
-	assert_int_equal(outbox_backoff(50), 3600);
+	assert_int_equal(outbox_backoff(&cf, 0), 30);
+	assert_int_equal(outbox_backoff(&cf, 1), 60);
+	assert_int_equal(outbox_backoff(&cf, 3), 240);
+	assert_int_equal(outbox_backoff(&cf, 50), 3600);
 }
 
 static void
@@ -92,12 +101,13 @@ test_recipient_cap_defers_but_not_urgent(void **state)
 {
 	struct store *st = *state;
 	int64_t id, i;
+	int one = 1;
 
 	for (i = 0; i < 3; i++) {
 		id = outbox_queue(st, ALICE, "回复", OUTBOX_REPLY, 0, NOW);
 		assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW),
 		    0);
-		assert_int_equal(outbox_sent(st, id, 1, 1, NOW), 0);
+		assert_int_equal(outbox_sent(st, id, "m1", 1, &one, 1, NOW), 0);
 	}
 	id = outbox_queue(st, ALICE, "第四条", OUTBOX_REPLY, 0, NOW);
 	assert_int_equal(outbox_store_admit_at(st, id, NOW + 1), 0);
@@ -127,7 +137,7 @@ test_retries_back_off_and_end(void **state)
 	o = row(st, id);
 	assert_int_equal(o.state, OUTBOX_QUEUED);
 	assert_int_equal(o.attempts, 1);
-	assert_int_equal(o.next_attempt_at, NOW + outbox_backoff(0));
+	assert_int_equal(o.next_attempt_at, NOW + outbox_backoff(&cf, 0));
 	assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW), 0);
 	assert_int_equal(outbox_lost(st, &cf, id, NOW), 0);
 	o = row(st, id);
@@ -146,6 +156,50 @@ test_retries_back_off_and_end(void **state)
 	assert_int_equal(row(st, id).state, OUTBOX_FAILED);
 }
 
+static void
+test_quiet_hours_hold_all_but_urgent_and_direct_replies(void **state)
+{
+	struct store *st = *state;
+	struct config quiet = cf;
+	struct store_part p;
+	time_t night, morning;
+	int64_t bc, urgent, reply, mid, pid;
+
+	quiet.quiet_start = 21 * 60;
+	quiet.quiet_end = 7 * 60;
+	assert_int_equal(tz_parse("Asia/Shanghai", "2026-11-27 23:30",
+	    &night), 0);
+	assert_int_equal(tz_parse("Asia/Shanghai", "2026-11-28 07:00",
+	    &morning), 0);
+	bc = outbox_queue(st, ALICE, "通知", OUTBOX_BROADCAST, 0, night);
+	urgent = outbox_queue(st, ALICE, "求助", OUTBOX_URGENT, 0, night);
+	assert_int_equal(outbox_store_admit_at_cf(st, &quiet, bc, night), 0);
+	assert_int_equal(row(st, bc).next_attempt_at, morning);
+	assert_int_equal(outbox_store_admit_at_cf(st, &quiet, urgent, night),
+	    1);
+	/* Alice texted just now: the answer to her goes at once. */
+	memset(&p, 0, sizeof p);
+	p.modem = "m1";
+	p.sender = ALICE;
+	p.total = p.seq = 1;
+	p.text = "帮助";
+	assert_int_equal(store_part_insert(st, &p, &pid), 1);
+	assert_int_equal(store_part_complete(st, pid, night, &mid), 1);
+	reply = outbox_queue(st, ALICE, "回复", OUTBOX_REPLY, mid, night);
+	assert_int_equal(outbox_store_admit_at_cf(st, &quiet, reply, night),
+	    1);
+	/* The same reply class to someone else waits for the morning. */
+	reply = outbox_queue(st, "+8613900000002", "转告", OUTBOX_REPLY, mid,
+	    night);
+	assert_int_equal(outbox_store_admit_at_cf(st, &quiet, reply, night),
+	    0);
+	/* Outside quiet hours everything goes; start == end means none. */
+	assert_int_equal(outbox_store_admit_at_cf(st, &quiet, bc, morning), 1);
+	quiet.quiet_start = quiet.quiet_end = 0;
+	assert_int_equal(outbox_store_admit_at_cf(st, &quiet, reply, night),
+	    1);
+}
+
 int
 main(void)
 {
@@ -156,6 +210,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_recipient_cap_defers_but_not_urgent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retries_back_off_and_end,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_quiet_hours_hold_all_but_urgent_and_direct_replies,
 		    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

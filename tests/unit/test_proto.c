@@ -38,6 +38,7 @@ test_proto_roundtrip(void **state)
 	struct proto_reader r;
 	struct proto_msg in, out;
 	struct buf b;
+	int32_t refs[2] = { 255, -1 };
 
 	(void)state;
 	memset(&b, 0, sizeof b);
@@ -51,9 +52,19 @@ test_proto_roundtrip(void **state)
 	in.type = PROTO_RESULT;
 	in.job = 77;
 	in.result = 2;
-	in.parts = 2;
-	in.msgref = -1;
+	in.parts = 3;
+	in.parts_sent = 2;
+	in.msgrefs = refs;
+	in.cms = 38;
 	in.error = NULL;		/* encoded as "" */
+	assert_int_equal(proto_encode(&b, &in), 0);
+
+	memset(&in, 0, sizeof in);
+	in.type = PROTO_RESULT;		/* nothing sent: an empty list */
+	in.job = 78;
+	in.parts = 1;
+	in.cms = -1;
+	in.error = "invalid number";
 	assert_int_equal(proto_encode(&b, &in), 0);
 
 	memset(&in, 0, sizeof in);
@@ -67,6 +78,32 @@ test_proto_roundtrip(void **state)
 	in.job = UINT64_MAX;
 	in.number = "+8613912345678";
 	in.text = "";
+	in.report = 1;
+	assert_int_equal(proto_encode(&b, &in), 0);
+
+	memset(&in, 0, sizeof in);
+	in.type = PROTO_CALL;
+	in.number = "+8613912345678";
+	in.at = 1795000000;
+	assert_int_equal(proto_encode(&b, &in), 0);
+
+	memset(&in, 0, sizeof in);
+	in.type = PROTO_HEALTH;
+	in.signal = 42;
+	in.battery = -1;
+	in.network = "roaming";
+	in.op_code = "46000";
+	in.op_name = "中国移动";
+	in.sim_used = 0;
+	in.sim_total = INT32_MAX;
+	assert_int_equal(proto_encode(&b, &in), 0);
+
+	memset(&in, 0, sizeof in);
+	in.type = PROTO_REPORT;
+	in.msgref = 200;
+	in.number = "+8613912345678";
+	in.status = 2;
+	in.at = -1;
 	assert_int_equal(proto_encode(&b, &in), 0);
 
 	memset(&in, 0, sizeof in);
@@ -92,9 +129,23 @@ test_proto_roundtrip(void **state)
 	assert_int_equal(out.type, PROTO_RESULT);
 	assert_true(out.job == 77);
 	assert_int_equal(out.result, 2);
-	assert_int_equal(out.parts, 2);
-	assert_int_equal(out.msgref, -1);
+	assert_int_equal(out.parts, 3);
+	assert_int_equal(out.parts_sent, 2);
+	assert_non_null(out.msgrefs);
+	assert_int_equal(out.msgrefs[0], 255);
+	assert_int_equal(out.msgrefs[1], -1);
+	assert_int_equal(out.cms, 38);
 	assert_string_equal(out.error, "");
+	proto_msg_clear(&out);
+
+	assert_int_equal(proto_reader_next(&r, &out), 1);
+	assert_int_equal(out.type, PROTO_RESULT);
+	assert_true(out.job == 78);
+	assert_int_equal(out.parts, 1);
+	assert_int_equal(out.parts_sent, 0);
+	assert_null(out.msgrefs);
+	assert_int_equal(out.cms, -1);
+	assert_string_equal(out.error, "invalid number");
 	proto_msg_clear(&out);
 
 	assert_int_equal(proto_reader_next(&r, &out), 1);
@@ -107,6 +158,32 @@ test_proto_roundtrip(void **state)
 	assert_int_equal(out.type, PROTO_SEND);
 	assert_true(out.job == UINT64_MAX);
 	assert_string_equal(out.text, "");
+	assert_int_equal(out.report, 1);
+	proto_msg_clear(&out);
+
+	assert_int_equal(proto_reader_next(&r, &out), 1);
+	assert_int_equal(out.type, PROTO_CALL);
+	assert_string_equal(out.number, "+8613912345678");
+	assert_true(out.at == 1795000000);
+	proto_msg_clear(&out);
+
+	assert_int_equal(proto_reader_next(&r, &out), 1);
+	assert_int_equal(out.type, PROTO_HEALTH);
+	assert_int_equal(out.signal, 42);
+	assert_int_equal(out.battery, -1);
+	assert_string_equal(out.network, "roaming");
+	assert_string_equal(out.op_code, "46000");
+	assert_string_equal(out.op_name, "中国移动");
+	assert_int_equal(out.sim_used, 0);
+	assert_int_equal(out.sim_total, INT32_MAX);
+	proto_msg_clear(&out);
+
+	assert_int_equal(proto_reader_next(&r, &out), 1);
+	assert_int_equal(out.type, PROTO_REPORT);
+	assert_int_equal(out.msgref, 200);
+	assert_string_equal(out.number, "+8613912345678");
+	assert_int_equal(out.status, 2);
+	assert_true(out.at == -1);
 	proto_msg_clear(&out);
 
 	assert_int_equal(proto_reader_next(&r, &out), 1);
@@ -159,6 +236,7 @@ test_proto_encode_limits(void **state)
 	struct proto_msg in;
 	struct buf b;
 	char *big;
+	int32_t refs[2] = { 1, 2 };
 
 	(void)state;
 	memset(&b, 0, sizeof b);
@@ -184,6 +262,37 @@ test_proto_encode_limits(void **state)
 	in.type = PROTO_STATE;
 	in.up = 2;
 	assert_int_equal(proto_encode(&b, &in), -1);
+
+	memset(&in, 0, sizeof in);
+	in.type = PROTO_SEND;
+	in.report = 2;
+	assert_int_equal(proto_encode(&b, &in), -1);
+	memset(&in, 0, sizeof in);
+	in.type = PROTO_REPORT;
+	in.status = 3;
+	assert_int_equal(proto_encode(&b, &in), -1);
+	in.status = -1;
+	assert_int_equal(proto_encode(&b, &in), -1);
+
+	/* RESULT: more parts sent than parts, or no list to go with them. */
+	memset(&in, 0, sizeof in);
+	in.type = PROTO_RESULT;
+	in.parts = 1;
+	in.parts_sent = 2;
+	in.msgrefs = refs;
+	assert_int_equal(proto_encode(&b, &in), -1);
+	in.parts = 2;
+	in.msgrefs = NULL;
+	assert_int_equal(proto_encode(&b, &in), -1);
+	in.parts = 20000;
+	in.parts_sent = 20000;		/* 80000 bytes: over a field */
+	in.msgrefs = xcalloc(20000, sizeof *in.msgrefs);
+	assert_int_equal(proto_encode(&b, &in), -1);
+	free(in.msgrefs);
+	in.parts_sent = -1;
+	in.msgrefs = NULL;
+	assert_int_equal(proto_encode(&b, &in), -1);
+	assert_int_equal(b.len, 0);
 	buf_free(&b);
 }
 
@@ -255,32 +364,144 @@ test_proto_malformed(void **state)
 	assert_int_equal(test_proto_decode_bytes(stateok, sizeof stateok), 0);
 }
 
+/*
+ * A RESULT payload: job 1, result 0, parts, parts_sent, a msgrefs field of
+ * nbytes (entries 0x01020304...), cms -1, error "". Returns its length.
+ */
+static size_t
+test_proto_result_bytes(unsigned char *p, int parts, int sent, size_t nbytes)
+{
+	size_t n = 0, i;
+
+	p[n++] = PROTO_RESULT;
+	p[n++] = PROTO_TAG_JOB; p[n++] = 0; p[n++] = 8;
+	for (i = 0; i < 8; i++)
+		p[n++] = i == 7;
+	p[n++] = PROTO_TAG_RESULT; p[n++] = 0; p[n++] = 1; p[n++] = 0;
+	p[n++] = PROTO_TAG_PARTS; p[n++] = 0; p[n++] = 2;
+	p[n++] = (unsigned char)(parts >> 8); p[n++] = (unsigned char)parts;
+	p[n++] = PROTO_TAG_PARTS_SENT; p[n++] = 0; p[n++] = 2;
+	p[n++] = (unsigned char)(sent >> 8); p[n++] = (unsigned char)sent;
+	p[n++] = PROTO_TAG_MSGREFS;
+	p[n++] = (unsigned char)(nbytes >> 8); p[n++] = (unsigned char)nbytes;
+	for (i = 0; i < nbytes; i++)
+		p[n++] = (unsigned char)(i % 4 + 1);
+	p[n++] = PROTO_TAG_CMS; p[n++] = 0; p[n++] = 4;
+	p[n++] = 0xff; p[n++] = 0xff; p[n++] = 0xff; p[n++] = 0xff;
+	p[n++] = PROTO_TAG_ERROR; p[n++] = 0; p[n++] = 0;
+	return n;
+}
+
+/* The new types' own rules: list lengths, counts and ranges. */
+static void
+test_proto_malformed_new(void **state)
+{
+	unsigned char p[256];
+	struct proto_msg m;
+	size_t n;
+	/* REPORT: msgref 7, number "1", status s, at 0 */
+	unsigned char rep[] = { PROTO_REPORT,
+	    PROTO_TAG_MSGREF, 0, 4, 0, 0, 0, 7,
+	    PROTO_TAG_NUMBER, 0, 1, '1',
+	    PROTO_TAG_STATUS, 0, 1, 2,
+	    PROTO_TAG_AT, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0 };
+	/* SEND without its report flag */
+	static const unsigned char send_old[] = { PROTO_SEND,
+	    PROTO_TAG_JOB, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1,
+	    PROTO_TAG_NUMBER, 0, 1, '1',
+	    PROTO_TAG_TEXT, 0, 0 };
+	/* CALL with a string where the i64 goes */
+	static const unsigned char call_bad[] = { PROTO_CALL,
+	    PROTO_TAG_NUMBER, 0, 1, '1',
+	    PROTO_TAG_AT, 0, 1, '1' };
+
+	(void)state;
+	n = test_proto_result_bytes(p, 3, 2, 8);
+	assert_int_equal(test_proto_decode_bytes(p, n), 0);
+	memset(&m, 0, sizeof m);
+	assert_int_equal(proto_decode(p, n, &m), 0);
+	assert_int_equal(m.parts_sent, 2);
+	assert_int_equal(m.msgrefs[0], 0x01020304);
+	assert_int_equal(m.msgrefs[1], 0x01020304);
+	assert_int_equal(m.cms, -1);
+	proto_msg_clear(&m);
+	n = test_proto_result_bytes(p, 0, 0, 0);
+	assert_int_equal(test_proto_decode_bytes(p, n), 0);
+	/* a list whose length is no multiple of 4 */
+	n = test_proto_result_bytes(p, 3, 2, 7);
+	assert_int_equal(test_proto_decode_bytes(p, n), -1);
+	/* the list disagrees with parts_sent */
+	n = test_proto_result_bytes(p, 3, 2, 4);
+	assert_int_equal(test_proto_decode_bytes(p, n), -1);
+	n = test_proto_result_bytes(p, 3, 1, 8);
+	assert_int_equal(test_proto_decode_bytes(p, n), -1);
+	/* more sent than there are parts */
+	n = test_proto_result_bytes(p, 1, 2, 8);
+	assert_int_equal(test_proto_decode_bytes(p, n), -1);
+
+	assert_int_equal(test_proto_decode_bytes(rep, sizeof rep), 0);
+	rep[15] = 3;
+	assert_int_equal(test_proto_decode_bytes(rep, sizeof rep), -1);
+	rep[15] = 0xff;
+	assert_int_equal(test_proto_decode_bytes(rep, sizeof rep), -1);
+	assert_int_equal(test_proto_decode_bytes(send_old, sizeof send_old),
+	    -1);
+	assert_int_equal(test_proto_decode_bytes(call_bad, sizeof call_bad),
+	    -1);
+}
+
 /* Every truncation of a valid frame is "need more" or an error, never a
    read past the end. */
 static void
-test_proto_truncations(void **state)
+test_proto_truncate_frame(const struct buf *b)
 {
 	struct proto_reader r;
-	struct proto_msg in, out;
-	struct buf b;
+	struct proto_msg out;
 	size_t cut;
+
+	for (cut = 0; cut < b->len; cut++) {
+		memset(&r, 0, sizeof r);
+		proto_reader_feed(&r, b->data, cut);
+		assert_int_equal(proto_reader_next(&r, &out), 0);
+		proto_reader_free(&r);
+		/* The payload cut short, decoded alone. */
+		if (cut > 4)
+			assert_int_equal(test_proto_decode_bytes(
+			    (unsigned char *)b->data + 4, cut - 4), -1);
+	}
+}
+
+static void
+test_proto_truncations(void **state)
+{
+	struct proto_msg in;
+	struct buf b;
+	int32_t refs[3] = { 1, 2, 3 };
 
 	(void)state;
 	memset(&b, 0, sizeof b);
 	test_proto_part_msg(&in);
 	assert_int_equal(proto_encode(&b, &in), 0);
 	proto_msg_clear(&in);
+	test_proto_truncate_frame(&b);
+	buf_free(&b);
 
-	for (cut = 0; cut < b.len; cut++) {
-		memset(&r, 0, sizeof r);
-		proto_reader_feed(&r, b.data, cut);
-		assert_int_equal(proto_reader_next(&r, &out), 0);
-		proto_reader_free(&r);
-		/* The payload cut short, decoded alone. */
-		if (cut > 4)
-			assert_int_equal(test_proto_decode_bytes(
-			    (unsigned char *)b.data + 4, cut - 4), -1);
-	}
+	memset(&in, 0, sizeof in);
+	in.type = PROTO_RESULT;
+	in.parts = 3;
+	in.parts_sent = 3;
+	in.msgrefs = refs;
+	in.error = "x";
+	assert_int_equal(proto_encode(&b, &in), 0);
+	test_proto_truncate_frame(&b);
+	buf_free(&b);
+
+	memset(&in, 0, sizeof in);
+	in.type = PROTO_HEALTH;
+	in.network = "home";
+	in.op_name = "中国联通";
+	assert_int_equal(proto_encode(&b, &in), 0);
+	test_proto_truncate_frame(&b);
 	buf_free(&b);
 }
 
@@ -361,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_proto_incremental),
 		cmocka_unit_test(test_proto_encode_limits),
 		cmocka_unit_test(test_proto_malformed),
+		cmocka_unit_test(test_proto_malformed_new),
 		cmocka_unit_test(test_proto_truncations),
 		cmocka_unit_test(test_proto_frame_limits),
 		cmocka_unit_test(test_proto_utf8),

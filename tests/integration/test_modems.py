@@ -1,0 +1,194 @@
+"""Real-modem behaviour against the simulated AT modem (tests/modemsim),
+driven by libgammu's own AT driver over proxyat: instant receive, send
+results and retries, missed calls, health, several modems, faults."""
+import os
+import signal
+import time
+
+from conftest import render, wait_for, worker_pids
+
+RESIDENT = "+8613900000001"
+
+
+def sent_to(sim, phone):
+    return [s for s in sim.sent() if s["to"] == phone]
+
+
+def rows_to(gw, phone, state=None):
+    return [r for r in gw.outbox(state) if r["recipient"] == phone]
+
+
+def cmti_to_cmgs(sim, phone):
+    """Seconds from the +CMTI of the first SMS to the AT+CMGS answering it."""
+    log = sim.log()
+    cmti = next(e["time"] for e in log
+                if e.get("event") == "urc" and "+CMTI" in e.get("data", ""))
+    cmgs = next(s["time"] for s in sim.sent() if s["to"] == phone)
+    return cmgs - cmti
+
+
+def test_cmti_is_answered_without_waiting_for_a_poll(make_gw):
+    gw = make_gw(modems=(), sims=("m1",),
+                 modem_extra={"m1": ["poll_interval = 60"]})
+    gw.seed()
+    gw.start()
+    sim = gw.sims["m1"]
+    sim.inject(RESIDENT, "帮助")
+    wait_for(lambda: sent_to(sim, RESIDENT), timeout=20, what="reply PDU")
+    [pdu] = sent_to(sim, RESIDENT)
+    assert pdu["text"] == render("help")
+    assert pdu["encoding"] == "ucs2"
+    delay = cmti_to_cmgs(sim, RESIDENT)
+    assert delay < 5, f"+CMTI to AT+CMGS took {delay:.2f}s"
+    wait_for(lambda: sim.sim() and sim.sim()["used"] == 0,
+             what="message deleted from the SIM")
+
+
+def test_a_two_part_reply_goes_out_as_two_linked_pdus(make_gw):
+    gw = make_gw(modems=(), sims=("m1",))
+    gw.seed()
+    gw.start()
+    text = "村委会通知：" + "本周六上午九点在村委会大院举行义诊，请需要的村民带好医保卡准时参加。" * 2
+    gw.ctl("send", RESIDENT, text)
+    pdus = wait_for(lambda: len(sent_to(gw.sims["m1"], RESIDENT)) == 2 and
+                    sent_to(gw.sims["m1"], RESIDENT), what="two parts")
+    assert [p["udh"]["seq"] for p in pdus] == [1, 2]
+    assert pdus[0]["udh"]["ref"] == pdus[1]["udh"]["ref"]
+    assert "".join(p["text"] for p in pdus) == text
+    [row] = wait_for(lambda: rows_to(gw, RESIDENT, "sent"), what="sent row")
+    assert row["parts"] == 2
+
+
+def test_cms_error_is_retried_while_others_go_and_permanent_stops(make_gw):
+    gw = make_gw(modems=(), sims=("m1",), gateway_extra="retry_backoff = 3")
+    gw.start()
+    sim = gw.sims["m1"]
+    sim.faults(**{"AT+CMGS": {"mode": "cms_error", "code": 38, "count": 1}})
+    gw.ctl("send", "13900000011", "第一条")
+    wait_for(lambda: rows_to(gw, "+8613900000011", "queued") and
+             rows_to(gw, "+8613900000011")[0]["attempts"] == 1,
+             what="first attempt failed")
+    gw.ctl("send", "13900000012", "第二条")
+    gw.ctl("send", "13900000013", "第三条")
+    wait_for(lambda: sent_to(sim, "+8613900000012") and
+             sent_to(sim, "+8613900000013"), what="later messages out")
+    # The failed one is still waiting out its backoff, then goes.
+    [row] = wait_for(lambda: rows_to(gw, "+8613900000011", "sent"),
+                     timeout=30, what="retried message sent")
+    assert row["attempts"] == 1
+    assert len(sent_to(sim, "+8613900000011")) == 1
+    # An unassigned number is not tried again.
+    sim.faults(**{"AT+CMGS": {"mode": "cms_error", "code": 1}})
+    gw.ctl("send", "13900000014", "坏号码")
+    [row] = wait_for(lambda: rows_to(gw, "+8613900000014", "failed"),
+                     what="permanent failure")
+    assert row["attempts"] == 1
+    assert "1" in row["last_error"]
+    time.sleep(4)      # longer than the backoff: no second try
+    assert rows_to(gw, "+8613900000014")[0]["attempts"] == 1
+
+
+def test_a_silent_modem_is_replaced_and_the_message_goes_by_the_other(make_gw):
+    gw = make_gw(modems=(), sims=("m1", "m2"),
+                 modem_extra={"m1": ["prefixes = 139"]})
+    gw.start()
+    wait_for(lambda: gw.modem_state("m2") == "up", what="m2 up")
+    m1, m2 = gw.sims["m1"], gw.sims["m2"]
+    [old] = worker_pids(gw.conf, "m1")
+    m1.faults(**{"AT+CMGS": {"mode": "silence"}})
+    gw.ctl("send", RESIDENT, "测试故障切换")
+    wait_for(lambda: any(e.get("cmd", "").startswith("AT+CMGS")
+                         for e in m1.log()), what="m1 tries")
+    [row] = wait_for(lambda: rows_to(gw, RESIDENT, "sent"), timeout=40,
+                     what="sent through m2")
+    assert row["modem"] == "m2"
+    assert len(sent_to(m2, RESIDENT)) == 1
+    assert sent_to(m1, RESIDENT) == []
+    wait_for(lambda: [p for p in worker_pids(gw.conf, "m1") if p != old],
+             timeout=30, what="m1's worker replaced")
+
+
+def test_a_ring_is_recorded_and_hung_up(make_gw):
+    gw = make_gw(modems=(), sims=("m1",))
+    gw.seed()
+    gw.start()
+    sim = gw.sims["m1"]
+    # libgammu reports calls from +CLIP, which it turns on after connecting.
+    wait_for(lambda: any(e.get("cmd", "").startswith("AT+CLIP=1")
+                         for e in sim.log()), what="caller id enabled")
+    sim.ring(RESIDENT)
+    calls = wait_for(lambda: gw.json("calls"), what="call recorded")
+    assert [c["number"] for c in calls] == [RESIDENT]
+    wait_for(lambda: RESIDENT in sim.state().get("hung_up", []),
+             what="hung up")
+    assert sim.state().get("missed", []) == []
+    assert gw.outbox() == []        # a missed call costs nobody anything
+
+
+def test_a_full_sim_loses_nothing(make_gw):
+    gw = make_gw(modems=(), sims=("m1",))
+    gw.seed()
+    sim = gw.sims["m1"]
+    sim.faults(sim_capacity=3)
+    for i in range(10):
+        sim.inject(f"+861370000{i:04d}", f"第{i}条")
+    gw.start()
+    wait_for(lambda: len(gw.messages()) == 10, timeout=60, what="ten messages")
+    wait_for(lambda: len(gw.outbox("sent")) == 10, timeout=60, what="ten replies")
+    assert sorted(m["text"] for m in gw.messages()) == \
+        sorted(f"第{i}条" for i in range(10))
+    wait_for(lambda: sim.sim()["used"] == 0, what="SIM drained")
+
+
+def test_no_cmti_still_delivers_within_the_safety_net_poll(make_gw):
+    gw = make_gw(modems=(), sims=("m1",),
+                 modem_extra={"m1": ["poll_interval = 3"]})
+    gw.seed()
+    sim = gw.sims["m1"]
+    sim.faults(no_cmti=True)
+    gw.start()
+    t0 = time.time()
+    sim.inject(RESIDENT, "帮助")
+    wait_for(lambda: sent_to(sim, RESIDENT), timeout=20, what="reply")
+    assert time.time() - t0 < 10
+
+
+def test_health_and_delivery_reports(make_gw):
+    gw = make_gw(modems=(), sims=("m1",), gateway_extra="health_interval = 5")
+    gw.start()
+    sim = gw.sims["m1"]
+    sim.faults(status_report=True)
+    m = wait_for(lambda: (gw.modem("m1") or {}).get("signal") is not None
+                 and gw.modem("m1"), what="health reading")
+    assert 0 <= m["signal"] <= 100
+    assert m["sim_total"] > 0
+    assert m["operator"]
+    gw.ctl("send", RESIDENT, "请回执")
+    [row] = wait_for(lambda: [r for r in rows_to(gw, RESIDENT)
+                              if r.get("delivery") == "delivered"],
+                     timeout=20, what="delivered")
+    assert row["state"] == "sent"
+    assert sent_to(sim, RESIDENT)[0]["srr"]
+
+
+def test_killing_the_worker_leaves_no_modem_process(make_gw):
+    gw = make_gw(modems=(), sims=("m1",))
+    gw.start()
+    [pid] = worker_pids(gw.conf, "m1")
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: [p for p in worker_pids(gw.conf, "m1") if p != pid],
+             what="respawn")
+    wait_for(lambda: gw.modem_state("m1") == "up", what="up again")
+    sims = [p for p in os.listdir("/proc") if p.isdigit() and
+            _cmdline_has(p, gw.sims["m1"].dir)]
+    assert len(sims) == 1, sims
+
+
+def _cmdline_has(pid, text):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    return any(a.endswith(b"modemsim.py") for a in argv) and \
+        text.encode() in argv
