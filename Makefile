@@ -21,6 +21,7 @@ BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -g $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
 OPT       ?= -O2
 
 GATEWAY = \
+	gateway/checkin.c \
 	gateway/config.c \
 	gateway/conf.c \
 	gateway/csv.c \
@@ -33,6 +34,7 @@ GATEWAY = \
 	gateway/util.c
 
 HANDLERS = \
+	handlers/checkin.c \
 	handlers/grievance.c \
 	handlers/handlers.c \
 	handlers/help.c \
@@ -47,18 +49,23 @@ MODEMS = \
 	modems/proto.c \
 	modems/simulate.c \
 	modems/supervisor.c \
-	modems/worker.c
+	modems/worker.c \
+	modems/worker_phone.c \
+	modems/worker_send.c \
+	modems/worker_sms.c
 
 CORE_SRCS = $(GATEWAY) $(HANDLERS) $(MODEMS)
 DAEMON_SRCS = gateway/daemon.c
 CTL_SRCS = \
 	gateway/ctl.c \
+	gateway/ctl_elder.c \
 	gateway/ctl_grievance.c \
 	gateway/ctl_people.c \
 	gateway/ctl_traffic.c \
 	gateway/ctl_util.c
 
 UNIT_TESTS = \
+	tests/unit/test_checkin \
 	tests/unit/test_conf \
 	tests/unit/test_csv \
 	tests/unit/test_grievance \
@@ -75,7 +82,7 @@ REL  = build/rel
 ASAN = build/asan
 ASAN_FLAGS = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-.PHONY: all deps check run clean soak fuzz bench
+.PHONY: all deps check run clean soak fuzz bench bench-checkin
 all: cungated cungatectl
 
 cungated: $(REL)/cungated
@@ -145,6 +152,15 @@ bench: deps all
 	fi
 	$(PYTHON) tests/bench/latency_dummy.py
 	$(PYTHON) tests/bench/latency.py
+
+# Figures, not a test: sched_run over CHECKIN_ELDERS enrolled elders (in
+# one village per 50) through a day ticked every 30 s.
+CHECKIN_ELDERS ?= 100000
+$(REL)/tests/bench/checkin_sched: $(REL)/tests/bench/checkin_sched.o \
+    $(addprefix $(REL)/,$(CORE_SRCS:.c=.o))
+	$(CC) $(OPT) -o $@ $^ $(PKG_LIBS)
+bench-checkin: $(REL)/tests/bench/checkin_sched
+	$(REL)/tests/bench/checkin_sched $(CHECKIN_ELDERS)
 
 # Two simulated modems, random faults, then an exact reckoning; on the ASan
 # build. 10 minutes unless SOAK_SECONDS=... is given.

@@ -20,7 +20,8 @@ enum config_section {
 	CONFIG_GATEWAY,
 	CONFIG_MODEM,
 	CONFIG_GRIEVANCE,
-	CONFIG_CATEGORY
+	CONFIG_CATEGORY,
+	CONFIG_CHECKIN
 };
 
 /*
@@ -312,6 +313,47 @@ config_grievance(struct config *cf, const char *key, const char *value,
 	return -1;
 }
 
+/* [checkin]: the ladder's times (HH:MM or minutes) and switches. */
+static int
+config_checkin(struct config *cf, const char *key, const char *value,
+    char **cause)
+{
+	int *clock = NULL;
+
+	if (strcmp(key, "due") == 0)
+		clock = &cf->checkin_due;
+	else if (strcmp(key, "township") == 0)
+		clock = &cf->checkin_township;
+	else if (strcmp(key, "prompt") == 0) {
+		if (strcasecmp(value, "off") == 0 ||
+		    strcasecmp(value, "no") == 0) {
+			cf->checkin_prompt = -1;
+			return 0;
+		}
+		clock = &cf->checkin_prompt;
+	} else if (strcmp(key, "guardian_after") == 0)
+		return config_int(value, 0, 24 * 60,
+		    &cf->checkin_guardian_after, cause);
+	else if (strcmp(key, "cadre_after") == 0)
+		return config_int(value, 0, 24 * 60, &cf->checkin_cadre_after,
+		    cause);
+	else if (strcmp(key, "confirm") == 0)
+		return config_bool(value, &cf->checkin_confirm, cause);
+	else if (strcmp(key, "sos_repeat") == 0)
+		return config_int(value, 1, 24 * 60, &cf->checkin_sos_repeat,
+		    cause);
+	else {
+		*cause = xasprintf("unknown key \"%s\" in [checkin]", key);
+		return -1;
+	}
+	if (config_clock(value, clock) == -1) {
+		*cause = xasprintf("%s \"%s\": expected HH:MM (local time)",
+		    key, value);
+		return -1;
+	}
+	return 0;
+}
+
 /* Replace c's keywords with a list split at , ， and 、. */
 static int
 config_keywords(struct config_category *c, const char *value, char **cause)
@@ -422,6 +464,10 @@ config_section(struct config_parse *cp, const char *section, int line,
 		cp->in = CONFIG_GRIEVANCE;
 		return 0;
 	}
+	if (strcmp(section, "checkin") == 0) {
+		cp->in = CONFIG_CHECKIN;
+		return 0;
+	}
 	if (strncmp(section, "category ", 9) == 0)
 		return config_category_section(cp, section + 9, line, cause);
 	if (strncmp(section, "modem ", 6) != 0) {
@@ -480,6 +526,8 @@ config_entry(const char *section, const char *key, const char *value,
 		    &cp->cf->modems[cp->cf->nmodems - 1], key, value, cause);
 	case CONFIG_GRIEVANCE:
 		return config_grievance(cp->cf, key, value, cause);
+	case CONFIG_CHECKIN:
+		return config_checkin(cp->cf, key, value, cause);
 	case CONFIG_CATEGORY:
 		return config_category(
 		    &cp->cf->categories[cp->cf->ncategories - 1], key, value,
@@ -547,6 +595,13 @@ config_load(const char *path, char **cause)
 	cf->urgent_resolve_hours = 2;
 	cf->satisfaction_days = 3;
 	cf->escalate_percent = 50;
+	cf->checkin_due = 9 * 60 + 30;
+	cf->checkin_guardian_after = 60;
+	cf->checkin_cadre_after = 180;
+	cf->checkin_township = 8 * 60;
+	cf->checkin_prompt = -1;
+	cf->checkin_confirm = 1;
+	cf->checkin_sos_repeat = 30;
 
 	memset(&cp, 0, sizeof cp);
 	cp.cf = cf;

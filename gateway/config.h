@@ -68,6 +68,14 @@ struct config {
 	int	 urgent_resolve_hours;	/* the same for urgent categories */
 	int	 satisfaction_days;	/* the rating prompt stays open */
 	int	 escalate_percent;	/* of a window, after its deadline */
+	/* [checkin]: the elderly check-in ladder's defaults. */
+	int	 checkin_due;		/* minutes after local midnight */
+	int	 checkin_guardian_after;	/* minutes after due */
+	int	 checkin_cadre_after;	/* minutes after due */
+	int	 checkin_township;	/* minutes after the next midnight */
+	int	 checkin_prompt;	/* morning prompt, minutes; -1 off */
+	int	 checkin_confirm;	/* confirm the day's first check-in */
+	int	 checkin_sos_repeat;	/* minutes between SOS repeats */
 	/* [category NAME], in file order; built-in ones when none given. */
 	struct config_category *categories;
 	size_t	 ncategories;

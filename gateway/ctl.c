@@ -93,6 +93,35 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "[--at \"YYYY-MM-DD HH:MM\"] [--json]",
 	  "accepted in time, resolved in time, satisfied; counts by\n"
 	  "\t\t\tstatus and category", ctl_grievance_stats },
+	{ "elder add", "PHONE NAME --village CODE "
+	  "--guardian PHONE[:NAME[:RELATION]]... [--cadre PHONE]\n"
+	  "\t\t\t[--due HH:MM] [--guardian-after MIN] [--cadre-after MIN]\n"
+	  "\t\t\t[--township HH:MM] [--prompt HH:MM|off] "
+	  "[--confirm yes|no]\n\t\t\t[--start YYYY-MM-DD]",
+	  "enrol an elder in the daily check-in (from tomorrow unless\n"
+	  "\t\t\t--start says)", ctl_elder_add },
+	{ "elder update", "PHONE [--name NAME] [the options of elder add]",
+	  "change an enrolment (--guardian replaces the guardians)",
+	  ctl_elder_update },
+	{ "elder list", "[--village CODE] [--json]",
+	  "enrolled elders with their guardians", ctl_elder_list },
+	{ "elder remove", "PHONE",
+	  "end an enrolment (its history is kept)", ctl_elder_remove },
+	{ "elder import", "FILE.csv",
+	  "enrol from CSV: header phone,name,village,guardians[,cadre][,due];"
+	  "\n\t\t\tguardians PHONE:NAME:RELATION separated by \";\"",
+	  ctl_elder_import },
+	{ "elder village", "CODE [--due HH:MM] [--guardian-after MIN] "
+	  "[--cadre-after MIN]\n\t\t\t[--township HH:MM]",
+	  "a village's check-in ladder times", ctl_elder_village },
+	{ "checkin today", "[--village CODE] [--day YYYY-MM-DD] [--json]",
+	  "who has checked in, who has not, where each ladder stands",
+	  ctl_checkin_today },
+	{ "checkin history", "PHONE|CODE [--limit N] [--json]",
+	  "one elder's days, newest first", ctl_checkin_history },
+	{ "checkin stats", "[--village CODE] [--days N] [--json]",
+	  "per village: check-in rate, alerts, median time to resolution",
+	  ctl_checkin_stats },
 	{ "help", "[COMMAND]", "this list", ctl_help },
 };
 #define CTL_NCMDS	(sizeof ctl_cmds / sizeof ctl_cmds[0])

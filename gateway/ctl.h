@@ -68,6 +68,17 @@ enum ctl_exit	ctl_grievance_close(struct ctl *, int, char **);
 enum ctl_exit	ctl_grievance_export(struct ctl *, int, char **);
 enum ctl_exit	ctl_grievance_stats(struct ctl *, int, char **);
 
+/* ctl_elder.c */
+enum ctl_exit	ctl_elder_add(struct ctl *, int, char **);
+enum ctl_exit	ctl_elder_update(struct ctl *, int, char **);
+enum ctl_exit	ctl_elder_remove(struct ctl *, int, char **);
+enum ctl_exit	ctl_elder_list(struct ctl *, int, char **);
+enum ctl_exit	ctl_elder_import(struct ctl *, int, char **);
+enum ctl_exit	ctl_elder_village(struct ctl *, int, char **);
+enum ctl_exit	ctl_checkin_today(struct ctl *, int, char **);
+enum ctl_exit	ctl_checkin_history(struct ctl *, int, char **);
+enum ctl_exit	ctl_checkin_stats(struct ctl *, int, char **);
+
 /* --- ctl.c: options, config and store --- */
 
 #define CTL_OPT_HELP	'h'

@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "gateway/checkin.h"
 #include "gateway/config.h"
 #include "gateway/inbox.h"
 #include "gateway/log.h"
@@ -166,19 +167,52 @@ daemon_state(struct modem *m, enum modem_state state, const char *why,
 	daemon_kick(d);
 }
 
+/*
+ * A missed call from an enrolled elder is the day's check-in (free for
+ * them): record it and its confirmation in one transaction.
+ */
+static void
+daemon_checkin_call(struct daemon *d, const char *phone, int64_t id)
+{
+	struct checkin_ctx c = { d->st, d->cf, d->tpl, now_real(), phone,
+	    "call", 0 };
+	char masked[PHONE_MAX];
+	int rc;
+
+	if (store_begin(d->st) == -1)
+		return;
+	if ((rc = checkin_call(&c, phone)) == -1 ||
+	    (rc == 1 && store_call_handled(d->st, id) == -1)) {
+		store_rollback(d->st);
+		log_warn("checkin: call from %s: %s", phone_mask(phone, masked),
+		    store_error(d->st));
+		return;
+	}
+	if (store_commit(d->st) == -1)
+		return;
+	if (rc == 1) {
+		log_info("checkin: %s checked in by a missed call",
+		    phone_mask(phone, masked));
+		daemon_kick(d);
+	}
+}
+
 static void
 daemon_call(struct modem *m, const char *number, time_t at, void *arg)
 {
 	struct daemon *d = arg;
 	char phone[PHONE_MAX], masked[PHONE_MAX];
+	int64_t id;
 
 	if (phone_normalise(number, d->cf->country_code, phone) == -1)
 		snprintf(phone, sizeof phone, "%s", number);
 	log_info("modem %s: missed call from %s", modem_name(m),
 	    phone_mask(phone, masked));
-	if (store_call_add(d->st, modem_name(m), phone, at) == -1)
+	if ((id = store_call_add(d->st, modem_name(m), phone, at)) == -1)
 		log_warn("modem %s: recording a call: %s", modem_name(m),
 		    store_error(d->st));
+	else
+		daemon_checkin_call(d, phone, id);
 }
 
 static void
@@ -235,15 +269,25 @@ daemon_report(struct modem *m, int msgref, const char *number,
 		phone[0] = '\0';
 	rc = store_outbox_report(d->st, modem_name(m), msgref, phone,
 	    names[status], at, &id);
+	if (rc == 1) {
+		log_info("outbox: %lld: part %d %s", (long long)id, msgref,
+		    names[status]);
+		return;
+	}
+	/* No part on record: perhaps one sent by a worker that then died. */
+	if (rc == 0 && phone[0] != '\0' && (rc = outbox_settle(d->st,
+	    modem_name(m), phone, names[status], at, &id)) == 1)
+		rc = 2;
 	if (rc == -1)
 		log_warn("modem %s: recording a status report: %s",
 		    modem_name(m), store_error(d->st));
-	else if (rc == 0)
+	else if (rc == 2)
+		log_info("outbox: %lld: in doubt after its worker died, settled "
+		    "by a status report (reference %d): not sent again",
+		    (long long)id, msgref);
+	else
 		log_info("modem %s: status report for unknown reference %d",
 		    modem_name(m), msgref);
-	else
-		log_info("outbox: %lld: part %d %s", (long long)id, msgref,
-		    names[status]);
 }
 
 static void

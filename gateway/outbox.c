@@ -18,6 +18,8 @@
 #define OUTBOX_PUMP_BATCH	64
 #define OUTBOX_CAP_RETRY	600	/* s before a capped recipient's row */
 #define OUTBOX_LOST_RETRY	5	/* s before a lost job goes again */
+#define OUTBOX_REPORT_WAIT	20	/* s for a lost job's status report */
+#define OUTBOX_IN_DOUBT		"worker died while sending: in doubt"
 #define OUTBOX_DIRECT_REPLY	3600	/* s a direct reply beats quiet hours */
 
 int
@@ -179,23 +181,39 @@ int
 outbox_lost(struct store *st, const struct config *cf, int64_t id,
     time_t now)
 {
+	const struct config_modem *cm;
 	struct store_outbox o;
-	int rc;
+	int rc, hold = OUTBOX_LOST_RETRY;
 
 	/*
-	 * The worker died with it: unknown whether it went. It counts as an
-	 * attempt so a message that kills workers cannot loop for ever.
+	 * The worker died with it: unknown whether it went (a kill just
+	 * after the network took the part looks the same as one before).
+	 * Where the modem asks for status reports, hold the row long enough
+	 * for a report to settle it (outbox_settle) instead of sending it
+	 * twice. It counts as an attempt, so a message that kills workers
+	 * cannot loop for ever.
 	 */
 	if ((rc = store_outbox_get(st, id, &o)) != 1)
 		return -1;
+	cm = config_modem_find(cf, o.modem);
+	if (cm != NULL && cm->delivery_reports)
+		hold = OUTBOX_REPORT_WAIT;
 	if (o.attempts + 1 >= cf->max_attempts)
 		rc = store_outbox_mark_final(st, id, OUTBOX_FAILED,
-		    "modem worker died while sending", now);
+		    OUTBOX_IN_DOUBT, now);
 	else
-		rc = store_outbox_mark_retry(st, id, now + OUTBOX_LOST_RETRY,
-		    "modem worker died while sending");
+		rc = store_outbox_mark_retry(st, id, now + hold,
+		    OUTBOX_IN_DOUBT);
 	store_outbox_clear(&o);
 	return rc;
+}
+
+int
+outbox_settle(struct store *st, const char *modem, const char *recipient,
+    const char *status, time_t at, int64_t *id)
+{
+	return store_outbox_settle(st, modem, recipient, OUTBOX_IN_DOUBT,
+	    status, at, id);
 }
 
 /* Does the recipient's number start with one of the modem's prefixes? */
@@ -211,14 +229,21 @@ outbox_prefers(const struct config_modem *cm, const char *recipient)
 	return 0;
 }
 
+/* Is modem m up and, when avoid is not NULL, not the one to avoid? */
+static int
+outbox_usable(struct modem *m, const char *avoid)
+{
+	return modem_get_state(m) == MODEM_UP &&
+	    (avoid == NULL || strcmp(avoid, modem_name(m)) != 0);
+}
+
 /*
  * The modem for a row to recipient, or NULL if it should wait. Among the
- * modems that are up: those on the recipient's own operator (prefixes),
- * if any is up; of those, not the one whose last attempt failed, if
- * another is up; of those, one that can take a job now, under its send
- * rate before over it, with the fewest parts handed over in the last
- * minute, so the load spreads. A preferred modem that is merely busy is
- * waited for.
+ * modems that are up: not the one whose last attempt failed, if another is
+ * up; of those, the ones on the recipient's own operator (prefixes), if
+ * any; of those, one that can take a job now, under its send rate before
+ * over it, with the fewest parts handed over in the last minute, so the
+ * load spreads. A chosen kind of modem that is merely busy is waited for.
  */
 static struct modem *
 outbox_pick(struct store *st, const struct config *cf,
@@ -229,34 +254,26 @@ outbox_pick(struct store *st, const struct config *cf,
 	struct modem *best = NULL;
 	long score, best_score = 0;
 	size_t i;
-	int recent, want_prefix = 0, others = 0, up;
+	int recent, want_prefix = 0, other = 0;
 
+	for (i = 0; i < n; i++)
+		if (outbox_usable(modems[i], avoid))
+			other = 1;
+	if (!other)
+		avoid = NULL;	/* the failed modem is all there is */
 	for (i = 0; i < n; i++) {
-		if (modem_get_state(modems[i]) != MODEM_UP)
-			continue;
 		cm = config_modem_find(cf, modem_name(modems[i]));
-		if (cm != NULL && outbox_prefers(cm, recipient))
+		if (outbox_usable(modems[i], avoid) && cm != NULL &&
+		    outbox_prefers(cm, recipient))
 			want_prefix = 1;
 	}
 	for (i = 0; i < n; i++) {
-		up = modem_get_state(modems[i]) == MODEM_UP;
 		cm = config_modem_find(cf, modem_name(modems[i]));
-		if (up && (!want_prefix || (cm != NULL &&
-		    outbox_prefers(cm, recipient))) && (avoid == NULL ||
-		    strcmp(avoid, modem_name(modems[i])) != 0))
-			others = 1;
-	}
-	for (i = 0; i < n; i++) {
-		if (modem_get_state(modems[i]) != MODEM_UP)
+		if (!outbox_usable(modems[i], avoid) ||
+		    !modem_can_take(modems[i]))
 			continue;
-		cm = config_modem_find(cf, modem_name(modems[i]));
-		if (want_prefix && (cm == NULL || !outbox_prefers(cm,
-		    recipient)))
-			continue;
-		if (others && avoid != NULL &&
-		    strcmp(avoid, modem_name(modems[i])) == 0)
-			continue;
-		if (!modem_can_take(modems[i]))
+		if (want_prefix && (cm == NULL ||
+		    !outbox_prefers(cm, recipient)))
 			continue;
 		if ((recent = store_outbox_parts_since(st,
 		    modem_name(modems[i]), now - 60)) == -1)

@@ -54,6 +54,16 @@ int	 outbox_failed(struct store *, const struct config *, int64_t id,
 int	 outbox_lost(struct store *, const struct config *, int64_t id,
 	    time_t now);
 
+/*
+ * A status report from modem to recipient matched no part on record: if
+ * a row to that recipient is held in doubt after its worker died while
+ * sending it (outbox_lost), the report says it went: mark it sent, with
+ * the report's status, and return 1 with *id. 0 if none, -1 on error.
+ */
+int	 outbox_settle(struct store *, const char *modem,
+	    const char *recipient, const char *status, time_t at,
+	    int64_t *id);
+
 struct modem;
 /*
  * Hand due rows to modems that can take them: the most urgent class first,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gateway/checkin.h"
 #include "gateway/config.h"
 #include "gateway/grievance.h"
 #include "gateway/log.h"
@@ -72,6 +73,8 @@ sched_run(struct store *st, const struct config *cf,
 {
 	struct sched_alert sa = { st, cf, tpl, now, 0, 0 };
 	struct grievance_ctx g = { st, cf, tpl, now, "system", "system", 0 };
+	struct checkin_ctx ck = { st, cf, tpl, now, "system", "system", 0 };
+	int checkins;
 	int flushed, expired, steps;
 
 	if (store_begin(st) == -1)
@@ -81,7 +84,8 @@ sched_run(struct store *st, const struct config *cf,
 	    (expired = store_outbox_expire(st, now)) == -1 ||
 	    store_modem_alerts_due(st, now - cf->modem_down_alert,
 	    sched_modem_alert, &sa) == -1 || sa.failed ||
-	    (steps = grievance_sla_run(&g)) == -1) {
+	    (steps = grievance_sla_run(&g)) == -1 ||
+	    (checkins = checkin_sched_run(&ck)) == -1) {
 		store_rollback(st);
 		return -1;
 	}
@@ -94,5 +98,7 @@ sched_run(struct store *st, const struct config *cf,
 		log_info("sched: %d queued message(s) expired", expired);
 	if (steps > 0)
 		log_info("sched: %d grievance deadline step(s)", steps);
-	return flushed + expired + sa.done + steps;
+	if (checkins > 0)
+		log_info("sched: %d check-in ladder step(s)", checkins);
+	return flushed + expired + sa.done + steps + checkins;
 }

@@ -323,6 +323,14 @@ int	 store_outbox_add_part(struct store *, int64_t id, int seq,
 int	 store_outbox_report(struct store *, const char *modem, int msgref,
 	    const char *recipient, const char *status, time_t at,
 	    int64_t *id);
+/*
+ * The oldest queued row to recipient last tried on modem whose last error
+ * is marker: mark it sent at at with delivery status. -1 / 0 none / 1
+ * with *id.
+ */
+int	 store_outbox_settle(struct store *, const char *modem,
+	    const char *recipient, const char *marker, const char *status,
+	    time_t at, int64_t *id);
 /* Parts handed to modem since t (for its send rate). -1 on error. */
 int	 store_outbox_parts_since(struct store *, const char *modem,
 	    time_t since);
@@ -339,6 +347,8 @@ struct store_call {
 /* Record a missed call; the new id or -1. */
 int64_t	 store_call_add(struct store *, const char *modem, const char *number,
 	    time_t at);
+/* Mark a call handled (it was an elder's check-in). 0 or -1. */
+int	 store_call_handled(struct store *, int64_t id);
 /* The newest calls first, at most max. 0 or -1. */
 int	 store_call_list(struct store *, int max,
 	    void (*cb)(const struct store_call *, void *), void *arg);
@@ -502,6 +512,174 @@ int	 store_prompt_close_object(struct store *, const char *kind,
 /* Open prompts whose time ran out at now (at most max). Count or -1. */
 int	 store_prompt_expired(struct store *, time_t now,
 	    struct store_prompt *out, int max);
+
+/* --- elderly check-in --- */
+
+/*
+ * An enrolled elder: a person (the phone and name) with guardians, a
+ * responsible cadre, and overrides of the ladder (-1: the village's or the
+ * config's; prompt_min -2 default, -1 off). Days are local dates counted
+ * from 1970-01-01; paused_until is the last day paused (0 none).
+ */
+struct store_elder {
+	int64_t	 id;
+	int64_t	 person_id;
+	char	 phone[PHONE_MAX];
+	char	 name[129];
+	int64_t	 village_id;
+	char	 village[33];		/* code */
+	char	 village_name[129];
+	char	 township[33];		/* code, "" if none */
+	char	 cadre[PHONE_MAX];	/* "" if none */
+	int	 due_min;		/* minutes after local midnight */
+	int	 guardian_after;	/* minutes after due */
+	int	 cadre_after;
+	int	 township_min;		/* the next day */
+	int	 confirm;		/* -1 default, 0, 1 */
+	int	 prompt_min;
+	int	 start_day;
+	int	 paused_until;
+	int	 active;
+	time_t	 created_at;
+};
+
+struct store_guardian {
+	char	 phone[PHONE_MAX];
+	char	 name[129];
+	char	 relation[33];
+};
+
+/*
+ * One elder's local day: status "open" (no word yet), "checked" (the
+ * elder checked in), "confirmed" (a guardian or cadre said all is well),
+ * "paused". step is the last ladder step done (0 none, 1 morning prompt,
+ * 2 reminder, 3 guardians, 4 cadre, 5 township); next_at when the next is
+ * due. Times are 0 when not (yet).
+ */
+struct store_checkin_day {
+	int64_t	 id;
+	int64_t	 elder_id;
+	int	 day;
+	char	 status[12];
+	int	 step;
+	time_t	 prompt_at;
+	time_t	 remind_at;
+	time_t	 guardians_at;
+	time_t	 cadre_at;
+	time_t	 township_at;
+	time_t	 next_at;
+	time_t	 checked_in_at;
+	char	 source[12];		/* "call", "sms", "keyword", "prompt" */
+	time_t	 resolved_at;
+	char	 resolved_by[PHONE_MAX];
+	char	 note[129];
+};
+
+/* Ladder times (-1 unset) of a village; the config's fill the rest. */
+struct store_checkin_times {
+	int	 due_min;
+	int	 guardian_after;
+	int	 cadre_after;
+	int	 township_min;
+	int	 prompt_min;		/* the config's only; -1 none */
+};
+
+/* An open SOS: repeated to the cadre at next_at until confirmed. */
+struct store_sos {
+	int64_t	 id;
+	int64_t	 elder_id;
+	time_t	 at;
+	time_t	 next_at;
+	int	 repeats;
+};
+
+/*
+ * Enrol e (person_id, cadre, overrides, start_day), or update the
+ * enrolment of that person (and make it active again). 0 with *id, or -1.
+ */
+int	 store_elder_put(struct store *, const struct store_elder *,
+	    int64_t *id);
+/* By phone (active or not) or id: -1 / 0 / 1. */
+int	 store_elder_find(struct store *, const char *phone,
+	    struct store_elder *out);
+int	 store_elder_get(struct store *, int64_t id, struct store_elder *out);
+/* Active elders, of one village (code) when not NULL. 0 or -1. */
+int	 store_elder_list(struct store *, const char *village,
+	    void (*cb)(const struct store_elder *, void *), void *arg);
+/* Set active and paused_until. 0 or -1. */
+int	 store_elder_set(struct store *, int64_t id, int active,
+	    int paused_until, time_t now);
+/* Guardians: add or replace one, drop all, list in order added. 0/-1. */
+int	 store_guardian_put(struct store *, int64_t elder,
+	    const struct store_guardian *);
+int	 store_guardian_clear(struct store *, int64_t elder);
+int	 store_guardians(struct store *, int64_t elder,
+	    void (*cb)(const struct store_guardian *, void *), void *arg);
+/*
+ * Ids (at most max) of the active elders phone may confirm or pause: as
+ * a guardian, their responsible cadre, or a cadre of their village.
+ * Count or -1.
+ */
+int	 store_elder_related(struct store *, const char *phone, int64_t *ids,
+	    int max);
+/* A village's ladder times (-1 each when it has none). 0 or -1. */
+int	 store_checkin_village_put(struct store *, int64_t village,
+	    const struct store_checkin_times *);
+int	 store_checkin_village_get(struct store *, int64_t village,
+	    struct store_checkin_times *out);
+/*
+ * Make day's rows (elder_id 0: every active elder started by then, once
+ * a day — 0 when the day was done already; else that elder), with
+ * midnight and next_midnight the day's bounds in UTC and t the config's
+ * times. Returns the rows made, or -1.
+ */
+int	 store_checkin_materialize(struct store *, int day, time_t midnight,
+	    time_t next_midnight, const struct store_checkin_times *t,
+	    int64_t elder_id, time_t now);
+/* An elder's row for a day, or by id: -1 / 0 / 1. */
+int	 store_checkin_day_find(struct store *, int64_t elder, int day,
+	    struct store_checkin_day *out);
+int	 store_checkin_day_get(struct store *, int64_t id,
+	    struct store_checkin_day *out);
+/* Insert d (elder, day, status, step, check-in, resolution); *id. */
+int	 store_checkin_day_insert(struct store *,
+	    const struct store_checkin_day *, int64_t *id);
+/* Write status, step, next_at, check-in and resolution. 0 or -1. */
+int	 store_checkin_day_update(struct store *,
+	    const struct store_checkin_day *);
+/* Ids of open rows with a step due at now (at most max). Count or -1. */
+int	 store_checkin_day_due(struct store *, time_t now, int64_t *ids,
+	    int max);
+/* Ids of an elder's open rows, oldest day first (at most max). */
+int	 store_checkin_day_open(struct store *, int64_t elder, int64_t *ids,
+	    int max);
+/*
+ * Rows with their elders: every active elder with its row for day (id 0
+ * when none; village code NULL for all); one elder's newest max rows; or
+ * the rows of days from..to (village NULL for all). 0 or -1.
+ */
+typedef void (*store_checkin_cb)(const struct store_elder *,
+	    const struct store_checkin_day *, void *);
+int	 store_checkin_day_list(struct store *, int day, const char *village,
+	    store_checkin_cb, void *arg);
+int	 store_checkin_day_history(struct store *, int64_t elder, int max,
+	    store_checkin_cb, void *arg);
+int	 store_checkin_day_range(struct store *, int from, int to,
+	    const char *village, store_checkin_cb, void *arg);
+/* Who a day's ladder alerted (each phone once), for the all-clear. */
+int	 store_checkin_alert_add(struct store *, int64_t day_id,
+	    const char *phone, int step, time_t now);
+int	 store_checkin_alerted(struct store *, int64_t day_id,
+	    void (*cb)(const char *phone, void *), void *arg);
+/* SOS: open one (its id or -1); due ones; repeat; resolve an elder's. */
+int64_t	 store_sos_add(struct store *, int64_t elder, time_t at,
+	    time_t next_at);
+int	 store_sos_due(struct store *, time_t now, struct store_sos *out,
+	    int max);
+int	 store_sos_repeat(struct store *, int64_t id, time_t next_at);
+/* Resolve the elder's open SOS calls: how many, or -1. */
+int	 store_sos_resolve(struct store *, int64_t elder, const char *by,
+	    time_t now);
 
 struct store_stats {
 	int64_t	 parts_in;

@@ -27,6 +27,11 @@ extern const struct handler handler_grievance_return;
 extern const struct handler handler_grievance_status;
 extern const struct handler handler_grievance_todo;
 extern const struct handler handler_answer;
+extern const struct handler handler_checkin_ok;
+extern const struct handler handler_checkin_sos;
+extern const struct handler handler_checkin_confirm;
+extern const struct handler handler_checkin_pause;
+extern const struct handler handler_checkin_resume;
 
 const struct handler *const handlers_all[] = {
 	&handler_help,
@@ -39,6 +44,11 @@ const struct handler *const handlers_all[] = {
 	&handler_grievance_return,
 	&handler_grievance_status,
 	&handler_grievance_todo,
+	&handler_checkin_ok,
+	&handler_checkin_sos,
+	&handler_checkin_confirm,
+	&handler_checkin_pause,
+	&handler_checkin_resume,
 	&handler_answer,
 	&handler_unknown,
 	NULL

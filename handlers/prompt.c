@@ -11,6 +11,7 @@
 #include "gateway/log.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
+#include "handlers/checkin.h"
 #include "handlers/grievance.h"
 #include "handlers/handler.h"
 
@@ -25,6 +26,7 @@ static const struct {
 			    const struct store_prompt *, int);
 } prompt_kinds[] = {
 	{ "rating", grievance_prompt_rating },
+	{ "checkin", checkin_prompt_answer },
 };
 
 /* The hint, as the fallback handler gives it. 0 or -1. */

@@ -54,6 +54,7 @@
 #include "gateway/outbox.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
+#include "handlers/checkin.h"
 #include "handlers/handler.h"
 #include "handlers/router.h"
 #include "handlers/template.h"
@@ -654,7 +655,8 @@ router_run(struct handler_ctx *ctx, const struct handler *h)
 {
 	if (store_begin(ctx->store) != 0)
 		return -1;
-	if (h->run(ctx) != 0) {
+	/* Any SMS from an enrolled elder is also their check-in. */
+	if (h->run(ctx) != 0 || checkin_inbound(ctx, h) != 0) {
 		store_rollback(ctx->store);
 		return 1;
 	}

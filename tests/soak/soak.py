@@ -143,15 +143,19 @@ class Traffic:
                                 "text": text}, ensure_ascii=False) + "\n")
 
     def messages(self):
+        """How many messages were injected, service numbers' included."""
         return sum(len(t) for t in self.texts.values())
 
 
 class Faults:
     """Per modem, a timeline of random faults, one at a time, plus worker
-    kills; `events` counts what was done."""
+    kills; `events` counts what was done. The network delivers status
+    reports throughout, as real ones do: they are how the gateway settles
+    a message whose worker was killed between the modem taking it and
+    reporting it (otherwise it would be sent again)."""
 
-    KINDS = ("cms38", "silence", "garbage", "sim_small", "no_cmti",
-             "status_report")
+    KINDS = ("cms38", "silence", "garbage", "sim_small", "no_cmti")
+    BASE = {"status_report": True}
 
     def __init__(self, gw, rng, start):
         self.gw, self.rng = gw, rng
@@ -159,6 +163,8 @@ class Faults:
         self.next = {m: start + rng.uniform(*FAULT_OFF) for m in MODEMS}
         self.kill_at = {m: start + rng.uniform(*KILL_EVERY) for m in MODEMS}
         self.events = collections.Counter()
+        for m in MODEMS:
+            gw.sims[m].faults(**self.BASE)
 
     def fault(self, kind):
         """The faults.json content for one fault."""
@@ -176,14 +182,16 @@ class Faults:
         return {kind: True}
 
     def step(self, now):
+        """End a fault whose time is up, start one that is due, and kill a
+        worker that is due (monotonic time now)."""
         for m in MODEMS:
             if self.on[m] and now >= self.on[m][1]:
-                self.gw.sims[m].faults()
+                self.gw.sims[m].faults(**self.BASE)
                 self.on[m] = None
                 self.next[m] = now + self.rng.uniform(*FAULT_OFF)
             if self.on[m] is None and now >= self.next[m]:
                 kind = self.rng.choice(self.KINDS)
-                self.gw.sims[m].faults(**self.fault(kind))
+                self.gw.sims[m].faults(**self.fault(kind), **self.BASE)
                 self.on[m] = (kind, now + self.rng.uniform(*FAULT_ON))
                 self.events[kind] += 1
             if now >= self.kill_at[m]:
@@ -196,8 +204,9 @@ class Faults:
                 self.kill_at[m] = now + self.rng.uniform(*KILL_EVERY)
 
     def clear(self):
+        """Every fault off, on both modems."""
         for m in MODEMS:
-            self.gw.sims[m].faults()
+            self.gw.sims[m].faults(**self.BASE)
             self.on[m] = None
 
 
@@ -218,6 +227,23 @@ def drained(gw, traffic):
 def injected_parts(sim):
     """Parts the simulated modem stored from inject/ (its log.jsonl)."""
     return sum(len(e["indexes"]) for e in sim.log() if e["event"] == "inject")
+
+
+def cut_off(sim):
+    """{PDU time: ms} for each accepted PDU after which the modem saw no
+    further command, only its line closing: the worker was killed between
+    the modem's +CMGS and reporting the part sent (libgammu sleeps 100 ms
+    after Ctrl-Z before it reads the answer)."""
+    out, last = {}, None
+    for e in sim.log():
+        if e["event"] == "pdu":
+            last = e["time"]
+        elif e["event"] == "cmd":
+            last = None
+        elif e["event"] == "eof" and last is not None:
+            out[last] = round((e["time"] - last) * 1000)
+            last = None
+    return out
 
 
 def reckon(gw, traffic):
@@ -268,6 +294,13 @@ def reckon(gw, traffic):
 
     # Every row sent, and each recipient's PDUs exactly the parts of its
     # rows (replies and notifications such as a cadre's new case).
+    cut = {m: cut_off(gw.sims[m]) for m in MODEMS}
+
+    def describe(m, p):
+        t = time.strftime("%H:%M:%S", time.localtime(p["time"]))
+        note = f" [worker gone {cut[m][p['time']]} ms after +CMGS]" \
+            if p["time"] in cut[m] else ""
+        return f"{m} {t} mr={p['mr']} udh={p['udh']} {p['text'][:12]!r}{note}"
     for recipient in sorted(set(rows_to) | set(pdus)):
         rows = rows_to[recipient]
         unsent = [(r["id"], r["state"], r["last_error"]) for r in rows
@@ -276,10 +309,7 @@ def reckon(gw, traffic):
             bad.append(f"{recipient}: rows not sent: {unsent}")
         want = sum(r["parts"] for r in rows if r["state"] == "sent")
         if len(pdus[recipient]) != want:
-            listing = "; ".join(
-                f"{m} {time.strftime('%H:%M:%S', time.localtime(p['time']))}"
-                f" mr={p['mr']} udh={p['udh']} {p['text'][:12]!r}"
-                for m, p in pdus[recipient])
+            listing = "; ".join(describe(m, p) for m, p in pdus[recipient])
             bad.append(f"{recipient}: {len(pdus[recipient])} PDUs for "
                        f"{want} parts of sent rows: {listing}")
 

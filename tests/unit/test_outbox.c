@@ -200,6 +200,53 @@ test_quiet_hours_hold_all_but_urgent_and_direct_replies(void **state)
 	    1);
 }
 
+static void
+test_a_lost_job_is_settled_by_a_late_status_report(void **state)
+{
+	struct store *st = *state;
+	struct config_modem m1 = { .name = "m1", .delivery_reports = 1 };
+	struct config c = cf;
+	struct store_outbox o;
+	int64_t id, got = 0;
+	int refs[2] = { 41, 42 };
+
+	c.modems = &m1;
+	c.nmodems = 1;
+	id = outbox_queue(st, ALICE, "回复", OUTBOX_REPLY, 0, NOW);
+	assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW), 0);
+	/* The worker died: held for a report, not sent again at once. */
+	assert_int_equal(outbox_lost(st, &c, id, NOW), 0);
+	o = row(st, id);
+	assert_int_equal(o.state, OUTBOX_QUEUED);
+	assert_true(o.next_attempt_at >= NOW + 15);
+	/* A report from another modem or to another phone does not match. */
+	assert_int_equal(outbox_settle(st, "m2", ALICE, "delivered", NOW + 1,
+	    &got), 0);
+	assert_int_equal(outbox_settle(st, "m1", "+8613900000002",
+	    "delivered", NOW + 1, &got), 0);
+	assert_int_equal(outbox_settle(st, "m1", ALICE, "delivered", NOW + 2,
+	    &got), 1);
+	assert_int_equal(got, id);
+	o = row(st, id);
+	assert_int_equal(o.state, OUTBOX_SENT);
+	assert_string_equal(o.delivery, "delivered");
+	assert_int_equal(outbox_settle(st, "m1", ALICE, "delivered", NOW + 3,
+	    &got), 0);
+	/* A report for a part on record updates its row's delivery. */
+	id = outbox_queue(st, ALICE, "两段", OUTBOX_REPLY, 0, NOW);
+	assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW), 0);
+	assert_int_equal(outbox_sent(st, id, "m1", 2, refs, 2, NOW), 0);
+	assert_int_equal(store_outbox_report(st, "m1", 41, ALICE, "delivered",
+	    NOW + 5, &got), 1);
+	assert_string_equal(row(st, id).delivery, "pending");
+	assert_int_equal(store_outbox_report(st, "m1", 42, ALICE, "delivered",
+	    NOW + 6, &got), 1);
+	assert_string_equal(row(st, id).delivery, "delivered");
+	assert_int_equal(row(st, id).delivered_at, NOW + 6);
+	assert_int_equal(store_outbox_report(st, "m1", 43, ALICE, "delivered",
+	    NOW + 6, &got), 0);
+}
+
 int
 main(void)
 {
@@ -213,6 +260,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_quiet_hours_hold_all_but_urgent_and_direct_replies,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_lost_job_is_settled_by_a_late_status_report,
 		    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
