@@ -13,6 +13,7 @@
 #include "gateway/config.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/sched.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/template.h"
@@ -227,43 +228,6 @@ checkin_audit(struct checkin_ctx *c, const char *action,
 
 /* --- recipients --- */
 
-struct checkin_phones {
-	char	**v;
-	size_t	 n;
-};
-
-static void
-checkin_phones_add(struct checkin_phones *ps, const char *phone)
-{
-	size_t i;
-
-	if (phone == NULL || phone[0] == '\0')
-		return;
-	for (i = 0; i < ps->n; i++)
-		if (strcmp(ps->v[i], phone) == 0)
-			return;
-	ps->v = xrealloc(ps->v, (ps->n + 1) * sizeof *ps->v);
-	ps->v[ps->n++] = xstrdup(phone);
-}
-
-static void
-checkin_phones_cb(const char *phone, void *arg)
-{
-	checkin_phones_add(arg, phone);
-}
-
-static void
-checkin_phones_free(struct checkin_phones *ps)
-{
-	size_t i;
-
-	for (i = 0; i < ps->n; i++)
-		free(ps->v[i]);
-	free(ps->v);
-	ps->v = NULL;
-	ps->n = 0;
-}
-
 struct checkin_guardians {
 	struct store_guardian	*v;
 	size_t			 n;
@@ -282,7 +246,7 @@ static void
 checkin_village_cadres_cb(const struct store_person *p, void *arg)
 {
 	if (p->roles & ROLE_CADRE)
-		checkin_phones_add(arg, p->phone);
+		phone_set_add(arg, p->phone);
 }
 
 /*
@@ -291,10 +255,10 @@ checkin_village_cadres_cb(const struct store_person *p, void *arg)
  */
 static int
 checkin_cadres(struct checkin_ctx *c, const struct store_elder *e,
-    struct checkin_phones *ps)
+    struct phone_set *ps)
 {
 	if (e->cadre[0] != '\0') {
-		checkin_phones_add(ps, e->cadre);
+		phone_set_add(ps, e->cadre);
 		return 0;
 	}
 	if (e->village[0] == '\0')
@@ -306,16 +270,9 @@ checkin_cadres(struct checkin_ctx *c, const struct store_elder *e,
 /* The township's supervisors, else the admin phones. 0 or -1. */
 static int
 checkin_township(struct checkin_ctx *c, const struct store_elder *e,
-    struct checkin_phones *ps)
+    struct phone_set *ps)
 {
-	size_t i;
-
-	if (e->township[0] != '\0' && store_township_supervisors(c->st,
-	    e->township, checkin_phones_cb, ps) == -1)
-		return -1;
-	for (i = 0; ps->n == 0 && i < c->cf->nadmin_phones; i++)
-		checkin_phones_add(ps, c->cf->admin_phones[i]);
-	return 0;
+	return sched_township_phones(c->st, c->cf, e->township, ps);
 }
 
 /* --- the ladder --- */
@@ -342,7 +299,7 @@ checkin_step_at(const struct store_checkin_day *d, int step)
 /* Alert every phone in ps with key about e for step of d. 0 or -1. */
 static int
 checkin_alert_all(struct checkin_ctx *c, const struct store_checkin_day *d,
-    int step, const struct checkin_phones *ps, const char *key,
+    int step, const struct phone_set *ps, const char *key,
     const struct store_elder *e, const struct checkin_x *x)
 {
 	char *text;
@@ -366,7 +323,7 @@ static int
 checkin_step(struct checkin_ctx *c, const struct store_elder *e,
     const struct store_checkin_day *d, int step)
 {
-	struct checkin_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	struct checkin_guardians gs = { NULL, 0 };
 	struct checkin_x x;
 	char date[11];
@@ -392,11 +349,11 @@ checkin_step(struct checkin_ctx *c, const struct store_elder *e,
 			break;
 		/* Each guardian's own relation in their text. */
 		for (i = 0; i < gs.n && rc == 0; i++) {
-			checkin_phones_add(&ps, gs.v[i].phone);
+			phone_set_add(&ps, gs.v[i].phone);
 			x.relation = gs.v[i].relation;
 			rc = checkin_alert_all(c, d, step, &ps,
 			    "checkin_alert_guardian", e, &x);
-			checkin_phones_free(&ps);
+			phone_set_free(&ps);
 		}
 		free(gs.v);
 		break;
@@ -413,7 +370,7 @@ checkin_step(struct checkin_ctx *c, const struct store_elder *e,
 			    "checkin_alert_township", e, &x);
 		break;
 	}
-	checkin_phones_free(&ps);
+	phone_set_free(&ps);
 	return rc;
 }
 
@@ -460,7 +417,7 @@ static int
 checkin_sos_run(struct checkin_ctx *c)
 {
 	struct store_sos s[CHECKIN_BATCH];
-	struct checkin_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	struct store_elder e;
 	struct checkin_x x;
 	char minutes[24];
@@ -489,7 +446,7 @@ checkin_sos_run(struct checkin_ctx *c)
 			for (size_t j = 0; rc == 0 && j < ps.n; j++)
 				rc = checkin_send(c, ps.v[j], OUTBOX_URGENT,
 				    "checkin_sos_repeat", &e, &x);
-			checkin_phones_free(&ps);
+			phone_set_free(&ps);
 			if (rc == -1)
 				return -1;
 			done++;
@@ -561,7 +518,7 @@ checkin_resolve(struct checkin_ctx *c, const struct store_elder *e,
     const char *status, const char *by, const char *by_name,
     const char *note, const char *skip)
 {
-	struct checkin_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	struct store_checkin_day d;
 	struct checkin_x x;
 	int64_t ids[CHECKIN_OPEN_MAX];
@@ -589,7 +546,7 @@ checkin_resolve(struct checkin_ctx *c, const struct store_elder *e,
 			return -1;
 		if (d.step < CHECKIN_STEP_GUARDIANS)
 			continue;
-		if (store_checkin_alerted(c->st, d.id, checkin_phones_cb,
+		if (store_checkin_alerted(c->st, d.id, phone_set_add_cb,
 		    &ps) == -1)
 			rc = -1;
 	}
@@ -600,7 +557,7 @@ checkin_resolve(struct checkin_ctx *c, const struct store_elder *e,
 		    e, &x);
 		told++;
 	}
-	checkin_phones_free(&ps);
+	phone_set_free(&ps);
 	return rc == -1 ? -1 : told;
 }
 
@@ -665,7 +622,7 @@ int
 checkin_confirm(struct checkin_ctx *c, const struct store_elder *e,
     const char *by, const char *by_name, const char *note)
 {
-	struct checkin_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	struct checkin_guardians gs = { NULL, 0 };
 	struct store_checkin_day d;
 	struct checkin_x x;
@@ -684,7 +641,7 @@ checkin_confirm(struct checkin_ctx *c, const struct store_elder *e,
 		x.by = by_name;
 		rc = store_guardians(c->st, e->id, checkin_guardians_cb, &gs);
 		for (i = 0; rc == 0 && i < gs.n; i++)
-			checkin_phones_add(&ps, gs.v[i].phone);
+			phone_set_add(&ps, gs.v[i].phone);
 		free(gs.v);
 		if (rc == 0)
 			rc = checkin_cadres(c, e, &ps);
@@ -695,7 +652,7 @@ checkin_confirm(struct checkin_ctx *c, const struct store_elder *e,
 			    "checkin_allclear", e, &x);
 			told++;
 		}
-		checkin_phones_free(&ps);
+		phone_set_free(&ps);
 		if (rc == -1)
 			return -1;
 	}
@@ -722,14 +679,14 @@ checkin_confirm(struct checkin_ctx *c, const struct store_elder *e,
 int
 checkin_sos(struct checkin_ctx *c, const struct store_elder *e)
 {
-	struct checkin_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	struct checkin_guardians gs = { NULL, 0 };
 	size_t i;
 	int rc;
 
 	rc = store_guardians(c->st, e->id, checkin_guardians_cb, &gs);
 	for (i = 0; rc == 0 && i < gs.n; i++)
-		checkin_phones_add(&ps, gs.v[i].phone);
+		phone_set_add(&ps, gs.v[i].phone);
 	free(gs.v);
 	if (rc == 0)
 		rc = checkin_cadres(c, e, &ps);
@@ -738,7 +695,7 @@ checkin_sos(struct checkin_ctx *c, const struct store_elder *e)
 	for (i = 0; rc == 0 && i < ps.n; i++)
 		rc = checkin_send(c, ps.v[i], OUTBOX_URGENT, "checkin_sos_alert",
 		    e, NULL);
-	checkin_phones_free(&ps);
+	phone_set_free(&ps);
 	if (rc == -1 || store_sos_add(c->st, e->id, c->now, c->now +
 	    (time_t)c->cf->checkin_sos_repeat * 60) == -1 ||
 	    checkin_audit(c, "checkin.sos", e, NULL) == -1)

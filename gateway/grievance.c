@@ -15,6 +15,7 @@
 #include "gateway/grievance.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/sched.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/template.h"
@@ -274,44 +275,9 @@ grievance_save(struct grievance_ctx *g, struct store_ticket *t)
 
 /* --- recipients --- */
 
-struct grievance_phones {
-	char	**v;
-	size_t	 n;
-};
-
-static void
-grievance_phones_add(struct grievance_phones *ps, const char *phone)
-{
-	size_t i;
-
-	for (i = 0; i < ps->n; i++)
-		if (strcmp(ps->v[i], phone) == 0)
-			return;
-	ps->v = xrealloc(ps->v, (ps->n + 1) * sizeof *ps->v);
-	ps->v[ps->n++] = xstrdup(phone);
-}
-
-static void
-grievance_phones_cb(const char *phone, void *arg)
-{
-	grievance_phones_add(arg, phone);
-}
-
-static void
-grievance_phones_free(struct grievance_phones *ps)
-{
-	size_t i;
-
-	for (i = 0; i < ps->n; i++)
-		free(ps->v[i]);
-	free(ps->v);
-	ps->v = NULL;
-	ps->n = 0;
-}
-
 /* Render key about t once and queue it to every phone in ps. 0 or -1. */
 static int
-grievance_send_all(struct grievance_ctx *g, const struct grievance_phones *ps,
+grievance_send_all(struct grievance_ctx *g, const struct phone_set *ps,
     const char *key, const struct store_ticket *t,
     const struct grievance_x *x, size_t limit)
 {
@@ -335,16 +301,9 @@ grievance_send_all(struct grievance_ctx *g, const struct grievance_phones *ps,
  */
 static int
 grievance_township(struct grievance_ctx *g, const struct store_ticket *t,
-    struct grievance_phones *ps)
+    struct phone_set *ps)
 {
-	size_t i;
-
-	if (t->township[0] != '\0' && store_township_supervisors(g->st,
-	    t->township, grievance_phones_cb, ps) == -1)
-		return -1;
-	for (i = 0; ps->n == 0 && i < g->cf->nadmin_phones; i++)
-		grievance_phones_add(ps, g->cf->admin_phones[i]);
-	return 0;
+	return sched_township_phones(g->st, g->cf, t->township, ps);
 }
 
 /* Tell the township about t with key, raise its level, record action. */
@@ -352,7 +311,7 @@ static int
 grievance_escalate(struct grievance_ctx *g, struct store_ticket *t,
     const char *key, const char *action)
 {
-	struct grievance_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	char *detail;
 	int rc;
 
@@ -368,7 +327,7 @@ grievance_escalate(struct grievance_ctx *g, struct store_ticket *t,
 	if (ps.n == 0)
 		log_warn("grievance: ticket %s: %s", t->code, detail);
 	free(detail);
-	grievance_phones_free(&ps);
+	phone_set_free(&ps);
 	return rc;
 }
 
@@ -392,8 +351,8 @@ grievance_has_category(const char *list, const char *name)
 
 struct grievance_cadres {
 	const char		*category;
-	struct grievance_phones	 all;
-	struct grievance_phones	 match;
+	struct phone_set	 all;
+	struct phone_set	 match;
 };
 
 static void
@@ -403,9 +362,9 @@ grievance_cadres_cb(const struct store_person *p, void *arg)
 
 	if (!(p->roles & ROLE_CADRE))
 		return;
-	grievance_phones_add(&c->all, p->phone);
+	phone_set_add(&c->all, p->phone);
 	if (grievance_has_category(p->categories, c->category))
-		grievance_phones_add(&c->match, p->phone);
+		phone_set_add(&c->match, p->phone);
 }
 
 /* A random code of digits digits (no leading zero) into out. */
@@ -428,7 +387,7 @@ grievance_file(struct grievance_ctx *g, const struct store_person *reporter,
 	const struct config_category *cat;
 	struct grievance_cadres c;
 	struct store_ticket t;
-	struct grievance_phones *to;
+	struct phone_set *to;
 	int64_t id = 0;
 	size_t i;
 	int rc = 0, try;
@@ -486,8 +445,8 @@ grievance_file(struct grievance_ctx *g, const struct store_person *reporter,
 		if (rc == 0)
 			rc = grievance_save(g, out);
 	}
-	grievance_phones_free(&c.all);
-	grievance_phones_free(&c.match);
+	phone_set_free(&c.all);
+	phone_set_free(&c.match);
 	if (rc == -1)
 		store_ticket_clear(out);
 	return rc;
@@ -570,7 +529,7 @@ grievance_return(struct grievance_ctx *g, struct store_ticket *t,
     const struct store_person *cadre, const char *reason)
 {
 	struct grievance_x x = { cadre->name, reason, NULL, NULL };
-	struct grievance_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	char *detail;
 	int rc;
 
@@ -591,7 +550,7 @@ grievance_return(struct grievance_ctx *g, struct store_ticket *t,
 	    grievance_send_all(g, &ps, "grievance_returned", t, &x,
 	    GRIEVANCE_ALERT_CHARS) == -1 ? -1 : GRIEVANCE_DONE;
 	free(detail);
-	grievance_phones_free(&ps);
+	phone_set_free(&ps);
 	return rc;
 }
 
@@ -600,7 +559,7 @@ grievance_return(struct grievance_ctx *g, struct store_ticket *t,
 int
 grievance_rate(struct grievance_ctx *g, struct store_ticket *t, int rating)
 {
-	struct grievance_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	char detail[8];
 	int rc;
 
@@ -629,11 +588,11 @@ grievance_rate(struct grievance_ctx *g, struct store_ticket *t, int rating)
 	    "escalate.unsatisfied") == -1 ||
 	    grievance_save(g, t) == -1)
 		return -1;
-	rc = store_ticket_assignees(g->st, t->id, grievance_phones_cb, &ps);
+	rc = store_ticket_assignees(g->st, t->id, phone_set_add_cb, &ps);
 	if (rc == 0)
 		rc = grievance_send_all(g, &ps, "grievance_reopened_cadre", t,
 		    NULL, GRIEVANCE_ALERT_CHARS);
-	grievance_phones_free(&ps);
+	phone_set_free(&ps);
 	return rc == -1 ? -1 : GRIEVANCE_DONE;
 }
 
@@ -643,7 +602,7 @@ int
 grievance_assign(struct grievance_ctx *g, struct store_ticket *t,
     const struct store_person *cadre)
 {
-	struct grievance_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	int rc;
 
 	if (grievance_status_is(t, "closed"))
@@ -662,13 +621,13 @@ grievance_assign(struct grievance_ctx *g, struct store_ticket *t,
 			    t->urgent, g->now);
 		t->resolve_reminded = t->resolve_escalated = 0;
 	}
-	grievance_phones_add(&ps, cadre->phone);
+	phone_set_add(&ps, cadre->phone);
 	rc = store_ticket_assign(g->st, t->id, cadre->phone) == -1 ||
 	    grievance_save(g, t) == -1 ||
 	    grievance_log(g, t, "assign", cadre->phone) == -1 ||
 	    grievance_send_all(g, &ps, "grievance_alert", t, NULL,
 	    GRIEVANCE_ALERT_CHARS) == -1 ? -1 : GRIEVANCE_DONE;
-	grievance_phones_free(&ps);
+	phone_set_free(&ps);
 	return rc;
 }
 
@@ -698,7 +657,7 @@ grievance_close(struct grievance_ctx *g, struct store_ticket *t,
 static int
 grievance_sla_ticket(struct grievance_ctx *g, struct store_ticket *t)
 {
-	struct grievance_phones ps = { NULL, 0 };
+	struct phone_set ps = { NULL, 0 };
 	int accept, window, done = 0, rc = 0;
 	int *reminded, *escalated;
 	time_t due;
@@ -717,7 +676,7 @@ grievance_sla_ticket(struct grievance_ctx *g, struct store_ticket *t)
 	}
 	if (!*reminded && due <= g->now) {
 		*reminded = 1;
-		rc = store_ticket_assignees(g->st, t->id, grievance_phones_cb,
+		rc = store_ticket_assignees(g->st, t->id, phone_set_add_cb,
 		    &ps);
 		if (rc == 0)
 			rc = grievance_send_all(g, &ps, accept ?
@@ -727,7 +686,7 @@ grievance_sla_ticket(struct grievance_ctx *g, struct store_ticket *t)
 		if (rc == 0)
 			rc = grievance_log(g, t, accept ? "remind.accept" :
 			    "remind.resolve", NULL);
-		grievance_phones_free(&ps);
+		phone_set_free(&ps);
 		done++;
 	}
 	if (rc == 0 && !*escalated &&

@@ -38,6 +38,20 @@ sched_tell_admins(struct store *st, const struct config *cf,
 	return 0;
 }
 
+int
+sched_township_phones(struct store *st, const struct config *cf,
+    const char *township, struct phone_set *ps)
+{
+	size_t i, before = ps->n;
+
+	if (township[0] != '\0' && store_township_supervisors(st, township,
+	    phone_set_add_cb, ps) == -1)
+		return -1;
+	for (i = 0; ps->n == before && i < cf->nadmin_phones; i++)
+		phone_set_add(ps, cf->admin_phones[i]);
+	return 0;
+}
+
 static void
 sched_modem_alert(const char *name, time_t since, int alerted,
     const char *detail, void *arg)

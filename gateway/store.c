@@ -1067,6 +1067,31 @@ store_insert_cause(struct store *st, const char *what, const char *code,
 		    sqlite3_errmsg(st->db));
 }
 
+/*
+ * Call cb with column 0 of every row of the bound statement s: phone
+ * numbers, collected first, since callbacks may queue messages through
+ * the store. 0 or -1.
+ */
+static int
+store_phones(struct store *st, sqlite3_stmt *s,
+    void (*cb)(const char *, void *), void *arg)
+{
+	struct phone_set ps = { NULL, 0 };
+	size_t i;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		phone_set_add(&ps, (const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		log_warn("store: %s: %s", sqlite3_sql(s),
+		    sqlite3_errmsg(st->db));
+	for (i = 0; rc == SQLITE_DONE && i < ps.n; i++)
+		cb(ps.v[i], arg);
+	phone_set_free(&ps);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* --- townships and villages --- */
 
 int
@@ -1129,13 +1154,9 @@ store_township_supervisors(struct store *st, const char *code,
     void (*cb)(const char *, void *), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, S_SUPERVISORS);
-	int rc;
 
 	store_bind(s, "s", code);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		cb((const char *)sqlite3_column_text(s, 0), arg);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_phones(st, s, cb, arg);
 }
 
 int
@@ -2216,24 +2237,8 @@ store_ticket_assignees(struct store *st, int64_t ticket,
     void (*cb)(const char *, void *), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, S_TICKET_ASSIGNEES);
-	char **phones = NULL;
-	size_t n = 0, i;
-	int rc;
-
-	/* Collect first: callbacks may queue messages through the store. */
 	store_bind(s, "l", ticket);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		phones = xrealloc(phones, (n + 1) * sizeof *phones);
-		phones[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
-	}
-	sqlite3_reset(s);
-	for (i = 0; i < n; i++) {
-		if (rc == SQLITE_DONE)
-			cb(phones[i], arg);
-		free(phones[i]);
-	}
-	free(phones);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_phones(st, s, cb, arg);
 }
 
 int
@@ -2813,23 +2818,8 @@ store_checkin_alerted(struct store *st, int64_t day_id,
     void (*cb)(const char *, void *), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, S_CHECKIN_ALERTED);
-	char **phones = NULL;
-	size_t n = 0, i;
-	int rc;
-
 	store_bind(s, "l", day_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		phones = xrealloc(phones, (n + 1) * sizeof *phones);
-		phones[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
-	}
-	sqlite3_reset(s);
-	for (i = 0; i < n; i++) {
-		if (rc == SQLITE_DONE)
-			cb(phones[i], arg);
-		free(phones[i]);
-	}
-	free(phones);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_phones(st, s, cb, arg);
 }
 
 int64_t

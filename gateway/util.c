@@ -212,6 +212,38 @@ phone_mask(const char *phone, char *buf)
 	return buf;
 }
 
+void
+phone_set_add(struct phone_set *ps, const char *phone)
+{
+	size_t i;
+
+	if (phone == NULL || phone[0] == '\0')
+		return;
+	for (i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i], phone) == 0)
+			return;
+	ps->v = xrealloc(ps->v, (ps->n + 1) * sizeof *ps->v);
+	ps->v[ps->n++] = xstrdup(phone);
+}
+
+void
+phone_set_add_cb(const char *phone, void *arg)
+{
+	phone_set_add(arg, phone);
+}
+
+void
+phone_set_free(struct phone_set *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		free(ps->v[i]);
+	free(ps->v);
+	ps->v = NULL;
+	ps->n = 0;
+}
+
 /* Switch the C library's idea of local time to tz; cached. */
 static void
 tz_set(const char *tz)

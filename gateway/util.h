@@ -49,6 +49,17 @@ int	 phone_is_mobile(const char *sender, const char *cc);
 /* "+8613912345678" -> "+86139****5678" into buf (PHONE_MAX bytes). */
 const char *phone_mask(const char *, char *buf);
 
+/* A set of phone numbers, each once, in the order added. Zero it first. */
+struct phone_set {
+	char	**v;
+	size_t	 n;
+};
+/* Add phone unless it is NULL, "" or there already. */
+void	 phone_set_add(struct phone_set *, const char *phone);
+/* The same as a store callback: arg is the set. */
+void	 phone_set_add_cb(const char *phone, void *arg);
+void	 phone_set_free(struct phone_set *);
+
 /*
  * Local time in time zone tz ("Asia/Shanghai"). tz_parse reads
  * "YYYY-MM-DD HH:MM[:SS]" as local time; 0 or -1 on a bad string.
