@@ -389,7 +389,10 @@ def test_gammu_reads_injected_sms(gammu):
     assert "你好世界，余额查询" in out and '"+8613900000001"' in out
     assert "ID (8 bit)" in out and "part 3 of 3" in out
     assert "hellohello" in out and "5 SMS parts" in out
-    assert "AT+CMGL=4" in commands_sent(gammu.state)
+    # libgammu lists with AT+CMGL, or reads location by location with
+    # AT+CMGR when a listing did not answer in time (seen on a busy machine).
+    assert any(c.startswith(("AT+CMGL=4", "AT+CMGR="))
+               for c in commands_sent(gammu.state))
 
 
 @needs_gammu
