@@ -71,10 +71,14 @@ class Sim:
         os.rename(tmp, os.path.join(self.dir, sub, name))
 
     def inject(self, sender, text, **kw):
-        """An SMS from sender: stored on the SIM and announced (+CMTI)."""
+        """An SMS from sender: stored on the SIM and announced (+CMTI). Its
+        SMSC time stamp is now, when the network took it, not when a full
+        SIM finally had room for it."""
         self.n += 1
+        fields = {"time": time.time()}
+        fields.update(kw, **{"from": sender, "text": text})
         self._drop("inject", f"{time.time():.6f}-{self.n}.json",
-                   json.dumps(dict(kw, **{"from": sender, "text": text})))
+                   json.dumps(fields))
 
     def ring(self, number):
         self._drop("ring", f"{self.n}", number)
