@@ -8,8 +8,9 @@
 PKGS      = gammu libevent libpcre2-8 sqlite3 inih
 DEB_PKGS  = build-essential pkg-config libgammu-dev libevent-dev libpcre2-dev \
             libsqlite3-dev libinih-dev libcmocka-dev python3 python3-pytest sqlite3 \
-            gammu coreutils
-BENCH_PKGS = gammu-smsd libdbd-sqlite3
+            gammu coreutils \
+            chromium fonts-wqy-microhei
+BENCH_PKGS = gammu-smsd libdbd-sqlite3 wrk
 PYTHON   ?= /usr/bin/python3
 
 CC       ?= cc
@@ -25,16 +26,21 @@ GATEWAY = \
 	gateway/config.c \
 	gateway/conf.c \
 	gateway/csv.c \
+	gateway/event.c \
 	gateway/grievance.c \
+	gateway/http.c \
 	gateway/inbox.c \
 	gateway/log.c \
+	gateway/notice.c \
 	gateway/outbox.c \
 	gateway/sched.c \
 	gateway/store.c \
-	gateway/util.c
+	gateway/util.c \
+	gateway/ussd.c
 
 HANDLERS = \
 	handlers/checkin.c \
+	handlers/event.c \
 	handlers/grievance.c \
 	handlers/handlers.c \
 	handlers/help.c \
@@ -59,6 +65,7 @@ DAEMON_SRCS = gateway/daemon.c
 CTL_SRCS = \
 	gateway/ctl.c \
 	gateway/ctl_elder.c \
+	gateway/ctl_event.c \
 	gateway/ctl_grievance.c \
 	gateway/ctl_people.c \
 	gateway/ctl_traffic.c \
@@ -68,6 +75,7 @@ UNIT_TESTS = \
 	tests/unit/test_checkin \
 	tests/unit/test_conf \
 	tests/unit/test_csv \
+	tests/unit/test_event \
 	tests/unit/test_grievance \
 	tests/unit/test_inbox \
 	tests/unit/test_outbox \
@@ -75,6 +83,7 @@ UNIT_TESTS = \
 	tests/unit/test_router \
 	tests/unit/test_store \
 	tests/unit/test_template \
+	tests/unit/test_ussd \
 	tests/unit/test_util
 
 # Two build trees: build/rel for `make`, build/asan for `make check`.
@@ -82,7 +91,7 @@ REL  = build/rel
 ASAN = build/asan
 ASAN_FLAGS = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-.PHONY: all deps check run clean soak fuzz bench bench-checkin
+.PHONY: all deps check run clean soak fuzz bench bench-checkin bench-ussd
 all: cungated cungatectl
 
 cungated: $(REL)/cungated
@@ -127,7 +136,7 @@ run: deps all
 	@./scripts/run-demo.sh
 
 # libFuzzer targets (clang): one per parser of outside input.
-FUZZ = fuzz_config fuzz_normalise fuzz_proto
+FUZZ = fuzz_config fuzz_normalise fuzz_proto fuzz_ussd
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 fuzz: $(addprefix build/fuzz/,$(FUZZ))
 build/fuzz/%.o: %.c
@@ -152,6 +161,11 @@ bench: deps all
 	fi
 	$(PYTHON) tests/bench/latency_dummy.py
 	$(PYTHON) tests/bench/latency.py
+	$(PYTHON) tests/bench/ussd.py
+
+# Figures, not a test: USSD callbacks/s and p99 with wrk on loopback.
+bench-ussd: all
+	$(PYTHON) tests/bench/ussd.py
 
 # Figures, not a test: sched_run over CHECKIN_ELDERS enrolled elders (in
 # one village per 50) through a day ticked every 30 s.

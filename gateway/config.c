@@ -21,7 +21,10 @@ enum config_section {
 	CONFIG_MODEM,
 	CONFIG_GRIEVANCE,
 	CONFIG_CATEGORY,
-	CONFIG_CHECKIN
+	CONFIG_CHECKIN,
+	CONFIG_EVENT,
+	CONFIG_NOTICE,
+	CONFIG_HTTP
 };
 
 /*
@@ -194,6 +197,34 @@ config_set(char **field, char *value)
 	*field = value;
 }
 
+/* A money amount "12", "12.5" or "12.50" as hundredths. */
+static int
+config_amount(const char *value, int64_t *out, char **cause)
+{
+	const char *dot = strchr(value, '.');
+	size_t n = dot != NULL ? (size_t)(dot - value) : strlen(value);
+	size_t f = dot != NULL ? strlen(dot + 1) : 0;
+	int64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 9 || strspn(value, "0123456789") != n ||
+	    (dot != NULL && (f == 0 || f > 2 ||
+	    strspn(dot + 1, "0123456789") != f))) {
+		*cause = xasprintf("\"%s\" is not an amount like 10 or 9.50",
+		    value);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		v = v * 10 + (value[i] - '0');
+	v *= 100;
+	if (f >= 1)
+		v += (dot[1] - '0') * 10;
+	if (f == 2)
+		v += dot[2] - '0';
+	*out = v;
+	return 0;
+}
+
 static int
 config_gateway(struct config *cf, const char *key, const char *value,
     char **cause)
@@ -284,6 +315,21 @@ config_modem(struct config *cf, struct config_modem *m, const char *key,
 		return config_bool(value, &m->delivery_reports, cause);
 	else if (strcmp(key, "hangup_calls") == 0)
 		return config_bool(value, &m->hangup_calls, cause);
+	else if (strcmp(key, "balance_ussd") == 0) {
+		if (*value == '\0' || strlen(value) > 32 ||
+		    strspn(value, "0123456789*#") != strlen(value)) {
+			*cause = xasprintf("balance_ussd \"%s\": expected a "
+			    "USSD code of digits, * and #", value);
+			return -1;
+		}
+		config_set(&m->balance_ussd, xstrdup(value));
+	} else if (strcmp(key, "balance_interval") == 0)
+		return config_int(value, 60, 30 * 86400, &m->balance_interval,
+		    cause);
+	else if (strcmp(key, "balance_pattern") == 0)
+		config_set(&m->balance_pattern, xstrdup(value));
+	else if (strcmp(key, "balance_threshold") == 0)
+		return config_amount(value, &m->balance_threshold, cause);
 	else {
 		*cause = xasprintf("unknown key \"%s\" in [modem %s]", key,
 		    m->name);
@@ -310,6 +356,48 @@ config_grievance(struct config *cf, const char *key, const char *value,
 		return config_int(value, 0, 1000, &cf->escalate_percent,
 		    cause);
 	*cause = xasprintf("unknown key \"%s\" in [grievance]", key);
+	return -1;
+}
+
+/* [event]: village events (HH:MM local times and a switch). */
+static int
+config_event(struct config *cf, const char *key, const char *value,
+    char **cause)
+{
+	int *clock;
+
+	if (strcmp(key, "township_wide") == 0)
+		return config_bool(value, &cf->event_township_wide, cause);
+	if (strcmp(key, "time") == 0)
+		clock = &cf->event_time;
+	else if (strcmp(key, "remind") == 0)
+		clock = &cf->event_remind;
+	else {
+		*cause = xasprintf("unknown key \"%s\" in [event]", key);
+		return -1;
+	}
+	if (config_clock(value, clock) == -1) {
+		*cause = xasprintf("%s \"%s\": expected HH:MM (local time)",
+		    key, value);
+		return -1;
+	}
+	return 0;
+}
+
+/* [notice]: the confirmation threshold and the send rate estimate. */
+static int
+config_notice(struct config *cf, const char *key, const char *value,
+    char **cause)
+{
+	if (strcmp(key, "confirm_above") == 0)
+		return config_int(value, 0, 1000000, &cf->notice_confirm_above,
+		    cause);
+	if (strcmp(key, "confirm_minutes") == 0)
+		return config_int(value, 1, 24 * 60,
+		    &cf->notice_confirm_minutes, cause);
+	if (strcmp(key, "rate") == 0)
+		return config_int(value, 0, 100000, &cf->notice_rate, cause);
+	*cause = xasprintf("unknown key \"%s\" in [notice]", key);
 	return -1;
 }
 
@@ -419,6 +507,39 @@ config_category_new(struct config *cf, const char *name, int line)
 	return c;
 }
 
+/* [http] (issue 7): the HTTP server and the USSD callback. */
+static int
+config_http(struct config *cf, const char *key, const char *value,
+    char **cause)
+{
+	const char *colon;
+
+	if (strcmp(key, "listen") == 0) {
+		colon = strrchr(value, ':');
+		if (colon == NULL || colon == value || colon[1] == '\0' ||
+		    strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
+			*cause = xasprintf("listen \"%s\": expected ADDRESS:PORT",
+			    value);
+			return -1;
+		}
+		config_set(&cf->http_listen, xstrdup(value));
+	} else if (strcmp(key, "secret") == 0) {
+		if (strlen(value) < 8) {
+			*cause = xasprintf("secret: at least 8 characters");
+			return -1;
+		}
+		config_set(&cf->http_secret, xstrdup(value));
+	} else if (strcmp(key, "ussd_menu") == 0)
+		config_set(&cf->ussd_menu, config_path(cf, value));
+	else if (strcmp(key, "ussd_timeout") == 0)
+		return config_int(value, 1, 3600, &cf->ussd_timeout, cause);
+	else {
+		*cause = xasprintf("unknown key \"%s\" in [http]", key);
+		return -1;
+	}
+	return 0;
+}
+
 /* [category NAME]: a name of at most 64 bytes, no spaces or commas. */
 static int
 config_category_section(struct config_parse *cp, const char *name, int line,
@@ -468,6 +589,18 @@ config_section(struct config_parse *cp, const char *section, int line,
 		cp->in = CONFIG_CHECKIN;
 		return 0;
 	}
+	if (strcmp(section, "event") == 0) {
+		cp->in = CONFIG_EVENT;
+		return 0;
+	}
+	if (strcmp(section, "notice") == 0) {
+		cp->in = CONFIG_NOTICE;
+		return 0;
+	}
+	if (strcmp(section, "http") == 0) {
+		cp->in = CONFIG_HTTP;
+		return 0;
+	}
 	if (strncmp(section, "category ", 9) == 0)
 		return config_category_section(cp, section + 9, line, cause);
 	if (strncmp(section, "modem ", 6) != 0) {
@@ -500,6 +633,8 @@ config_section(struct config_parse *cp, const char *section, int line,
 	m->poll_interval = 30;
 	m->delivery_reports = 1;
 	m->hangup_calls = 1;
+	m->balance_interval = 86400;
+	m->balance_threshold = 1000;	/* 10.00 */
 	m->line = line;
 	cp->in = CONFIG_MODEM;
 	return 0;
@@ -528,6 +663,12 @@ config_entry(const char *section, const char *key, const char *value,
 		return config_grievance(cp->cf, key, value, cause);
 	case CONFIG_CHECKIN:
 		return config_checkin(cp->cf, key, value, cause);
+	case CONFIG_EVENT:
+		return config_event(cp->cf, key, value, cause);
+	case CONFIG_NOTICE:
+		return config_notice(cp->cf, key, value, cause);
+	case CONFIG_HTTP:
+		return config_http(cp->cf, key, value, cause);
 	case CONFIG_CATEGORY:
 		return config_category(
 		    &cp->cf->categories[cp->cf->ncategories - 1], key, value,
@@ -602,6 +743,14 @@ config_load(const char *path, char **cause)
 	cf->checkin_prompt = -1;
 	cf->checkin_confirm = 1;
 	cf->checkin_sos_repeat = 30;
+	cf->event_time = 9 * 60;
+	cf->event_remind = 18 * 60;
+	cf->event_township_wide = 0;
+	cf->notice_confirm_above = 200;
+	cf->notice_confirm_minutes = 10;
+	cf->notice_rate = 0;
+	cf->ussd_menu = config_path(cf, "ussd.zh.conf");
+	cf->ussd_timeout = 180;
 
 	memset(&cp, 0, sizeof cp);
 	cp.cf = cf;
@@ -649,6 +798,8 @@ config_free(struct config *cf)
 		free(cf->modems[i].connection);
 		free(cf->modems[i].model);
 		free(cf->modems[i].debug_log);
+		free(cf->modems[i].balance_ussd);
+		free(cf->modems[i].balance_pattern);
 		config_list_free(cf->modems[i].prefixes,
 		    cf->modems[i].nprefixes);
 	}
@@ -667,6 +818,9 @@ config_free(struct config *cf)
 	free(cf->commands);
 	free(cf->messages);
 	free(cf->country_code);
+	free(cf->http_listen);
+	free(cf->http_secret);
+	free(cf->ussd_menu);
 	free(cf);
 }
 

@@ -8,6 +8,7 @@
 #define CUNGATE_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct config_modem {
 	char	*name;
@@ -23,6 +24,11 @@ struct config_modem {
 	size_t	 nprefixes;
 	int	 delivery_reports;	/* ask for status reports: 0/1 */
 	int	 hangup_calls;	/* report and hang up incoming calls: 0/1 */
+	/* SIM credit (issue 7): dial balance_ussd every balance_interval. */
+	char	*balance_ussd;		/* "*100#", NULL: never */
+	int	 balance_interval;	/* s */
+	char	*balance_pattern;	/* PCRE2; capture 1 is the amount */
+	int64_t	 balance_threshold;	/* in hundredths (fen); alert below */
 	int	 line;		/* where the section starts, for messages */
 };
 
@@ -79,6 +85,19 @@ struct config {
 	/* [category NAME], in file order; built-in ones when none given. */
 	struct config_category *categories;
 	size_t	 ncategories;
+	/* [event]: village events. */
+	int	 event_time;		/* start of an SMS-published event, min */
+	int	 event_remind;		/* the day before, minutes after midnight */
+	int	 event_township_wide;	/* anyone of the township may sign up */
+	/* [notice]: notices to a village. */
+	int	 notice_confirm_above;	/* messages (parts) needing a "1" */
+	int	 notice_confirm_minutes;	/* the "1" must come within */
+	int	 notice_rate;		/* parts/min in all; 0: the modems' */
+	/* [http] (issue 7): the HTTP server; off when listen is NULL. */
+	char	*http_listen;		/* "127.0.0.1:8080" */
+	char	*http_secret;		/* required by /ussd; NULL: /ussd off */
+	char	*ussd_menu;		/* ussd.zh.conf */
+	int	 ussd_timeout;		/* s a USSD session lives */
 };
 
 /*

@@ -18,7 +18,7 @@
  * This file owns main, the command table, option parsing and opening the
  * config and the store; the commands live in ctl_people.c (townships,
  * villages, residents), ctl_traffic.c (messages, scheduler, counters) and
- * ctl_grievance.c (tickets),
+ * ctl_grievance.c (tickets), ctl_event.c (events and notices),
  * what they share in ctl_util.c, and ctl.h is the interface between them.
  */
 #include <errno.h>
@@ -122,6 +122,24 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "checkin stats", "[--village CODE] [--days N] [--json]",
 	  "per village: check-in rate, alerts, median time to resolution",
 	  ctl_checkin_stats },
+	{ "event add", "TITLE --village CODE --date YYYY-MM-DD --capacity N "
+	  "[--time HH:MM] [--place TEXT] [--announce]",
+	  "publish a village event (prints its code); --announce sends\n"
+	  "\t\t\tthe village a notice of it", ctl_event_add },
+	{ "event list", "[--village CODE] [--all] [--json]",
+	  "open events (--all: closed ones too) with places taken",
+	  ctl_event_list },
+	{ "event show", "CODE [--json]",
+	  "one event with its signups in order", ctl_event_show },
+	{ "event export", "CODE",
+	  "an event's participants as CSV (RFC 4180) on stdout",
+	  ctl_event_export },
+	{ "notice send", "--village CODE TEXT [--yes]",
+	  "a notice to every resident of the village who has not opted\n"
+	  "\t\t\tout; above [notice] confirm_above parts only with --yes",
+	  ctl_notice_send },
+	{ "notice list", "[--village CODE] [--json]",
+	  "notices, newest first", ctl_notice_list },
 	{ "help", "[COMMAND]", "this list", ctl_help },
 };
 #define CTL_NCMDS	(sizeof ctl_cmds / sizeof ctl_cmds[0])

@@ -79,6 +79,14 @@ enum ctl_exit	ctl_checkin_today(struct ctl *, int, char **);
 enum ctl_exit	ctl_checkin_history(struct ctl *, int, char **);
 enum ctl_exit	ctl_checkin_stats(struct ctl *, int, char **);
 
+/* ctl_event.c */
+enum ctl_exit	ctl_event_add(struct ctl *, int, char **);
+enum ctl_exit	ctl_event_list(struct ctl *, int, char **);
+enum ctl_exit	ctl_event_show(struct ctl *, int, char **);
+enum ctl_exit	ctl_event_export(struct ctl *, int, char **);
+enum ctl_exit	ctl_notice_send(struct ctl *, int, char **);
+enum ctl_exit	ctl_notice_list(struct ctl *, int, char **);
+
 /* --- ctl.c: options, config and store --- */
 
 #define CTL_OPT_HELP	'h'

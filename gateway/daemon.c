@@ -18,11 +18,13 @@
 
 #include "gateway/checkin.h"
 #include "gateway/config.h"
+#include "gateway/http.h"
 #include "gateway/inbox.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/sched.h"
 #include "gateway/store.h"
+#include "gateway/ussd.h"
 #include "gateway/util.h"
 #include "handlers/handler.h"
 #include "handlers/router.h"
@@ -30,6 +32,8 @@
 #include "modems/modem.h"
 
 #define DAEMON_ROUTE_BATCH	64
+/* The first number in the balance answer, when no balance_pattern. */
+#define DAEMON_BALANCE_PATTERN	"(-?\\d+(?:\\.\\d+)?)"
 
 struct daemon {
 	struct config		*cf;
@@ -43,6 +47,7 @@ struct daemon {
 	struct event		*tick;		/* scheduler */
 	struct event		*kick;		/* run now, once */
 	int			 crash_after_store;	/* fault injection */
+	struct http		*http;		/* [http], NULL when off */
 };
 
 static __attribute__((noreturn)) void
@@ -75,6 +80,13 @@ static void
 daemon_kick(struct daemon *d)
 {
 	event_active(d->kick, EV_TIMEOUT, 0);
+}
+
+/* For gateway/http.c: a USSD action queued replies. */
+static void
+daemon_kick_arg(void *arg)
+{
+	daemon_kick(arg);
 }
 
 static void
@@ -255,6 +267,102 @@ daemon_health(struct modem *m, const struct modem_health *h, void *arg)
 	daemon_kick(d);
 }
 
+/* "12", "12.5", "-3.20" (the first number in s) as hundredths: 0 or -1. */
+static int
+daemon_amount(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	int neg = 0, digits = 0, frac = -1;
+
+	while (*s != '\0' && *s != '-' && (*s < '0' || *s > '9'))
+		s++;
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9') {
+			if (frac == 2 || v > INT64_MAX / 100)
+				break;
+			if (frac >= 0 || digits < 12) {
+				v = v * 10 + (*s - '0');
+				digits++;
+				if (frac >= 0)
+					frac++;
+			}
+		} else if (*s == '.' && frac == -1)
+			frac = 0;
+		else
+			break;
+	}
+	if (digits == 0)
+		return -1;
+	while (frac < 2) {
+		v *= 10;
+		frac = frac < 0 ? 1 : frac + 1;
+	}
+	*out = neg ? -v : v;
+	return 0;
+}
+
+/* The SIM's credit as the network answered the modem's balance code. */
+static void
+daemon_ussd(struct modem *m, const char *text, const char *error, void *arg)
+{
+	struct daemon *d = arg;
+	const struct config_modem *cm = config_modem_find(d->cf,
+	    modem_name(m));
+	char *found = NULL, *cause = NULL, *alert, credit[32], threshold[32];
+	int64_t fen;
+	int rc;
+
+	if (cm == NULL || cm->balance_ussd == NULL)
+		return;
+	if (error[0] != '\0') {
+		log_warn("modem %s: balance %s: %s", modem_name(m),
+		    cm->balance_ussd, error);
+		return;
+	}
+	rc = router_extract(cm->balance_pattern != NULL ? cm->balance_pattern :
+	    DAEMON_BALANCE_PATTERN, text, &found, &cause);
+	if (rc != 1 || daemon_amount(found, &fen) == -1) {
+		log_warn("modem %s: balance %s: no amount in \"%s\"%s%s",
+		    modem_name(m), cm->balance_ussd, text,
+		    cause != NULL ? ": " : "", cause != NULL ? cause : "");
+		free(found);
+		free(cause);
+		return;
+	}
+	free(found);
+	rc = store_credit_set(d->st, modem_name(m), fen, text,
+	    cm->balance_threshold, now_real());
+	snprintf(credit, sizeof credit, "%s%lld.%02lld", fen < 0 ? "-" : "",
+	    (long long)(fen < 0 ? -fen : fen) / 100,
+	    (long long)(fen < 0 ? -fen : fen) % 100);
+	snprintf(threshold, sizeof threshold, "%lld.%02lld",
+	    (long long)cm->balance_threshold / 100,
+	    (long long)cm->balance_threshold % 100);
+	log_info("modem %s: SIM credit %s (alert below %s)", modem_name(m),
+	    credit, threshold);
+	if (rc == -1) {
+		log_warn("modem %s: recording the credit: %s", modem_name(m),
+		    store_error(d->st));
+		return;
+	}
+	if (rc == 0)
+		return;
+	/* Once per fall below the threshold; urgent, through any modem up. */
+	log_warn("modem %s: SIM credit %s below %s: telling the admins",
+	    modem_name(m), credit, threshold);
+	alert = template_render(d->tpl, "credit_low", "modem", modem_name(m),
+	    "credit", credit, "threshold", threshold, NULL);
+	if (alert == NULL || sched_tell_admins(d->st, d->cf, alert,
+	    now_real()) == -1)
+		log_warn("modem %s: credit alert not queued", modem_name(m));
+	free(alert);
+	daemon_kick(d);
+}
+
 static void
 daemon_report(struct modem *m, int msgref, const char *number,
     enum modem_delivery status, time_t at, void *arg)
@@ -304,13 +412,24 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 static void
 daemon_load_tables(struct daemon *d)
 {
-	char *cause = NULL;
+	char *cause = NULL, *out = NULL;
+	size_t i;
 
 	if ((d->tpl = template_load(d->cf->messages, &cause)) == NULL)
 		fatal("%s", cause);
 	if ((d->router = router_new(d->cf->commands, handlers_all, d->tpl,
 	    &cause)) == NULL)
 		fatal("%s", cause);
+	for (i = 0; i < d->cf->nmodems; i++) {
+		if (d->cf->modems[i].balance_pattern == NULL)
+			continue;
+		if (router_extract(d->cf->modems[i].balance_pattern, "", &out,
+		    &cause) == -1)
+			fatal("%s:%d: [modem %s] balance_pattern: %s",
+			    d->cf->path, d->cf->modems[i].line,
+			    d->cf->modems[i].name, cause);
+		free(out);
+	}
 }
 
 int
@@ -323,6 +442,7 @@ main(int argc, char **argv)
 		.call = daemon_call,
 		.health = daemon_health,
 		.report = daemon_report,
+		.ussd = daemon_ussd,
 	};
 	struct modem_callbacks mcb = cbs;
 	struct event *sigs[3];
@@ -366,6 +486,17 @@ main(int argc, char **argv)
 	}
 	daemon_load_tables(&d);
 	if (check) {
+		struct ussd_menu *menu;
+
+		if (d.cf->http_listen != NULL && d.cf->http_secret != NULL) {
+			if ((menu = ussd_menu_load(d.cf->ussd_menu,
+			    &cause)) == NULL) {
+				fprintf(stderr, "cungated: %s\n", cause);
+				free(cause);
+				return 1;
+			}
+			ussd_menu_free(menu);
+		}
 		printf("%s: ok (%zu modem%s)\n", d.cf->path, d.cf->nmodems,
 		    d.cf->nmodems == 1 ? "" : "s");
 		router_free(d.router);
@@ -408,11 +539,19 @@ main(int argc, char **argv)
 			fatal("modem %s: cannot start its worker",
 			    d.cf->modems[i].name);
 	}
+	if (d.cf->http_listen != NULL) {
+		struct http_env he = { d.cf, d.st, d.router, d.tpl, d.modems,
+		    d.nmodems, daemon_kick_arg, &d };
+
+		if ((d.http = http_new(d.base, &he, &cause)) == NULL)
+			fatal("%s", cause);
+	}
 	log_info("daemon: started on %s: %zu modem(s), database %s",
 	    d.cf->path, d.nmodems, d.cf->database);
 	daemon_tick_cb(-1, 0, &d);	/* catch up on what was due */
 	event_base_dispatch(d.base);
 
+	http_free(d.http);
 	for (i = 0; i < d.nmodems; i++) {
 		store_modem_set(d.st, modem_name(d.modems[i]), "stopped",
 		    "cungated stopped", now_real());

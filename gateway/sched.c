@@ -8,8 +8,10 @@
 
 #include "gateway/checkin.h"
 #include "gateway/config.h"
+#include "gateway/event.h"
 #include "gateway/grievance.h"
 #include "gateway/log.h"
+#include "gateway/notice.h"
 #include "gateway/outbox.h"
 #include "gateway/sched.h"
 #include "gateway/store.h"
@@ -88,7 +90,9 @@ sched_run(struct store *st, const struct config *cf,
 	struct sched_alert sa = { st, cf, tpl, now, 0, 0 };
 	struct grievance_ctx g = { st, cf, tpl, now, "system", "system", 0 };
 	struct checkin_ctx ck = { st, cf, tpl, now, "system", "system", 0 };
-	int checkins;
+	struct event_ctx ev = { st, cf, tpl, now, "system", "system", 0 };
+	struct notice_ctx nc = { st, cf, tpl, now, "system", "system", 0 };
+	int checkins, events, notices;
 	int flushed, expired, steps;
 
 	if (store_begin(st) == -1)
@@ -99,7 +103,9 @@ sched_run(struct store *st, const struct config *cf,
 	    store_modem_alerts_due(st, now - cf->modem_down_alert,
 	    sched_modem_alert, &sa) == -1 || sa.failed ||
 	    (steps = grievance_sla_run(&g)) == -1 ||
-	    (checkins = checkin_sched_run(&ck)) == -1) {
+	    (checkins = checkin_sched_run(&ck)) == -1 ||
+	    (events = event_sched_run(&ev)) == -1 ||
+	    (notices = notice_sched_run(&nc)) == -1) {
 		store_rollback(st);
 		return -1;
 	}
@@ -114,5 +120,8 @@ sched_run(struct store *st, const struct config *cf,
 		log_info("sched: %d grievance deadline step(s)", steps);
 	if (checkins > 0)
 		log_info("sched: %d check-in ladder step(s)", checkins);
-	return flushed + expired + sa.done + steps + checkins;
+	if (events > 0)
+		log_info("sched: %d event reminder(s) and closing(s)", events);
+	return flushed + expired + sa.done + steps + checkins + events +
+	    notices;
 }

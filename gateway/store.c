@@ -289,6 +289,54 @@ static const char *const store_migrations[] = {
 
 	/* 5: expiring queued rows looks them up by lifetime, not by scan */
 	"CREATE INDEX outbox_expiry ON outbox(state, expires_at);",
+	/*
+	 * 6: village events with places and a waiting list, and notices.
+	 * A short code is unique among open events only; ord orders
+	 * signups within a status (the place or waiting position).
+	 */
+	"CREATE TABLE event ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL,"
+	"  village_id INTEGER NOT NULL REFERENCES village(id),"
+	"  title TEXT NOT NULL,"
+	"  place TEXT NOT NULL DEFAULT '',"
+	"  starts_at INTEGER NOT NULL,"
+	"  remind_at INTEGER NOT NULL,"
+	"  capacity INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'open',"
+	"  reminded INTEGER NOT NULL DEFAULT 0,"
+	"  created_by TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX event_code_open ON event(code)"
+	"  WHERE status = 'open';"
+	"CREATE INDEX event_village ON event(village_id, starts_at);"
+	"CREATE TABLE event_signup ("
+	"  id INTEGER PRIMARY KEY,"
+	"  event_id INTEGER NOT NULL REFERENCES event(id),"
+	"  phone TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  ord INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (event_id, phone));"
+	"CREATE TABLE notice ("
+	"  id INTEGER PRIMARY KEY,"
+	"  village_id INTEGER NOT NULL REFERENCES village(id),"
+	"  text TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  recipients INTEGER NOT NULL,"
+	"  parts INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER);"
+	"CREATE INDEX notice_status ON notice(status, created_at);",
+	/* 7: SIM credit read over the modem's own USSD (issue 7) */
+	"CREATE TABLE modem_credit ("
+	"  name TEXT PRIMARY KEY,"
+	"  credit INTEGER NOT NULL,"	/* hundredths (fen) */
+	"  reply TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  low INTEGER NOT NULL DEFAULT 0);",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -397,6 +445,23 @@ enum store_stmt {
 	S_SOS_REPEAT,
 	S_SOS_RESOLVE,
 	S_CALL_HANDLED,
+	S_EVENT_INSERT,
+	S_EVENT_FIND,
+	S_EVENT_GET,
+	S_EVENT_LIST,
+	S_EVENT_LIST_VILLAGE,
+	S_EVENT_SET,
+	S_EVENT_REMIND_DUE,
+	S_EVENT_CLOSE_PAST,
+	S_SIGNUP_FIND,
+	S_SIGNUP_INSERT,
+	S_SIGNUP_UPDATE,
+	S_SIGNUP_LIST,
+	S_NOTICE_ADD,
+	S_NOTICE_GET,
+	S_NOTICE_SET,
+	S_NOTICE_LIST,
+	S_NOTICE_EXPIRE,
 	S_NSTMTS
 };
 
@@ -476,6 +541,25 @@ enum store_stmt {
 	"  FROM elder e JOIN person p ON p.id = e.person_id" \
 	"  LEFT JOIN checkin_village cv ON cv.village_id = p.village_id" \
 	"  WHERE e.active AND e.start_day <= ?1"
+
+#define EVENT_COLS \
+	"e.id, e.code, e.village_id, v.code, v.name, coalesce(t.code, '')," \
+	" e.title, e.place, e.starts_at, e.remind_at, e.capacity, e.status," \
+	" e.reminded, e.created_by, e.created_at," \
+	" (SELECT count(*) FROM event_signup s WHERE s.event_id = e.id" \
+	"  AND s.status = 'confirmed')," \
+	" (SELECT count(*) FROM event_signup s WHERE s.event_id = e.id" \
+	"  AND s.status = 'waiting')" \
+	" FROM event e JOIN village v ON v.id = e.village_id" \
+	" LEFT JOIN township t ON t.id = v.township_id"
+#define SIGNUP_COLS \
+	"s.id, s.event_id, s.phone, coalesce(p.name, ''), s.status, s.ord," \
+	" s.created_at, s.updated_at FROM event_signup s" \
+	" LEFT JOIN person p ON p.phone = s.phone"
+#define NOTICE_COLS \
+	"n.id, n.village_id, v.code, n.text, n.sender, n.recipients, n.parts," \
+	" n.status, n.created_at, coalesce(n.sent_at, 0)" \
+	" FROM notice n JOIN village v ON v.id = n.village_id"
 
 static const char *const store_sql[S_NSTMTS] = {
 	[S_TOWNSHIP_ADD] = "INSERT INTO township (code, name, created_at)"
@@ -781,6 +865,49 @@ static const char *const store_sql[S_NSTMTS] = {
 	[S_SOS_RESOLVE] = "UPDATE checkin_sos SET resolved_at = ?2,"
 	    " resolved_by = ?3 WHERE elder_id = ?1 AND resolved_at IS NULL",
 	[S_CALL_HANDLED] = "UPDATE call SET handled = 1 WHERE id = ?",
+	[S_EVENT_INSERT] = "INSERT INTO event (code, village_id, title, place,"
+	    " starts_at, remind_at, capacity, created_by, created_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	/* The open event with that code, else the newest one. */
+	[S_EVENT_FIND] = "SELECT " EVENT_COLS " WHERE e.code = ?"
+	    " ORDER BY e.status = 'open' DESC, e.id DESC LIMIT 1",
+	[S_EVENT_GET] = "SELECT " EVENT_COLS " WHERE e.id = ?",
+	[S_EVENT_LIST] = "SELECT " EVENT_COLS
+	    " WHERE (?1 = 0 OR e.status = 'open') ORDER BY e.starts_at, e.id",
+	[S_EVENT_LIST_VILLAGE] = "SELECT " EVENT_COLS
+	    " WHERE (?1 = 0 OR e.status = 'open') AND v.code = ?2"
+	    " ORDER BY e.starts_at, e.id",
+	[S_EVENT_SET] = "UPDATE event SET status = ?, reminded = ?"
+	    " WHERE id = ?",
+	[S_EVENT_REMIND_DUE] = "SELECT id FROM event WHERE status = 'open'"
+	    " AND reminded = 0 AND remind_at <= ?1 AND starts_at > ?1"
+	    " ORDER BY id LIMIT ?2",
+	[S_EVENT_CLOSE_PAST] = "UPDATE event SET status = 'closed'"
+	    " WHERE status = 'open' AND starts_at <= ?",
+	[S_SIGNUP_FIND] = "SELECT " SIGNUP_COLS
+	    " WHERE s.event_id = ? AND s.phone = ?",
+	[S_SIGNUP_INSERT] = "INSERT INTO event_signup (event_id, phone,"
+	    " status, ord, created_at, updated_at) VALUES (?1, ?2, ?3,"
+	    " (SELECT coalesce(max(ord), 0) + 1 FROM event_signup"
+	    "  WHERE event_id = ?1), ?4, ?4)",
+	[S_SIGNUP_UPDATE] = "UPDATE event_signup SET status = ?3,"
+	    " ord = (SELECT coalesce(max(ord), 0) + 1 FROM event_signup"
+	    "  WHERE event_id = ?1), updated_at = ?4"
+	    " WHERE event_id = ?1 AND phone = ?2",
+	/* Confirmed, then waiting, then cancelled; each in order. */
+	[S_SIGNUP_LIST] = "SELECT " SIGNUP_COLS " WHERE s.event_id = ?"
+	    " ORDER BY CASE s.status WHEN 'confirmed' THEN 0"
+	    " WHEN 'waiting' THEN 1 ELSE 2 END, s.ord",
+	[S_NOTICE_ADD] = "INSERT INTO notice (village_id, text, sender,"
+	    " recipients, parts, status, created_at, sent_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_NOTICE_GET] = "SELECT " NOTICE_COLS " WHERE n.id = ?",
+	[S_NOTICE_SET] = "UPDATE notice SET status = ?, sent_at = ?"
+	    " WHERE id = ?",
+	[S_NOTICE_LIST] = "SELECT " NOTICE_COLS
+	    " WHERE (?1 IS NULL OR v.code = ?1) ORDER BY n.id DESC",
+	[S_NOTICE_EXPIRE] = "UPDATE notice SET status = 'expired'"
+	    " WHERE status = 'pending' AND created_at <= ?",
 };
 
 struct store {
@@ -2882,4 +3009,390 @@ store_call_handled(struct store *st, int64_t id)
 
 	store_bind(s, "l", id);
 	return store_exec_stmt(st, s);
+}
+
+/* --- metrics (issue 7): fixed queries, read by gateway/http.c --- */
+
+static const char *const store_metric_sql[STORE_METRIC_N] = {
+	[STORE_METRIC_IN_BY_MODEM] = "SELECT modem, '', count(*) FROM message"
+	    " GROUP BY modem",
+	[STORE_METRIC_OUT_BY_MODEM] = "SELECT coalesce(modem, ''), state,"
+	    " count(*) FROM outbox GROUP BY 1, 2",
+	[STORE_METRIC_RETRIES] = "SELECT '', '', coalesce(sum(max(attempts - 1,"
+	    " 0)), 0) FROM outbox",
+	[STORE_METRIC_SEND_LATENCY] = "SELECT '', '', sent_at - created_at"
+	    " FROM outbox WHERE state = 2 AND sent_at IS NOT NULL",
+	[STORE_METRIC_TICKETS] = "SELECT status, '', count(*) FROM ticket"
+	    " GROUP BY status",
+	[STORE_METRIC_TICKETS_OVERDUE] = "SELECT '', '', count(*) FROM ticket"
+	    " WHERE (status = 'open' AND accept_due < ?1) OR"
+	    " (status = 'accepted' AND resolve_due < ?1)",
+	[STORE_METRIC_CHECKINS] = "SELECT v.code, d.status, count(*)"
+	    " FROM checkin_day d JOIN elder e ON e.id = d.elder_id"
+	    " JOIN person p ON p.id = e.person_id"
+	    " JOIN village v ON v.id = p.village_id WHERE d.day = ?1"
+	    " GROUP BY 1, 2",
+	[STORE_METRIC_CREDIT] = "SELECT name, '', credit FROM modem_credit",
+	[STORE_METRIC_LADDER_ALERTS] = "SELECT '', '', count(*)"
+	    " FROM checkin_alert",
+	[STORE_METRIC_ERRORS] = "SELECT recipient, last_error, updated FROM"
+	    " (SELECT recipient, last_error, coalesce(sent_at,"
+	    " next_attempt_at) AS updated, id FROM outbox"
+	    " WHERE last_error <> '' ORDER BY id DESC LIMIT 10)",
+};
+
+int
+store_metric(struct store *st, enum store_metric which, int64_t param,
+    store_metric_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	const char *a, *b;
+	int rc;
+
+	if (which < 0 || which >= STORE_METRIC_N)
+		fatal("store: metric %d: no such query", (int)which);
+	if (sqlite3_prepare_v2(st->db, store_metric_sql[which], -1, &s,
+	    NULL) != SQLITE_OK) {
+		log_warn("store: metric %d: %s", (int)which,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (sqlite3_bind_parameter_count(s) > 0)
+		sqlite3_bind_int64(s, 1, param);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		a = (const char *)sqlite3_column_text(s, 0);
+		b = (const char *)sqlite3_column_text(s, 1);
+		cb(a != NULL ? a : "", b != NULL ? b : "",
+		    sqlite3_column_int64(s, 2), arg);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		log_warn("store: metric %d: %s", (int)which,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_is_writable(struct store *st)
+{
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return 1;
+}
+
+/* --- events and notices --- */
+
+static void
+store_event_row(sqlite3_stmt *s, struct store_event *e)
+{
+	memset(e, 0, sizeof *e);
+	e->id = sqlite3_column_int64(s, 0);
+	store_copy(e->code, sizeof e->code, s, 1);
+	e->village_id = sqlite3_column_int64(s, 2);
+	store_copy(e->village, sizeof e->village, s, 3);
+	store_copy(e->village_name, sizeof e->village_name, s, 4);
+	store_copy(e->township, sizeof e->township, s, 5);
+	store_copy(e->title, sizeof e->title, s, 6);
+	store_copy(e->place, sizeof e->place, s, 7);
+	e->starts_at = sqlite3_column_int64(s, 8);
+	e->remind_at = sqlite3_column_int64(s, 9);
+	e->capacity = sqlite3_column_int(s, 10);
+	store_copy(e->status, sizeof e->status, s, 11);
+	e->reminded = sqlite3_column_int(s, 12);
+	store_copy(e->created_by, sizeof e->created_by, s, 13);
+	e->created_at = sqlite3_column_int64(s, 14);
+	e->confirmed = sqlite3_column_int(s, 15);
+	e->waiting = sqlite3_column_int(s, 16);
+}
+
+int
+store_event_insert(struct store *st, const struct store_event *e,
+    int64_t *id)
+{
+	sqlite3_stmt *s = store_stmt(st, S_EVENT_INSERT);
+
+	store_bind(s, "slssllisl", e->code, e->village_id, e->title, e->place,
+	    (int64_t)e->starts_at, (int64_t)e->remind_at, e->capacity,
+	    e->created_by, (int64_t)e->created_at);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		if (sqlite3_extended_errcode(st->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
+			return 0;
+		log_warn("store: event insert: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	sqlite3_reset(s);
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 1;
+}
+
+/* One event row from statement s, bound: -1 / 0 / 1. */
+static int
+store_event_one(struct store *st, sqlite3_stmt *s, struct store_event *out)
+{
+	int rc;
+
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_event_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_event_find(struct store *st, const char *code, struct store_event *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_EVENT_FIND);
+
+	store_bind(s, "s", code);
+	return store_event_one(st, s, out);
+}
+
+int
+store_event_get(struct store *st, int64_t id, struct store_event *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_EVENT_GET);
+
+	store_bind(s, "l", id);
+	return store_event_one(st, s, out);
+}
+
+int
+store_event_list(struct store *st, const char *village, int open_only,
+    void (*cb)(const struct store_event *, void *), void *arg)
+{
+	struct store_event e;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (village != NULL) {
+		s = store_stmt(st, S_EVENT_LIST_VILLAGE);
+		store_bind(s, "is", open_only ? 1 : 0, village);
+	} else {
+		s = store_stmt(st, S_EVENT_LIST);
+		store_bind(s, "i", open_only ? 1 : 0);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_event_row(s, &e);
+		cb(&e, arg);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_event_set(struct store *st, int64_t id, const char *status,
+    int reminded)
+{
+	sqlite3_stmt *s = store_stmt(st, S_EVENT_SET);
+
+	store_bind(s, "sil", status, reminded, id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_event_remind_due(struct store *st, time_t now, int64_t *ids, int max)
+{
+	sqlite3_stmt *s = store_stmt(st, S_EVENT_REMIND_DUE);
+	int n = 0, rc;
+
+	store_bind(s, "li", (int64_t)now, max);
+	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	if (n < max && rc != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_event_close_past(struct store *st, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_EVENT_CLOSE_PAST);
+
+	store_bind(s, "l", (int64_t)now);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+static void
+store_signup_row(sqlite3_stmt *s, struct store_signup *g)
+{
+	memset(g, 0, sizeof *g);
+	g->id = sqlite3_column_int64(s, 0);
+	g->event_id = sqlite3_column_int64(s, 1);
+	store_copy(g->phone, sizeof g->phone, s, 2);
+	store_copy(g->name, sizeof g->name, s, 3);
+	store_copy(g->status, sizeof g->status, s, 4);
+	g->ord = sqlite3_column_int(s, 5);
+	g->created_at = sqlite3_column_int64(s, 6);
+	g->updated_at = sqlite3_column_int64(s, 7);
+}
+
+int
+store_signup_find(struct store *st, int64_t event, const char *phone,
+    struct store_signup *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_SIGNUP_FIND);
+	int rc;
+
+	store_bind(s, "ls", event, phone);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_signup_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_signup_put(struct store *st, int64_t event, const char *phone,
+    const char *status, time_t now)
+{
+	struct store_signup g;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = store_signup_find(st, event, phone, &g)) == -1)
+		return -1;
+	s = store_stmt(st, rc == 1 ? S_SIGNUP_UPDATE : S_SIGNUP_INSERT);
+	store_bind(s, "lssl", event, phone, status, (int64_t)now);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_signup_list(struct store *st, int64_t event,
+    void (*cb)(const struct store_signup *, void *), void *arg)
+{
+	struct store_signup g;
+	sqlite3_stmt *s = store_stmt(st, S_SIGNUP_LIST);
+	int rc;
+
+	store_bind(s, "l", event);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_signup_row(s, &g);
+		cb(&g, arg);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_notice_add(struct store *st, const struct store_notice *n,
+    int64_t *id)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NOTICE_ADD);
+
+	store_bind(s, "lssiisln", n->village_id, n->text, n->sender,
+	    n->recipients, n->parts, n->status, (int64_t)n->created_at,
+	    (int64_t)n->sent_at);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void
+store_notice_row(sqlite3_stmt *s, struct store_notice *n)
+{
+	memset(n, 0, sizeof *n);
+	n->id = sqlite3_column_int64(s, 0);
+	n->village_id = sqlite3_column_int64(s, 1);
+	store_copy(n->village, sizeof n->village, s, 2);
+	store_copy(n->text, sizeof n->text, s, 3);
+	store_copy(n->sender, sizeof n->sender, s, 4);
+	n->recipients = sqlite3_column_int(s, 5);
+	n->parts = sqlite3_column_int(s, 6);
+	store_copy(n->status, sizeof n->status, s, 7);
+	n->created_at = sqlite3_column_int64(s, 8);
+	n->sent_at = sqlite3_column_int64(s, 9);
+}
+
+int
+store_notice_get(struct store *st, int64_t id, struct store_notice *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NOTICE_GET);
+	int rc;
+
+	store_bind(s, "l", id);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_notice_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_notice_set(struct store *st, int64_t id, const char *status,
+    time_t sent_at)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NOTICE_SET);
+
+	store_bind(s, "snl", status, (int64_t)sent_at, id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_notice_list(struct store *st, const char *village,
+    void (*cb)(const struct store_notice *, void *), void *arg)
+{
+	struct store_notice n;
+	sqlite3_stmt *s = store_stmt(st, S_NOTICE_LIST);
+	int rc;
+
+	store_bind(s, "s", village);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_notice_row(s, &n);
+		cb(&n, arg);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_notice_expire(struct store *st, time_t cutoff)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NOTICE_EXPIRE);
+
+	store_bind(s, "l", (int64_t)cutoff);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+store_credit_set(struct store *st, const char *name, int64_t credit,
+    const char *reply, int64_t threshold, time_t now)
+{
+	sqlite3_stmt *s;
+	int was_low = 0, low = credit < threshold, rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT low FROM modem_credit"
+	    " WHERE name = ?", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	store_bind(s, "s", name);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		was_low = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO modem_credit"
+	    " (name, credit, reply, at, low) VALUES (?, ?, ?, ?, ?)", -1, &s,
+	    NULL) != SQLITE_OK)
+		return -1;
+	store_bind(s, "slsli", name, credit, reply, (int64_t)now, low);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		log_warn("store: modem_credit: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return low && !was_low;
 }

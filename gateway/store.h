@@ -694,4 +694,139 @@ struct store_stats {
 };
 int	 store_stats(struct store *, struct store_stats *out);
 
+/*
+ * Metrics (issue 7): fixed read-only queries, each row (a, b, value)
+ * handed to cb; strings are valid during the call only. param binds ?1
+ * (TICKETS_OVERDUE: now; CHECKINS: the local day). 0 or -1.
+ */
+enum store_metric {
+	STORE_METRIC_IN_BY_MODEM,	/* modem, "", messages */
+	STORE_METRIC_OUT_BY_MODEM,	/* modem, outbox state number, rows */
+	STORE_METRIC_RETRIES,		/* "", "", attempts beyond the first */
+	STORE_METRIC_SEND_LATENCY,	/* "", "", s created -> sent, per row */
+	STORE_METRIC_TICKETS,		/* status, "", tickets */
+	STORE_METRIC_TICKETS_OVERDUE,	/* "", "", tickets past a deadline */
+	STORE_METRIC_CHECKINS,		/* village code, day status, elders */
+	STORE_METRIC_CREDIT,		/* modem, "", SIM credit in fen */
+	STORE_METRIC_LADDER_ALERTS,	/* "", "", check-in alerts sent */
+	STORE_METRIC_ERRORS,		/* recipient, last error, time */
+	STORE_METRIC_N
+};
+typedef void (*store_metric_cb)(const char *a, const char *b, int64_t v,
+    void *arg);
+int	 store_metric(struct store *, enum store_metric, int64_t param,
+	    store_metric_cb, void *arg);
+/*
+ * Record modem name's SIM credit (hundredths) read from reply. Returns 1
+ * when it has just fallen below threshold (tell the admins: once, until a
+ * reading at or above it), 0 otherwise, -1 on error.
+ */
+int	 store_credit_set(struct store *, const char *name, int64_t credit,
+	    const char *reply, int64_t threshold, time_t now);
+/* Can a write transaction begin now (BEGIN IMMEDIATE, ROLLBACK)? 0/1. */
+int	 store_is_writable(struct store *);
+
+/* --- village events and notices --- */
+
+#define STORE_EVENT_CODE_MAX	8
+
+/*
+ * An event of a village: status "open" (sign-ups taken) or "closed" (its
+ * start passed, or closed by hand). confirmed and waiting are counted
+ * when the row is read.
+ */
+struct store_event {
+	int64_t	 id;
+	char	 code[STORE_EVENT_CODE_MAX];
+	int64_t	 village_id;
+	char	 village[33];		/* code */
+	char	 village_name[129];
+	char	 township[33];		/* code, "" if none */
+	char	 title[129];
+	char	 place[129];
+	time_t	 starts_at;
+	time_t	 remind_at;		/* the day-before reminder */
+	int	 capacity;
+	char	 status[12];
+	int	 reminded;
+	char	 created_by[PHONE_MAX];	/* a phone or "cli" */
+	time_t	 created_at;
+	int	 confirmed;
+	int	 waiting;
+};
+
+/* A signup: status "confirmed", "waiting" or "cancelled". */
+struct store_signup {
+	int64_t	 id;
+	int64_t	 event_id;
+	char	 phone[PHONE_MAX];
+	char	 name[129];		/* "" if the person is gone */
+	char	 status[12];
+	int	 ord;			/* order within the event */
+	time_t	 created_at;
+	time_t	 updated_at;
+};
+
+/*
+ * Insert e (code, village_id, title, place, starts_at, remind_at,
+ * capacity, created_by, created_at). 1 with *id, 0 when the code is taken
+ * by an open event, -1 on error.
+ */
+int	 store_event_insert(struct store *, const struct store_event *,
+	    int64_t *id);
+/* The open event with code, else the newest with it; by id: -1 / 0 / 1. */
+int	 store_event_find(struct store *, const char *code,
+	    struct store_event *out);
+int	 store_event_get(struct store *, int64_t id, struct store_event *out);
+/* Events by start, of one village (code) if not NULL, open ones only. */
+int	 store_event_list(struct store *, const char *village, int open_only,
+	    void (*cb)(const struct store_event *, void *), void *arg);
+/* Set status and the reminded flag. 0 or -1. */
+int	 store_event_set(struct store *, int64_t id, const char *status,
+	    int reminded);
+/* Open, unreminded events whose reminder is due at now: count or -1. */
+int	 store_event_remind_due(struct store *, time_t now, int64_t *ids,
+	    int max);
+/* Close open events that started by now: how many, or -1. */
+int	 store_event_close_past(struct store *, time_t now);
+/* phone's signup to event: -1 / 0 / 1. */
+int	 store_signup_find(struct store *, int64_t event, const char *phone,
+	    struct store_signup *out);
+/* Add or change phone's signup to status, last in its order. 0 or -1. */
+int	 store_signup_put(struct store *, int64_t event, const char *phone,
+	    const char *status, time_t now);
+/* Signups: confirmed, then waiting, then cancelled, each in order. */
+int	 store_signup_list(struct store *, int64_t event,
+	    void (*cb)(const struct store_signup *, void *), void *arg);
+
+/*
+ * A notice to a village: status "pending" (waiting for the sender's
+ * confirmation), "sent" (queued to every recipient) or "expired".
+ */
+struct store_notice {
+	int64_t	 id;
+	int64_t	 village_id;
+	char	 village[33];		/* code, when read */
+	char	 text[1536];
+	char	 sender[PHONE_MAX];	/* a phone or "cli" */
+	int	 recipients;
+	int	 parts;			/* in all */
+	char	 status[12];
+	time_t	 created_at;
+	time_t	 sent_at;		/* 0 if not */
+};
+/* Insert n; 0 with *id, or -1. */
+int	 store_notice_add(struct store *, const struct store_notice *,
+	    int64_t *id);
+/* -1 / 0 / 1. */
+int	 store_notice_get(struct store *, int64_t id, struct store_notice *out);
+/* Set status and sent_at (0: none). 0 or -1. */
+int	 store_notice_set(struct store *, int64_t id, const char *status,
+	    time_t sent_at);
+/* Newest first, of one village (code) if not NULL. 0 or -1. */
+int	 store_notice_list(struct store *, const char *village,
+	    void (*cb)(const struct store_notice *, void *), void *arg);
+/* Pending notices created at or before cutoff expire: count or -1. */
+int	 store_notice_expire(struct store *, time_t cutoff);
+
 #endif

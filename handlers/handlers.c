@@ -32,6 +32,12 @@ extern const struct handler handler_checkin_sos;
 extern const struct handler handler_checkin_confirm;
 extern const struct handler handler_checkin_pause;
 extern const struct handler handler_checkin_resume;
+extern const struct handler handler_event_publish;
+extern const struct handler handler_event_list;
+extern const struct handler handler_event_signup;
+extern const struct handler handler_event_cancel;
+extern const struct handler handler_event_roster;
+extern const struct handler handler_notice_send;
 
 const struct handler *const handlers_all[] = {
 	&handler_help,
@@ -49,6 +55,12 @@ const struct handler *const handlers_all[] = {
 	&handler_checkin_confirm,
 	&handler_checkin_pause,
 	&handler_checkin_resume,
+	&handler_event_publish,
+	&handler_event_list,
+	&handler_event_signup,
+	&handler_event_cancel,
+	&handler_event_roster,
+	&handler_notice_send,
 	&handler_answer,
 	&handler_unknown,
 	NULL

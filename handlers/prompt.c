@@ -1,9 +1,9 @@
 /*
  * prompt — a bare digit 1–9 answers the newest prompt still open to the
  * sender (a satisfaction survey after a ticket is resolved; the elderly
- * check-in adds its own kind). Each kind of prompt is one entry in
- * prompt_kinds. With no open prompt the digit means nothing: the sender
- * gets the hint, and nothing changes.
+ * check-in adds its own kind; a cadre confirms a big notice). Each kind
+ * of prompt is one entry in prompt_kinds. With no open prompt the digit
+ * means nothing: the sender gets the hint, and nothing changes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/checkin.h"
+#include "handlers/event.h"
 #include "handlers/grievance.h"
 #include "handlers/handler.h"
 
@@ -27,6 +28,7 @@ static const struct {
 } prompt_kinds[] = {
 	{ "rating", grievance_prompt_rating },
 	{ "checkin", checkin_prompt_answer },
+	{ "notice_confirm", notice_prompt_confirm },
 };
 
 /* The hint, as the fallback handler gives it. 0 or -1. */

@@ -726,6 +726,14 @@ int
 router_route(struct router *r, struct store *store, const struct config *cf,
     const struct template *tpl, int64_t id, time_t now)
 {
+	return router_route_as(r, store, cf, tpl, id, now, "sms");
+}
+
+int
+router_route_as(struct router *r, struct store *store,
+    const struct config *cf, const struct template *tpl, int64_t id,
+    time_t now, const char *channel)
+{
 	struct store_message msg;
 	struct store_person person;
 	struct handler_ctx ctx;
@@ -756,7 +764,7 @@ router_route(struct router *r, struct store *store, const struct config *cf,
 	ctx.cf = cf;
 	ctx.tpl = tpl;
 	ctx.now = now;
-	ctx.channel = "sms";
+	ctx.channel = channel;
 	ctx.message_id = id;
 	ctx.sender = msg.sender;
 
@@ -785,4 +793,45 @@ router_route(struct router *r, struct store *store, const struct config *cf,
 out:
 	store_message_clear(&msg);
 	return rc;
+}
+
+int
+router_extract(const char *pattern, const char *text, char **out,
+    char **cause)
+{
+	pcre2_code *re;
+	pcre2_match_data *md;
+	PCRE2_SIZE erroff, *ov;
+	PCRE2_UCHAR msg[128];
+	int err, rc, group;
+
+	*out = NULL;
+	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_UCP, &err, &erroff, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(err, msg, sizeof msg);
+		*cause = xasprintf("pattern \"%s\": %s at offset %zu", pattern,
+		    (char *)msg, (size_t)erroff);
+		return -1;
+	}
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	rc = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+	if (rc < 0) {
+		pcre2_match_data_free(md);
+		pcre2_code_free(re);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			return 0;
+		pcre2_get_error_message(rc, msg, sizeof msg);
+		*cause = xasprintf("pattern \"%s\": %s", pattern, (char *)msg);
+		return -1;
+	}
+	ov = pcre2_get_ovector_pointer(md);
+	group = rc > 1 ? 1 : 0;
+	if (ov[2 * group] == PCRE2_UNSET)
+		group = 0;
+	*out = xstrndup(text + ov[2 * group], ov[2 * group + 1] -
+	    ov[2 * group]);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return 1;
 }

@@ -65,5 +65,21 @@ void	 router_match_free(struct router_match *);
  */
 int	 router_route(struct router *, struct store *, const struct config *,
 	    const struct template *, int64_t message_id, time_t now);
+/*
+ * The same, audited as arriving on channel ("ussd": a USSD menu's action
+ * stored as the text of its SMS twin, so both leave the same records).
+ */
+int	 router_route_as(struct router *, struct store *,
+	    const struct config *, const struct template *,
+	    int64_t message_id, time_t now, const char *channel);
+
+/*
+ * Match pattern (PCRE2, UTF) against text once: 1 with *out (caller frees)
+ * the first capture group, or the whole match when it has none; 0 when it
+ * does not match; -1 with *cause (caller frees) for a bad pattern. For the
+ * SIM balance in a USSD answer, compiled per call (rare).
+ */
+int	 router_extract(const char *pattern, const char *text, char **out,
+	    char **cause);
 
 #endif

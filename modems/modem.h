@@ -99,6 +99,12 @@ struct modem_callbacks {
 	 */
 	void	(*report)(struct modem *, int msgref, const char *number,
 		    enum modem_delivery, time_t at, void *);
+	/*
+	 * The network's answer to the modem's balance_ussd code (issue 7);
+	 * text "" and error why when it gave none.
+	 */
+	void	(*ussd)(struct modem *, const char *text, const char *error,
+		    void *);
 	void	*arg;
 };
 

@@ -51,9 +51,10 @@ static const uint64_t proto_type_tags[] = {
 	    PROTO_BIT(PROTO_TAG_SIM_USED) | PROTO_BIT(PROTO_TAG_SIM_TOTAL),
 	[PROTO_REPORT] = PROTO_BIT(PROTO_TAG_MSGREF) |
 	    PROTO_BIT(PROTO_TAG_NUMBER) | PROTO_BIT(PROTO_TAG_STATUS) |
-	    PROTO_BIT(PROTO_TAG_AT)
+	    PROTO_BIT(PROTO_TAG_AT),
+	[PROTO_USSD] = PROTO_BIT(PROTO_TAG_TEXT) | PROTO_BIT(PROTO_TAG_ERROR)
 };
-#define PROTO_TYPE_LAST	PROTO_REPORT
+#define PROTO_TYPE_LAST	PROTO_USSD
 
 static enum proto_kind
 proto_tag_kind(int tag)
@@ -564,7 +565,7 @@ proto_type_name(int type)
 {
 	static const char *names[] = {
 		"?", "HELLO", "STATE", "PART", "RESULT", "PONG", "PING", "ACK",
-		"SEND", "CALL", "HEALTH", "REPORT"
+		"SEND", "CALL", "HEALTH", "REPORT", "USSD"
 	};
 
 	if (type < 0 || type > PROTO_TYPE_LAST)

@@ -238,6 +238,12 @@ modem_msg(struct modem *md, struct proto_msg *msg)
 			    (enum modem_delivery)msg->status, (time_t)msg->at,
 			    md->cb.arg);
 		break;
+	case PROTO_USSD:
+		log_debug("modem %s: USSD answer: %s%s", md->m->name,
+		    msg->text, msg->error);
+		if (md->cb.ussd != NULL)
+			md->cb.ussd(md, msg->text, msg->error, md->cb.arg);
+		break;
 	default:
 		modem_lost(md, "unexpected frame from worker");
 		break;

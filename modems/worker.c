@@ -306,6 +306,17 @@ worker_connect(struct worker *w)
 			goto broken;
 	}
 
+	if (w->m->balance_ussd != NULL) {
+		/* Without this libgammu drops the network's +CUSD answer. */
+		GSM_SetIncomingUSSDCallback(w->sm, worker_cb_ussd, w);
+		err = GSM_SetIncomingUSSD(w->sm, TRUE);
+		if (err != ERR_NONE)
+			log_info("modem %s: no USSD answers: %s", w->name,
+			    GSM_ErrorString(err));
+		if (err != ERR_NONE && worker_is_broken(err))
+			goto broken;
+	}
+
 	w->connected = 1;
 	w->connect_fails = 0;
 	w->backoff_ms = 1000;
@@ -436,6 +447,9 @@ worker_turn(struct worker *w)
 		worker_delete_acked(w);
 	if (w->connected && now_ms() >= w->next_health_ms)
 		worker_health(w);
+	if (w->connected && w->m->balance_ussd != NULL &&
+	    now_ms() >= w->next_balance_ms)
+		worker_balance(w);
 }
 
 /* Block what we do not handle: see LIBGAMMU.md on signals and the port. */
@@ -514,6 +528,9 @@ modem_worker_main(const struct config *cf, const struct config_modem *m,
 			wait = w.next_poll_ms - now;
 		if (w.connected && w.next_health_ms - now < wait)
 			wait = w.next_health_ms - now;
+		if (w.connected && w.m->balance_ussd != NULL &&
+		    w.next_balance_ms - now < wait)
+			wait = w.next_balance_ms - now;
 		if (wait < 0)
 			wait = 0;
 		worker_service(&w, (int)wait);

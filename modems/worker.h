@@ -107,6 +107,10 @@ struct worker {
 	int			 status_got;
 	int			 status;
 	int			 status_ref;
+	/* SIM credit (issue 7): the balance code's answer, by callback. */
+	int64_t			 next_balance_ms;
+	int			 ussd_got;
+	char			*ussd_text;	/* UTF-8, owned */
 };
 
 /* worker.c */
@@ -154,5 +158,9 @@ void	 worker_fail_jobs(struct worker *w, const char *why);
 void	 worker_handle_calls(struct worker *w);
 /* Read the modem's health, send HEALTH, start draining a full SIM. */
 void	 worker_health(struct worker *w);
+/* libgammu's USSD callback: keep the answer for worker_balance. */
+void	 worker_cb_ussd(GSM_StateMachine *sm, GSM_USSDMessage *u, void *arg);
+/* Dial balance_ussd, wait for the answer, send USSD; may disconnect. */
+void	 worker_balance(struct worker *w);
 
 #endif

@@ -203,3 +203,69 @@ out:
 	proto_msg_clear(&msg);
 }
 
+
+#define WORKER_USSD_WAIT_MS	20000
+
+void
+worker_cb_ussd(GSM_StateMachine *sm, GSM_USSDMessage *u, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)sm;
+	free(w->ussd_text);
+	w->ussd_text = worker_ucs2_utf8(u->Text, GSM_MAX_USSD_LENGTH);
+	w->ussd_got = u->Status == USSD_NoActionNeeded ||
+	    u->Status == USSD_ActionNeeded ? 1 : -1;
+}
+
+/*
+ * The SIM's credit: dial balance_ussd (a code on the modem's own network)
+ * and wait for the answer, which libgammu hands to worker_cb_ussd; send it
+ * as USSD, or an empty text and why. Retried after a minute when the
+ * network gave nothing, else after balance_interval.
+ */
+void
+worker_balance(struct worker *w)
+{
+	struct proto_msg msg;
+	GSM_Error err;
+	int64_t deadline;
+	const char *why = NULL;
+
+	w->next_balance_ms = now_ms() + (int64_t)w->m->balance_interval * 1000;
+	w->ussd_got = 0;
+	log_debug("modem %s: dialling %s for the balance", w->name,
+	    w->m->balance_ussd);
+	err = GSM_DialService(w->sm, w->m->balance_ussd);
+	if (err != ERR_NONE) {
+		if (worker_is_broken(err)) {
+			worker_disconnect(w, "dialling the balance code", err);
+			return;
+		}
+		why = GSM_ErrorString(err);
+	}
+	deadline = now_ms() + WORKER_USSD_WAIT_MS;
+	while (why == NULL && w->ussd_got == 0 && now_ms() < deadline) {
+		if (worker_read_device(w) == -1) {
+			worker_disconnect(w, "waiting for the balance",
+			    ERR_DEVICEREADERROR);
+			return;
+		}
+		worker_service(w, 0);
+		if (!w->connected)
+			return;
+	}
+	if (why == NULL && w->ussd_got == 0)
+		why = "no answer from the network";
+	else if (why == NULL && w->ussd_got == -1)
+		why = "the network refused the code";
+	if (why != NULL)
+		w->next_balance_ms = now_ms() + 60000;
+	memset(&msg, 0, sizeof msg);
+	msg.type = PROTO_USSD;
+	msg.text = why == NULL && w->ussd_text != NULL ? w->ussd_text : "";
+	msg.error = (char *)(why != NULL ? why : "");
+	worker_write(w, &msg);
+	free(w->ussd_text);
+	w->ussd_text = NULL;
+}

@@ -282,6 +282,62 @@ test_config_errors(void **state)
 	expect_config_error("[category a b]\n", "1: [category a b]");
 }
 
+/* [http] (issue 7): off by default, keys checked, errors with file:line. */
+static void
+test_config_http(void **state)
+{
+	struct config *cf;
+	char *cause = NULL;
+
+	(void)state;
+	write_file("[gateway]\n");
+	cf = config_load(path, &cause);
+	assert_non_null(cf);
+	assert_null(cf->http_listen);
+	assert_null(cf->http_secret);
+	assert_int_equal(cf->ussd_timeout, 180);
+	assert_non_null(strstr(cf->ussd_menu, "/ussd.zh.conf"));
+	config_free(cf);
+	write_file("[http]\nlisten = 127.0.0.1:8080\nsecret = abcdefgh12\n"
+	    "ussd_menu = /etc/menu.conf\nussd_timeout = 30\n");
+	cf = config_load(path, &cause);
+	if (cf == NULL)
+		fail_msg("%s", cause);
+	assert_string_equal(cf->http_listen, "127.0.0.1:8080");
+	assert_string_equal(cf->http_secret, "abcdefgh12");
+	assert_string_equal(cf->ussd_menu, "/etc/menu.conf");
+	assert_int_equal(cf->ussd_timeout, 30);
+	config_free(cf);
+	unlink(path);
+	expect_config_error("[http]\nport = 80\n",
+	    "2: unknown key \"port\" in [http]");
+	expect_config_error("[http]\nlisten = localhost\n", "2: listen");
+	expect_config_error("[http]\nlisten = :80\n", "2: listen");
+	expect_config_error("[http]\n\nsecret = short\n", "3: secret");
+	expect_config_error("[http]\nussd_timeout = 0\n", "2: \"0\"");
+	/* [modem] balance keys. */
+	write_file("[modem m1]\ndevice = x\nbalance_ussd = *100#\n"
+	    "balance_interval = 3600\nbalance_pattern = 余额(\\d+)\n"
+	    "balance_threshold = 9.5\n[modem m2]\ndevice = y\n");
+	cf = config_load(path, &cause);
+	if (cf == NULL)
+		fail_msg("%s", cause);
+	assert_string_equal(cf->modems[0].balance_ussd, "*100#");
+	assert_int_equal(cf->modems[0].balance_interval, 3600);
+	assert_string_equal(cf->modems[0].balance_pattern, "余额(\\d+)");
+	assert_int_equal(cf->modems[0].balance_threshold, 950);
+	assert_null(cf->modems[1].balance_ussd);
+	assert_int_equal(cf->modems[1].balance_threshold, 1000);
+	config_free(cf);
+	unlink(path);
+	expect_config_error("[modem m1]\ndevice = x\nbalance_ussd = 100\n"
+	    "balance_ussd = *1#;\n", "4: balance_ussd");
+	expect_config_error("[modem m1]\ndevice = x\nbalance_threshold = "
+	    "1.234\n", "3: \"1.234\" is not an amount");
+	expect_config_error("[modem m1]\ndevice = x\nbalance_interval = 5\n",
+	    "3: \"5\"");
+}
+
 int
 main(void)
 {
@@ -292,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_config_issue3_keys),
 		cmocka_unit_test(test_config_grievance),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_http),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -574,6 +574,44 @@ test_proto_fd(void **state)
 	buf_free(&b);
 }
 
+/* USSD (issue 7): the balance reply; strict like every other type. */
+static void
+test_proto_ussd(void **state)
+{
+	static const unsigned char ok[] = { 12, 11, 0, 2, '1', '2',
+	    16, 0, 0 };
+	static const unsigned char noerror[] = { 12, 11, 0, 2, '1', '2' };
+	static const unsigned char notext[] = { 12, 16, 0, 0 };
+	static const unsigned char badutf[] = { 12, 11, 0, 2, 0xc3, 0x28,
+	    16, 0, 0 };
+	static const unsigned char next[] = { 13, 11, 0, 0, 16, 0, 0 };
+	struct proto_msg in, out;
+	struct buf b;
+
+	(void)state;
+	memset(&in, 0, sizeof in);
+	memset(&out, 0, sizeof out);
+	memset(&b, 0, sizeof b);
+	in.type = PROTO_USSD;
+	in.text = "尊敬的客户，您的余额为12.50元。";
+	in.error = "";
+	assert_int_equal(proto_encode(&b, &in), 0);
+	assert_true(b.len > 4);
+	assert_int_equal(proto_decode((unsigned char *)b.data + 4, b.len - 4,
+	    &out), 0);
+	assert_int_equal(out.type, PROTO_USSD);
+	assert_string_equal(out.text, in.text);
+	assert_string_equal(out.error, "");
+	assert_string_equal(proto_type_name(PROTO_USSD), "USSD");
+	proto_msg_clear(&out);
+	buf_free(&b);
+	assert_int_equal(test_proto_decode_bytes(ok, sizeof ok), 0);
+	assert_int_equal(test_proto_decode_bytes(noerror, sizeof noerror), -1);
+	assert_int_equal(test_proto_decode_bytes(notext, sizeof notext), -1);
+	assert_int_equal(test_proto_decode_bytes(badutf, sizeof badutf), -1);
+	assert_int_equal(test_proto_decode_bytes(next, sizeof next), -1);
+}
+
 int
 main(void)
 {
@@ -587,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_proto_frame_limits),
 		cmocka_unit_test(test_proto_utf8),
 		cmocka_unit_test(test_proto_fd),
+		cmocka_unit_test(test_proto_ussd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -814,6 +814,29 @@ test_router_route_roles(void **state)
 	assert_int_equal(test_router_outbox(w, &t), 4);
 }
 
+/* router_extract (issue 7): the SIM balance out of a USSD answer. */
+static void
+test_router_extract(void **state)
+{
+	char *out = NULL, *cause = NULL;
+
+	(void)state;
+	assert_int_equal(router_extract("余额为?(\\d+(?:\\.\\d+)?)元",
+	    "尊敬的客户，您的账户余额为12.50元。", &out, &cause), 1);
+	assert_string_equal(out, "12.50");
+	free(out);
+	assert_int_equal(router_extract("\\d+", "balance 42 CNY", &out,
+	    &cause), 1);
+	assert_string_equal(out, "42");
+	free(out);
+	assert_int_equal(router_extract("余额(\\d+)", "查询失败", &out,
+	    &cause), 0);
+	assert_null(out);
+	assert_int_equal(router_extract("(", "x", &out, &cause), -1);
+	assert_non_null(strstr(cause, "pattern \"(\""));
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -822,6 +845,7 @@ main(void)
 		cmocka_unit_test(test_router_table),
 		cmocka_unit_test(test_router_errors),
 		cmocka_unit_test(test_router_template_length),
+		cmocka_unit_test(test_router_extract),
 #define WORLD(t) cmocka_unit_test_setup_teardown(t, test_router_setup, \
 	test_router_teardown)
 		WORLD(test_router_route_help),

@@ -1,0 +1,1098 @@
+/*
+ * http — evhttp on the daemon's loop. Every request is answered within
+ * its callback: the USSD action is stored and routed (committed) before
+ * END goes out, like an SMS the router handles. USSD sessions live in
+ * memory (the aggregator resends every input, so a session only holds its
+ * phone, its last use and, once finished, its END text for retries).
+ */
+#include <sys/queue.h>
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "gateway/checkin.h"
+#include "gateway/config.h"
+#include "gateway/http.h"
+#include "gateway/inbox.h"
+#include "gateway/log.h"
+#include "gateway/store.h"
+#include "gateway/ussd.h"
+#include "gateway/util.h"
+#include "handlers/router.h"
+#include "modems/modem.h"
+
+#define HTTP_MAX_BODY		8192
+#define HTTP_MAX_SESSIONS	65536
+#define HTTP_BUCKETS		8192	/* a power of two */
+#define HTTP_SESSION_ID_MAX	64
+
+static const double http_send_buckets[] = { 1, 2, 5, 10, 30, 60, 300, 900 };
+#define HTTP_NSEND	(sizeof http_send_buckets / sizeof http_send_buckets[0])
+static const double http_ussd_buckets[] = { 0.001, 0.0025, 0.005, 0.01,
+    0.025, 0.05, 0.1, 0.25, 0.5, 1 };
+#define HTTP_NUSSD	(sizeof http_ussd_buckets / sizeof http_ussd_buckets[0])
+
+enum http_ussd_result {
+	HTTP_USSD_CON,
+	HTTP_USSD_END,
+	HTTP_USSD_ACTION,
+	HTTP_USSD_TIMEOUT,
+	HTTP_USSD_ERROR,
+	HTTP_USSD_DENIED,
+	HTTP_USSD_BAD,
+	HTTP_USSD_BUSY,
+	HTTP_USSD_NRESULTS
+};
+static const char *const http_ussd_result_names[HTTP_USSD_NRESULTS] = {
+	"con", "end", "action", "timeout", "error", "denied", "bad_request",
+	"busy"
+};
+
+struct http_session {
+	struct http_session *next;	/* in its hash bucket */
+	char	 id[HTTP_SESSION_ID_MAX + 1];
+	char	 phone[PHONE_MAX];
+	time_t	 last;
+	char	*end;		/* the END answered, once finished */
+};
+
+struct http {
+	struct http_env		 env;
+	struct evhttp		*eh;
+	struct event		*sweep;
+	struct ussd_menu	*menu;
+	struct http_session	*buckets[HTTP_BUCKETS];
+	size_t			 nsessions;
+	uint64_t		 ussd[HTTP_USSD_NRESULTS];
+	uint64_t		 ussd_expired;
+	uint64_t		 ussd_hist[HTTP_NUSSD];
+	uint64_t		 ussd_count;
+	double			 ussd_sum;
+};
+
+/* --- the form --- */
+
+static int
+http_field(struct evkeyvalq *q, const char *name, int required, char **out,
+    char **cause)
+{
+	const char *v = evhttp_find_header(q, name);
+
+	if (v == NULL) {
+		if (required) {
+			*cause = xasprintf("%s missing", name);
+			return -1;
+		}
+		v = "";
+	}
+	if (!ussd_utf8_valid(v, strlen(v))) {
+		*cause = xasprintf("%s: bad encoding (not UTF-8)", name);
+		return -1;
+	}
+	*out = xstrdup(v);
+	return 0;
+}
+
+int
+http_ussd_form_parse(const char *body, size_t len,
+    struct http_ussd_form *out, char **cause)
+{
+	struct evkeyvalq q;
+	char *s;
+	size_t i;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (len == 0 || memchr(body, '\0', len) != NULL) {
+		*cause = xasprintf("empty body or NUL in it");
+		return -1;
+	}
+	s = xstrndup(body, len);
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(s, &q) == -1) {
+		*cause = xasprintf("malformed form");
+		goto out;
+	}
+	if (http_field(&q, "sessionId", 1, &out->session, cause) == -1 ||
+	    http_field(&q, "phoneNumber", 1, &out->phone, cause) == -1 ||
+	    http_field(&q, "serviceCode", 0, &out->service, cause) == -1 ||
+	    http_field(&q, "text", 0, &out->text, cause) == -1)
+		goto out;
+	len = strlen(out->session);
+	for (i = 0; i < len; i++)
+		if (out->session[i] <= ' ' || out->session[i] > '~')
+			break;
+	if (len == 0 || len > HTTP_SESSION_ID_MAX || i != len) {
+		*cause = xasprintf("sessionId: 1-%d printable characters",
+		    HTTP_SESSION_ID_MAX);
+		goto out;
+	}
+	rc = 0;
+out:
+	evhttp_clear_headers(&q);
+	free(s);
+	if (rc == -1)
+		http_ussd_form_clear(out);
+	return rc;
+}
+
+void
+http_ussd_form_clear(struct http_ussd_form *f)
+{
+	free(f->session);
+	free(f->service);
+	free(f->phone);
+	free(f->text);
+	memset(f, 0, sizeof *f);
+}
+
+/* --- replies --- */
+
+static void
+http_reply(struct evhttp_request *req, int code, const char *ctype,
+    const char *body)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", ctype);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	evbuffer_add(b, body, strlen(body));
+	evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", b);
+	evbuffer_free(b);
+}
+
+static void
+http_text(struct evhttp_request *req, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+http_text(struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char *m, *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) == -1)
+		fatal("http: out of memory");
+	va_end(ap);
+	s = xasprintf("%s\n", m);
+	http_reply(req, code, "text/plain; charset=utf-8", s);
+	free(m);
+	free(s);
+}
+
+/* --- USSD --- */
+
+static struct http_session **
+http_session_bucket(struct http *h, const char *id)
+{
+	uint32_t x = 2166136261u;	/* FNV-1a */
+
+	for (; *id != '\0'; id++)
+		x = (x ^ (unsigned char)*id) * 16777619u;
+	return &h->buckets[x & (HTTP_BUCKETS - 1)];
+}
+
+static struct http_session *
+http_session_find(struct http *h, const char *id)
+{
+	struct http_session *s;
+
+	for (s = *http_session_bucket(h, id); s != NULL; s = s->next)
+		if (strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+/* Unlink and free *sp, counting it as abandoned when it never ended. */
+static void
+http_session_drop(struct http *h, struct http_session **sp)
+{
+	struct http_session *s = *sp;
+
+	if (s->end == NULL)
+		h->ussd_expired++;
+	*sp = s->next;
+	free(s->end);
+	free(s);
+	h->nsessions--;
+}
+
+static int
+http_session_expired(struct http *h, const struct http_session *s,
+    time_t now)
+{
+	return s->last + h->env.cf->ussd_timeout <= now;
+}
+
+/* Forget sessions idle for longer than ussd_timeout. */
+static void
+http_sweep(struct http *h, time_t now)
+{
+	struct http_session **sp;
+	size_t i;
+
+	for (i = 0; i < HTTP_BUCKETS; i++) {
+		sp = &h->buckets[i];
+		while (*sp != NULL) {
+			if (http_session_expired(h, *sp, now))
+				http_session_drop(h, sp);
+			else
+				sp = &(*sp)->next;
+		}
+	}
+}
+
+static void
+http_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	http_sweep(arg, now_real());
+}
+
+struct http_reply_find {
+	int64_t	 message_id;
+	char	*text;
+};
+
+static void
+http_reply_find_cb(const struct store_outbox *o, void *arg)
+{
+	struct http_reply_find *f = arg;
+
+	if (o->message_id == f->message_id && f->text == NULL)
+		f->text = xstrdup(o->text);
+}
+
+/*
+ * Store the action as its SMS twin's text from phone and route it now,
+ * audited as "ussd": committed before END. The END text (caller frees):
+ * the reply the handler queued, else the item's end text; NULL on error.
+ */
+static char *
+http_ussd_run(struct http *h, const struct http_ussd_form *f,
+    const char *phone, const struct ussd_step *step, time_t now)
+{
+	struct store_part p;
+	struct http_reply_find rf;
+	int64_t mid;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	p.modem = "ussd";
+	p.sender = phone;
+	p.smsc = f->session;
+	p.sent_at = now;
+	p.ref = 0;
+	p.total = 1;
+	p.seq = 1;
+	p.text = step->command;
+	if ((rc = inbox_store(h->env.st, h->env.cf, &p, now, &mid)) == -1)
+		return NULL;
+	if (rc == 0 || mid == 0)	/* this session's action, done before */
+		return xstrdup(step->end);
+	if (router_route_as(h->env.router, h->env.st, h->env.cf, h->env.tpl,
+	    mid, now, "ussd") == -1)
+		return NULL;
+	if (h->env.kick != NULL)
+		h->env.kick(h->env.arg);
+	memset(&rf, 0, sizeof rf);
+	rf.message_id = mid;
+	if (store_outbox_list(h->env.st, NULL, 64, http_reply_find_cb,
+	    &rf) == -1 || rf.text == NULL)
+		return xstrdup(step->end);
+	return rf.text;
+}
+
+static int
+http_secret_ok(struct http *h, struct evhttp_request *req)
+{
+	const char *given, *want = h->env.cf->http_secret;
+	struct evkeyvalq q;
+	const struct evhttp_uri *u;
+	char *copy = NULL;
+	size_t i, n;
+	unsigned diff;
+	int rc;
+
+	TAILQ_INIT(&q);
+	given = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-Cungate-Secret");
+	if (given == NULL && (u = evhttp_request_get_evhttp_uri(req)) != NULL &&
+	    evhttp_uri_get_query(u) != NULL &&
+	    evhttp_parse_query_str(evhttp_uri_get_query(u), &q) == 0 &&
+	    evhttp_find_header(&q, "secret") != NULL)
+		given = copy = xstrdup(evhttp_find_header(&q, "secret"));
+	evhttp_clear_headers(&q);
+	if (given == NULL)
+		return -1;
+	/* Constant time in the secret's length. */
+	n = strlen(want);
+	diff = strlen(given) != n;
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)want[i] ^
+		    (unsigned char)(given[i < strlen(given) ? i : 0]);
+	rc = diff == 0 ? 1 : 0;
+	free(copy);
+	return rc;
+}
+
+static void
+http_ussd_observe(struct http *h, enum http_ussd_result r, int64_t start)
+{
+	double s = (double)(now_ms() - start) / 1000.0;
+	size_t i;
+
+	h->ussd[r]++;
+	h->ussd_count++;
+	h->ussd_sum += s;
+	for (i = 0; i < HTTP_NUSSD; i++)
+		if (s <= http_ussd_buckets[i])
+			h->ussd_hist[i]++;
+}
+
+static void
+http_ussd(struct http *h, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct http_ussd_form f;
+	struct http_session *s;
+	struct ussd_step step;
+	char phone[PHONE_MAX], masked[PHONE_MAX], *cause = NULL, *body, *end;
+	int64_t start = now_ms();
+	time_t now = now_real();
+	size_t len;
+	int ok;
+
+	if (h->menu == NULL) {
+		http_text(req, 404, "no USSD menu: [http] secret not set");
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		http_text(req, 405, "POST only");
+		return;
+	}
+	if ((ok = http_secret_ok(h, req)) != 1) {
+		http_ussd_observe(h, HTTP_USSD_DENIED, start);
+		http_text(req, ok == -1 ? 401 : 403, "%s", ok == -1 ?
+		    "secret required" : "wrong secret");
+		return;
+	}
+	len = evbuffer_get_length(in);
+	if (len > HTTP_MAX_BODY) {
+		http_ussd_observe(h, HTTP_USSD_BAD, start);
+		http_text(req, 413, "body over %d bytes", HTTP_MAX_BODY);
+		return;
+	}
+	body = (char *)evbuffer_pullup(in, -1);
+	if (http_ussd_form_parse(body != NULL ? body : "", len, &f,
+	    &cause) == -1 ||
+	    phone_normalise(f.phone, h->env.cf->country_code, phone) == -1) {
+		http_ussd_observe(h, HTTP_USSD_BAD, start);
+		http_text(req, 400, "%s", cause != NULL ? cause :
+		    "phoneNumber: not a phone number");
+		free(cause);
+		http_ussd_form_clear(&f);
+		return;
+	}
+	/* The 1 s sweep may not have run yet. */
+	if ((s = http_session_find(h, f.session)) != NULL &&
+	    http_session_expired(h, s, now)) {
+		http_sweep(h, now);
+		s = NULL;
+	}
+	if (s != NULL && strcmp(s->phone, phone) != 0) {
+		http_ussd_observe(h, HTTP_USSD_BAD, start);
+		http_text(req, 400, "sessionId belongs to another phone");
+		http_ussd_form_clear(&f);
+		return;
+	}
+	if (s == NULL && f.text[0] != '\0') {
+		/* Inputs for a session we no longer (or never) had. */
+		http_ussd_observe(h, HTTP_USSD_TIMEOUT, start);
+		http_text(req, 200, "END %s", ussd_menu_text(h->menu,
+		    "timeout"));
+		http_ussd_form_clear(&f);
+		return;
+	}
+	if (s == NULL) {
+		if (h->nsessions == HTTP_MAX_SESSIONS) {
+			http_ussd_observe(h, HTTP_USSD_BUSY, start);
+			http_text(req, 200, "END %s",
+			    ussd_menu_text(h->menu, "busy"));
+			http_ussd_form_clear(&f);
+			return;
+		}
+		s = xcalloc(1, sizeof *s);
+		s->next = *http_session_bucket(h, f.session);
+		*http_session_bucket(h, f.session) = s;
+		h->nsessions++;
+		snprintf(s->id, sizeof s->id, "%s", f.session);
+		snprintf(s->phone, sizeof s->phone, "%s", phone);
+	}
+	s->last = now;
+	if (s->end != NULL) {
+		/* A retry of the finished session: the same END, run once. */
+		http_ussd_observe(h, HTTP_USSD_END, start);
+		http_text(req, 200, "END %s", s->end);
+		http_ussd_form_clear(&f);
+		return;
+	}
+	ussd_menu_step(h->menu, f.text, &step);
+	switch (step.kind) {
+	case USSD_CON:
+		http_ussd_observe(h, HTTP_USSD_CON, start);
+		http_text(req, 200, "CON %s", step.screen);
+		break;
+	case USSD_END:
+		http_ussd_observe(h, HTTP_USSD_END, start);
+		s->end = xstrdup(step.screen);
+		http_text(req, 200, "END %s", step.screen);
+		break;
+	case USSD_ACTION:
+		if ((end = http_ussd_run(h, &f, phone, &step, now)) == NULL) {
+			log_warn("http: ussd: %s: action not done",
+			    phone_mask(phone, masked));
+			http_ussd_observe(h, HTTP_USSD_ERROR, start);
+			http_text(req, 200, "END %s",
+			    ussd_menu_text(h->menu, "error"));
+			break;
+		}
+		s->end = ussd_fit(end);
+		free(end);
+		log_info("http: ussd: %s: session %s: action done",
+		    phone_mask(phone, masked), s->id);
+		http_ussd_observe(h, HTTP_USSD_ACTION, start);
+		http_text(req, 200, "END %s", s->end);
+		break;
+	}
+	ussd_step_clear(&step);
+	http_ussd_form_clear(&f);
+}
+
+/* --- /healthz --- */
+
+static size_t
+http_modems_up(struct http *h)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->env.nmodems; i++)
+		if (modem_get_state(h->env.modems[i]) == MODEM_UP)
+			n++;
+	return n;
+}
+
+static void
+http_healthz(struct http *h, struct evhttp_request *req)
+{
+	size_t up = http_modems_up(h);
+
+	if (!store_is_writable(h->env.st))
+		http_text(req, 503, "unhealthy: the store is not writable");
+	else if (up == 0)
+		http_text(req, 503, "unhealthy: no modem up (of %zu)",
+		    h->env.nmodems);
+	else
+		http_text(req, 200, "ok: store writable, %zu of %zu modem(s) "
+		    "up", up, h->env.nmodems);
+}
+
+/* --- /metrics --- */
+
+static void
+http_label(struct buf *b, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			buf_printf(b, "\\%c", *v);
+		else if (*v == '\n')
+			buf_adds(b, "\\n");
+		else
+			buf_add(b, v, 1);
+	}
+}
+
+static void
+http_family(struct buf *b, const char *name, const char *type,
+    const char *help)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+http_m_in_cb(const char *a, const char *bb, int64_t v, void *arg)
+{
+	struct buf *b = arg;
+
+	(void)bb;
+	buf_adds(b, "cungate_messages_in_total{modem=\"");
+	http_label(b, a);
+	buf_printf(b, "\"} %lld\n", (long long)v);
+}
+
+static void
+http_m_out_cb(const char *a, const char *state, int64_t v, void *arg)
+{
+	struct buf *b = arg;
+	int st = atoi(state);
+
+	buf_adds(b, "cungate_messages_out_total{modem=\"");
+	http_label(b, a);
+	buf_printf(b, "\",result=\"%s\"} %lld\n",
+	    st >= 0 && st <= OUTBOX_EXPIRED ?
+	    store_outbox_state_name((enum outbox_state)st) : "unknown",
+	    (long long)v);
+}
+
+static void
+http_m_one_cb(const char *a, const char *bb, int64_t v, void *arg)
+{
+	(void)a;
+	(void)bb;
+	*(int64_t *)arg = v;
+}
+
+struct http_hist {
+	uint64_t	 counts[HTTP_NSEND];
+	uint64_t	 n;
+	double		 sum;
+};
+
+static void
+http_m_latency_cb(const char *a, const char *bb, int64_t v, void *arg)
+{
+	struct http_hist *hh = arg;
+	size_t i;
+
+	(void)a;
+	(void)bb;
+	hh->n++;
+	hh->sum += (double)v;
+	for (i = 0; i < HTTP_NSEND; i++)
+		if ((double)v <= http_send_buckets[i])
+			hh->counts[i]++;
+}
+
+static void
+http_m_labelled_cb(const char *a, const char *bb, int64_t v, void *arg)
+{
+	struct buf *b = arg;
+
+	(void)bb;
+	/* The family name and label key precede: see http_metrics. */
+	http_label(b, a);
+	buf_printf(b, "\"} %lld\n", (long long)v);
+}
+
+struct http_labelled {
+	struct buf	*b;
+	const char	*prefix;	/* `name{key="` */
+};
+
+static void
+http_m_prefixed_cb(const char *a, const char *bb, int64_t v, void *arg)
+{
+	struct http_labelled *l = arg;
+
+	buf_adds(l->b, l->prefix);
+	http_m_labelled_cb(a, bb, v, l->b);
+}
+
+static void
+http_m_checkin_cb(const char *village, const char *status, int64_t v,
+    void *arg)
+{
+	struct buf *b = arg;
+
+	buf_adds(b, "cungate_checkins_today{village=\"");
+	http_label(b, village);
+	buf_adds(b, "\",status=\"");
+	http_label(b, status);
+	buf_printf(b, "\"} %lld\n", (long long)v);
+}
+
+static void
+http_m_credit_cb(const char *modem, const char *bb, int64_t v, void *arg)
+{
+	struct buf *b = arg;
+
+	(void)bb;
+	buf_adds(b, "cungate_modem_credit{modem=\"");
+	http_label(b, modem);
+	buf_printf(b, "\"} %s%lld.%02lld\n", v < 0 ? "-" : "",
+	    (long long)(v < 0 ? -v : v) / 100, (long long)(v < 0 ? -v : v) % 100);
+}
+
+static void
+http_m_modem_cb(const struct store_modem *m, void *arg)
+{
+	struct buf *b = arg;
+
+	if (m->signal >= 0)
+		buf_printf(b, "cungate_modem_signal_percent{modem=\"%s\"} %d\n",
+		    m->name, m->signal);
+	if (m->battery >= 0)
+		buf_printf(b, "cungate_modem_battery_percent{modem=\"%s\"} "
+		    "%d\n", m->name, m->battery);
+	if (m->sim_used >= 0)
+		buf_printf(b, "cungate_modem_sim_used{modem=\"%s\"} %d\n"
+		    "cungate_modem_sim_total{modem=\"%s\"} %d\n", m->name,
+		    m->sim_used, m->name, m->sim_total);
+}
+
+static void
+http_metrics(struct http *h, struct evhttp_request *req)
+{
+	static const char *classes[] = { "urgent", "reply", "reminder",
+	    "broadcast" };
+	struct store *st = h->env.st;
+	struct store_stats ss;
+	struct http_hist hh;
+	struct http_labelled l;
+	struct buf b;
+	int64_t v = 0;
+	size_t i;
+	char *s;
+	int rc = 0;
+
+	memset(&b, 0, sizeof b);
+	memset(&hh, 0, sizeof hh);
+	http_family(&b, "cungate_messages_in_total", "counter",
+	    "Inbound messages stored, per modem (\"ussd\": USSD actions).");
+	rc |= store_metric(st, STORE_METRIC_IN_BY_MODEM, 0, http_m_in_cb, &b);
+	http_family(&b, "cungate_messages_out_total", "counter",
+	    "Outbound messages per modem and result (state).");
+	rc |= store_metric(st, STORE_METRIC_OUT_BY_MODEM, 0, http_m_out_cb,
+	    &b);
+	rc |= store_stats(st, &ss);
+	http_family(&b, "cungate_queue_depth", "gauge",
+	    "Outbound messages queued, per priority class.");
+	for (i = 0; i < OUTBOX_NCLASSES; i++)
+		buf_printf(&b, "cungate_queue_depth{class=\"%s\"} %lld\n",
+		    classes[i], (long long)ss.queued_by_class[i]);
+	http_family(&b, "cungate_messages_pending", "gauge",
+	    "Inbound messages not yet routed.");
+	buf_printf(&b, "cungate_messages_pending %lld\n",
+	    (long long)ss.messages_pending);
+	http_family(&b, "cungate_send_retries_total", "counter",
+	    "Send attempts beyond each message's first.");
+	rc |= store_metric(st, STORE_METRIC_RETRIES, 0, http_m_one_cb, &v);
+	buf_printf(&b, "cungate_send_retries_total %lld\n", (long long)v);
+	http_family(&b, "cungate_send_latency_seconds", "histogram",
+	    "Outbox created -> sent, sent messages.");
+	rc |= store_metric(st, STORE_METRIC_SEND_LATENCY, 0,
+	    http_m_latency_cb, &hh);
+	for (i = 0; i < HTTP_NSEND; i++)
+		buf_printf(&b, "cungate_send_latency_seconds_bucket{le=\"%g\"} "
+		    "%llu\n", http_send_buckets[i],
+		    (unsigned long long)hh.counts[i]);
+	buf_printf(&b, "cungate_send_latency_seconds_bucket{le=\"+Inf\"} "
+	    "%llu\ncungate_send_latency_seconds_sum %g\n"
+	    "cungate_send_latency_seconds_count %llu\n",
+	    (unsigned long long)hh.n, hh.sum, (unsigned long long)hh.n);
+
+	http_family(&b, "cungate_modem_up", "gauge",
+	    "1 when the modem's worker is connected to the phone.");
+	for (i = 0; i < h->env.nmodems; i++)
+		buf_printf(&b, "cungate_modem_up{modem=\"%s\"} %d\n",
+		    modem_name(h->env.modems[i]),
+		    modem_get_state(h->env.modems[i]) == MODEM_UP);
+	http_family(&b, "cungate_modem_signal_percent", "gauge",
+	    "Last signal reading.");
+	http_family(&b, "cungate_modem_battery_percent", "gauge",
+	    "Last battery reading.");
+	http_family(&b, "cungate_modem_sim_used", "gauge",
+	    "SMS stored on the SIM.");
+	http_family(&b, "cungate_modem_sim_total", "gauge",
+	    "SMS the SIM can store.");
+	rc |= store_modem_list(st, http_m_modem_cb, &b);
+
+	http_family(&b, "cungate_modem_credit", "gauge",
+	    "SIM credit last read over the modem's balance USSD code.");
+	rc |= store_metric(st, STORE_METRIC_CREDIT, 0, http_m_credit_cb, &b);
+
+	http_family(&b, "cungate_tickets", "gauge", "Tickets by state.");
+	l.b = &b;
+	l.prefix = "cungate_tickets{state=\"";
+	rc |= store_metric(st, STORE_METRIC_TICKETS, 0, http_m_prefixed_cb,
+	    &l);
+	http_family(&b, "cungate_tickets_overdue", "gauge",
+	    "Open or accepted tickets past their deadline.");
+	v = 0;
+	rc |= store_metric(st, STORE_METRIC_TICKETS_OVERDUE,
+	    (int64_t)now_real(), http_m_one_cb, &v);
+	buf_printf(&b, "cungate_tickets_overdue %lld\n", (long long)v);
+	http_family(&b, "cungate_checkins_today", "gauge",
+	    "Enrolled elders' rows today, per village and status.");
+	rc |= store_metric(st, STORE_METRIC_CHECKINS,
+	    checkin_day_of(h->env.cf, now_real()), http_m_checkin_cb, &b);
+	http_family(&b, "cungate_checkin_alerts_total", "counter",
+	    "Check-in ladder alerts sent.");
+	v = 0;
+	rc |= store_metric(st, STORE_METRIC_LADDER_ALERTS, 0, http_m_one_cb,
+	    &v);
+	buf_printf(&b, "cungate_checkin_alerts_total %lld\n", (long long)v);
+
+	http_family(&b, "cungate_ussd_requests_total", "counter",
+	    "USSD callbacks by result.");
+	for (i = 0; i < HTTP_USSD_NRESULTS; i++)
+		buf_printf(&b, "cungate_ussd_requests_total{result=\"%s\"} "
+		    "%llu\n", http_ussd_result_names[i],
+		    (unsigned long long)h->ussd[i]);
+	http_family(&b, "cungate_ussd_sessions", "gauge",
+	    "USSD sessions in memory.");
+	buf_printf(&b, "cungate_ussd_sessions %zu\n", h->nsessions);
+	http_family(&b, "cungate_ussd_sessions_expired_total", "counter",
+	    "USSD sessions abandoned before an END.");
+	buf_printf(&b, "cungate_ussd_sessions_expired_total %llu\n",
+	    (unsigned long long)h->ussd_expired);
+	http_family(&b, "cungate_ussd_latency_seconds", "histogram",
+	    "Time to answer a USSD callback.");
+	for (i = 0; i < HTTP_NUSSD; i++)
+		buf_printf(&b, "cungate_ussd_latency_seconds_bucket{le=\"%g\"} "
+		    "%llu\n", http_ussd_buckets[i],
+		    (unsigned long long)h->ussd_hist[i]);
+	buf_printf(&b, "cungate_ussd_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
+	    "cungate_ussd_latency_seconds_sum %g\n"
+	    "cungate_ussd_latency_seconds_count %llu\n",
+	    (unsigned long long)h->ussd_count, h->ussd_sum,
+	    (unsigned long long)h->ussd_count);
+	s = buf_take(&b);
+	buf_free(&b);
+	if (rc != 0)
+		http_text(req, 500, "metrics: store error");
+	else
+		http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+		    s);
+	free(s);
+}
+
+/* --- GET / --- */
+
+static void
+http_html(struct buf *b, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		switch (*v) {
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			buf_adds(b, "&#39;");
+			break;
+		default:
+			buf_add(b, v, 1);
+		}
+	}
+}
+
+struct http_page {
+	struct http	*h;
+	struct buf	*b;
+	/* check-ins: per village, rows sorted by village by the query */
+	char		 village[33];
+	int64_t		 total;
+	int64_t		 checked;
+	int		 nvillages;
+	/* the credit of one modem, looked up per row */
+	const char	*credit_of;
+	int		 credit_found;
+	int		 credit_low;
+	int64_t		 credit;
+};
+
+static void
+http_p_credit_cb(const char *modem, const char *bb, int64_t v, void *arg)
+{
+	struct http_page *p = arg;
+	const struct config_modem *cm;
+
+	(void)bb;
+	if (strcmp(modem, p->credit_of) != 0)
+		return;
+	p->credit_found = 1;
+	p->credit = v;
+	cm = config_modem_find(p->h->env.cf, modem);
+	p->credit_low = cm != NULL && v < cm->balance_threshold;
+}
+
+static void
+http_p_modem_cb(const struct store_modem *m, void *arg)
+{
+	struct http_page *p = arg;
+	struct buf *b = p->b;
+
+	buf_adds(b, "<tr><td>");
+	http_html(b, m->name);
+	buf_printf(b, "</td><td class=\"%s\">", strcmp(m->state, "up") == 0 ?
+	    "ok" : "bad");
+	http_html(b, m->state);
+	buf_adds(b, "</td><td>");
+	if (m->signal >= 0)
+		buf_printf(b, "%d%%", m->signal);
+	else
+		buf_adds(b, "?");
+	buf_adds(b, "</td><td>");
+	if (m->battery >= 0)
+		buf_printf(b, "%d%%", m->battery);
+	buf_adds(b, "</td><td>");
+	http_html(b, m->operator_name);
+	buf_adds(b, "</td><td>");
+	if (m->sim_used >= 0)
+		buf_printf(b, "%d/%d", m->sim_used, m->sim_total);
+	buf_adds(b, "</td><td>");
+	p->credit_of = m->name;
+	p->credit_found = 0;
+	if (store_metric(p->h->env.st, STORE_METRIC_CREDIT, 0,
+	    http_p_credit_cb, p) == 0 && p->credit_found)
+		buf_printf(b, "<span class=\"%s\">%s%lld.%02lld</span>",
+		    p->credit_low ? "bad" : "ok", p->credit < 0 ? "-" : "",
+		    (long long)(p->credit < 0 ? -p->credit : p->credit) / 100,
+		    (long long)(p->credit < 0 ? -p->credit : p->credit) % 100);
+	buf_printf(b, "</td><td>%lld</td><td>", (long long)m->messages_sent);
+	http_html(b, m->detail);
+	buf_adds(b, "</td></tr>\n");
+}
+
+static void
+http_p_bar(struct http_page *p)
+{
+	int pct;
+
+	if (p->village[0] == '\0')
+		return;
+	pct = p->total > 0 ? (int)(p->checked * 100 / p->total) : 0;
+	buf_adds(p->b, "<div class=\"row\"><span class=\"lbl\">");
+	http_html(p->b, p->village);
+	buf_printf(p->b, "</span><span class=\"bar\"><span style=\"width:%d%%"
+	    "\"></span></span> %lld/%lld</div>\n", pct,
+	    (long long)p->checked, (long long)p->total);
+	p->nvillages++;
+}
+
+static void
+http_p_checkin_cb(const char *village, const char *status, int64_t v,
+    void *arg)
+{
+	struct http_page *p = arg;
+
+	if (strcmp(p->village, village) != 0) {
+		http_p_bar(p);
+		snprintf(p->village, sizeof p->village, "%s", village);
+		p->total = p->checked = 0;
+	}
+	p->total += v;
+	if (strcmp(status, "open") != 0)
+		p->checked += v;
+}
+
+static void
+http_p_ticket_cb(const char *state, const char *bb, int64_t v, void *arg)
+{
+	struct http_page *p = arg;
+
+	(void)bb;
+	buf_adds(p->b, "<tr><td>");
+	http_html(p->b, state);
+	buf_printf(p->b, "</td><td>%lld</td></tr>\n", (long long)v);
+}
+
+static void
+http_p_error_cb(const char *to, const char *error, int64_t at, void *arg)
+{
+	struct http_page *p = arg;
+	char masked[PHONE_MAX], when[32];
+
+	buf_adds(p->b, "<tr><td>");
+	http_html(p->b, tz_format(p->h->env.cf->timezone, (time_t)at, when));
+	buf_adds(p->b, "</td><td>");
+	http_html(p->b, phone_mask(to, masked));
+	buf_adds(p->b, "</td><td>");
+	http_html(p->b, error);
+	buf_adds(p->b, "</td></tr>\n");
+}
+
+static void
+http_status_page(struct http *h, struct evhttp_request *req)
+{
+	struct store *st = h->env.st;
+	struct store_stats ss;
+	struct http_page p;
+	struct buf b;
+	int64_t overdue = 0;
+	time_t now = now_real();
+	char when[32], *s;
+	int rc = 0;
+
+	memset(&b, 0, sizeof b);
+	memset(&p, 0, sizeof p);
+	p.h = h;
+	p.b = &b;
+	rc |= store_stats(st, &ss);
+	buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"zh\"><head>"
+	    "<meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
+	    "content=\"15\"><title>cungate</title><style>"
+	    "body{font-family:sans-serif;margin:1.5em;background:#f6f6f2}"
+	    "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.4em}"
+	    "table{border-collapse:collapse;background:#fff}"
+	    "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}"
+	    ".ok{color:#176f2c;font-weight:bold}.bad{color:#b3261e;"
+	    "font-weight:bold}.row{margin:.2em 0}.lbl{display:inline-block;"
+	    "width:8em}.bar{display:inline-block;width:20em;height:1em;"
+	    "background:#ddd;vertical-align:middle}.bar span{display:block;"
+	    "height:100%;background:#2e7d32}.big{font-size:1.6em;"
+	    "font-weight:bold;margin-right:1em}"
+	    "</style></head><body>\n<h1>cungate 村务短信网关</h1>\n<p>");
+	http_html(&b, tz_format(h->env.cf->timezone, now, when));
+	buf_adds(&b, "</p>\n<h2>Modems 短信猫</h2>\n<table><tr><th>modem</th>"
+	    "<th>state</th><th>signal</th><th>battery</th><th>operator</th>"
+	    "<th>SIM</th><th>credit</th><th>sent</th><th>detail</th></tr>\n");
+	rc |= store_modem_list(st, http_p_modem_cb, &p);
+	buf_printf(&b, "</table>\n<h2>Queue 待发</h2>\n<p><span class=\"big\">"
+	    "%lld</span>queued · %lld sending · %lld sent · %lld failed · "
+	    "%lld expired · %lld inbound waiting</p>\n",
+	    (long long)ss.outbox[OUTBOX_QUEUED],
+	    (long long)ss.outbox[OUTBOX_SENDING],
+	    (long long)ss.outbox[OUTBOX_SENT],
+	    (long long)ss.outbox[OUTBOX_FAILED],
+	    (long long)ss.outbox[OUTBOX_EXPIRED],
+	    (long long)ss.messages_pending);
+	buf_adds(&b, "<h2>Check-ins today 今日平安</h2>\n");
+	rc |= store_metric(st, STORE_METRIC_CHECKINS,
+	    checkin_day_of(h->env.cf, now), http_p_checkin_cb, &p);
+	http_p_bar(&p);
+	if (p.nvillages == 0)
+		buf_adds(&b, "<p>no elders enrolled</p>\n");
+	buf_adds(&b, "<h2>Tickets 工单</h2>\n");
+	rc |= store_metric(st, STORE_METRIC_TICKETS_OVERDUE, (int64_t)now,
+	    http_m_one_cb, &overdue);
+	buf_printf(&b, "<p><span class=\"big %s\">%lld</span>overdue</p>\n"
+	    "<table><tr><th>state</th><th>tickets</th></tr>\n",
+	    overdue > 0 ? "bad" : "ok", (long long)overdue);
+	rc |= store_metric(st, STORE_METRIC_TICKETS, 0, http_p_ticket_cb, &p);
+	buf_adds(&b, "</table>\n<h2>Recent errors 最近错误</h2>\n<table><tr>"
+	    "<th>when</th><th>to</th><th>error</th></tr>\n");
+	rc |= store_metric(st, STORE_METRIC_ERRORS, 0, http_p_error_cb, &p);
+	buf_adds(&b, "</table>\n</body></html>\n");
+	s = buf_take(&b);
+	buf_free(&b);
+	if (rc != 0)
+		http_text(req, 500, "status: store error");
+	else
+		http_reply(req, 200, "text/html; charset=utf-8", s);
+	free(s);
+}
+
+/* --- dispatch --- */
+
+static void
+http_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *path = u != NULL ? evhttp_uri_get_path(u) : NULL;
+	int get = evhttp_request_get_command(req) == EVHTTP_REQ_GET ||
+	    evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (strcmp(path, "/ussd") == 0)
+		http_ussd(h, req);
+	else if (!get)
+		http_text(req, 405, "GET only");
+	else if (strcmp(path, "/healthz") == 0)
+		http_healthz(h, req);
+	else if (strcmp(path, "/metrics") == 0)
+		http_metrics(h, req);
+	else if (strcmp(path, "/") == 0)
+		http_status_page(h, req);
+	else
+		http_text(req, 404, "not found");
+}
+
+struct http *
+http_new(struct event_base *base, const struct http_env *env, char **cause)
+{
+	struct timeval sec = { 1, 0 };
+	struct http *h;
+	char *addr, *colon;
+	long port;
+
+	h = xcalloc(1, sizeof *h);
+	h->env = *env;
+	if (env->cf->http_secret != NULL &&
+	    (h->menu = ussd_menu_load(env->cf->ussd_menu, cause)) == NULL) {
+		free(h);
+		return NULL;
+	}
+	addr = xstrdup(env->cf->http_listen);
+	colon = strrchr(addr, ':');
+	*colon = '\0';
+	port = strtol(colon + 1, NULL, 10);
+	if (addr[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(addr, addr + 1, strlen(addr));
+	}
+	if ((h->eh = evhttp_new(base)) == NULL || port < 0 || port > 65535 ||
+	    evhttp_bind_socket_with_handle(h->eh, addr, (uint16_t)port) ==
+	    NULL) {
+		*cause = xasprintf("http: cannot listen on %s",
+		    env->cf->http_listen);
+		free(addr);
+		http_free(h);
+		return NULL;
+	}
+	free(addr);
+	evhttp_set_max_body_size(h->eh, HTTP_MAX_BODY);
+	/* Read an oversized body before answering 413, or clients see RST. */
+	evhttp_set_flags(h->eh, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_max_headers_size(h->eh, 16384);
+	evhttp_set_timeout(h->eh, 10);
+	evhttp_set_allowed_methods(h->eh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST);
+	evhttp_set_gencb(h->eh, http_dispatch, h);
+	h->sweep = event_new(base, -1, EV_PERSIST, http_sweep_cb, h);
+	event_add(h->sweep, &sec);
+	log_info("http: listening on %s%s", env->cf->http_listen,
+	    h->menu != NULL ? " (USSD menu on)" : "");
+	return h;
+}
+
+void
+http_free(struct http *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	if (h->sweep != NULL)
+		event_free(h->sweep);
+	if (h->eh != NULL)
+		evhttp_free(h->eh);
+	for (i = 0; i < HTTP_BUCKETS; i++)
+		while (h->buckets[i] != NULL)
+			http_session_drop(h, &h->buckets[i]);
+	ussd_menu_free(h->menu);
+	free(h);
+}
