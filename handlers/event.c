@@ -59,20 +59,6 @@ event_ctx_init(struct event_ctx *ec, struct handler_ctx *ctx)
 	ec->message_id = ctx->message_id;
 }
 
-/* Queue text (freed) to the sender as the answer. 0 or -1. */
-static int
-event_answer(struct handler_ctx *ctx, char *text)
-{
-	int64_t id;
-
-	if (text == NULL)
-		return -1;
-	id = outbox_queue(ctx->store, ctx->sender, text, OUTBOX_REPLY,
-	    ctx->message_id, ctx->now);
-	free(text);
-	return id == -1 ? -1 : 0;
-}
-
 /* Answer with template key about e, with one more field. 0 or -1. */
 static int
 event_answer_event(struct handler_ctx *ctx, const char *key,
@@ -81,7 +67,7 @@ event_answer_event(struct handler_ctx *ctx, const char *key,
 	struct event_ctx ec;
 
 	event_ctx_init(&ec, ctx);
-	return event_answer(ctx, event_message(&ec, key, e, name, value));
+	return handler_reply_text(ctx, event_message(&ec, key, e, name, value));
 }
 
 /* Does the sender belong to a village? If not, answered: 0. 1, or -1. */
@@ -165,7 +151,7 @@ event_list_run(struct handler_ctx *ctx)
 	if ((rc = event_registered(ctx)) != 1)
 		return rc;
 	event_ctx_init(&ec, ctx);
-	return event_answer(ctx, event_list_text(&ec, ctx->person->village));
+	return handler_reply_text(ctx, event_list_text(&ec, ctx->person->village));
 }
 
 static int
@@ -239,7 +225,7 @@ event_roster_run(struct handler_ctx *ctx)
 	if ((rc = event_lookup(ctx, "event_roster_how", 1, &e)) != 1)
 		return rc;
 	event_ctx_init(&ec, ctx);
-	return event_answer(ctx, event_roster_text(&ec, &e));
+	return handler_reply_text(ctx, event_roster_text(&ec, &e));
 }
 
 /* --- notices --- */

@@ -64,20 +64,6 @@ grievance_ctx_init(struct grievance_ctx *g, struct handler_ctx *ctx)
 	g->message_id = ctx->message_id;
 }
 
-/* Queue text (freed) to the sender as the answer. 0 or -1. */
-static int
-grievance_answer(struct handler_ctx *ctx, char *text)
-{
-	int64_t id;
-
-	if (text == NULL)
-		return -1;
-	id = outbox_queue(ctx->store, ctx->sender, text, OUTBOX_REPLY,
-	    ctx->message_id, ctx->now);
-	free(text);
-	return id == -1 ? -1 : 0;
-}
-
 /* Answer with template key about t, cut to limit characters (0: none). */
 static int
 grievance_answer_ticket(struct handler_ctx *ctx, const char *key,
@@ -91,7 +77,7 @@ grievance_answer_ticket(struct handler_ctx *ctx, const char *key,
 	grievance_ctx_init(&g, ctx);
 	snprintf(label, sizeof label, "grievance_label_%s", t->status);
 	l = template_render(ctx->tpl, label, NULL);
-	rc = grievance_answer(ctx, grievance_message(&g, key, t,
+	rc = handler_reply_text(ctx, grievance_message(&g, key, t,
 	    l != NULL ? l : t->status, limit));
 	free(l);
 	return rc;
@@ -157,7 +143,7 @@ grievance_file_text(struct handler_ctx *ctx, const struct store_person *p,
 	g.message_id = message_id;
 	if (grievance_file(&g, p, text, &t) == -1)
 		return -1;
-	rc = grievance_answer(ctx, grievance_message(&g, "grievance_receipt",
+	rc = handler_reply_text(ctx, grievance_message(&g, "grievance_receipt",
 	    &t, NULL, GRIEVANCE_ONE_PART));
 	store_ticket_clear(&t);
 	return rc;
@@ -200,7 +186,7 @@ grievance_pending_cb(const struct store_pending *pr, void *arg)
 		return;
 	}
 	if (store_pending_filed(pc->ctx->store, pr->id, t.id,
-	    pc->ctx->now) == -1 || grievance_answer(pc->ctx,
+	    pc->ctx->now) == -1 || handler_reply_text(pc->ctx,
 	    grievance_message(&g, "grievance_receipt", &t, NULL,
 	    GRIEVANCE_ONE_PART)) == -1)
 		pc->failed = 1;
@@ -479,7 +465,7 @@ grievance_todo_run(struct handler_ctx *ctx)
 		buf_adds(&b, s != NULL ? s : "");
 		free(s);
 	}
-	rc = grievance_answer(ctx, buf_take(&b));
+	rc = handler_reply_text(ctx, buf_take(&b));
 	for (i = 0; i < td.n; i++)
 		store_ticket_clear(&td.v[i]);
 	free(td.v);

@@ -62,6 +62,11 @@ const char *handler_arg(const struct handler_ctx *, const char *name);
 int	 handler_reply(struct handler_ctx *, const char *key, ...)
 	    __attribute__((sentinel));
 /*
+ * Queue text, already made (and freed here), to the sender as the reply
+ * to this message. NULL text (a failed render) is -1. 0 or -1.
+ */
+int	 handler_reply_text(struct handler_ctx *, char *text);
+/*
  * The same to another recipient, in class. A broadcast (OUTBOX_BROADCAST)
  * to a person who opted out is skipped and returns 0. 0 or -1.
  */

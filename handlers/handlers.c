@@ -98,6 +98,23 @@ handler_vqueue(struct handler_ctx *ctx, const char *to,
 	return id == -1 ? -1 : 0;
 }
 
+int
+handler_reply_text(struct handler_ctx *ctx, char *text)
+{
+	char sm[PHONE_MAX];
+	int64_t id;
+
+	if (text == NULL)
+		return -1;
+	id = outbox_queue(ctx->store, ctx->sender, text, OUTBOX_REPLY,
+	    ctx->message_id, ctx->now);
+	if (id == -1)
+		log_warn("handlers: %s: queue a reply: %s",
+		    phone_mask(ctx->sender, sm), store_error(ctx->store));
+	free(text);
+	return id == -1 ? -1 : 0;
+}
+
 /* Reply to the sender with template key (see handler.h). 0 or -1. */
 int
 handler_reply(struct handler_ctx *ctx, const char *key, ...)
