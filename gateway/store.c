@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -1075,6 +1076,29 @@ store_migrate(struct store *st, char **cause)
 	return -1;
 }
 
+/*
+ * Switch to WAL. On a new database this needs a lock the busy handler
+ * does not wait for, and the daemon and cungatectl may be opening it at
+ * the same moment: try again for a few seconds. 0, or -1 with *cause.
+ */
+static int
+store_wal(struct store *st, char **cause)
+{
+	int rc, tries;
+
+	for (tries = 0;; tries++) {
+		rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL,
+		    NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries == 100)
+			break;
+		usleep(50 * 1000);
+	}
+	*cause = xasprintf("journal_mode = WAL: %s", sqlite3_errmsg(st->db));
+	return -1;
+}
+
 struct store *
 store_open(const char *path, char **cause)
 {
@@ -1090,8 +1114,8 @@ store_open(const char *path, char **cause)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
-	if (store_exec(st, "PRAGMA journal_mode = WAL;"
-	    " PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+	if (store_wal(st, &err) == -1 || store_exec(st,
+	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
 	    &err) == -1 || store_migrate(st, &err) == -1) {
 		*cause = xasprintf("%s: %s", path, err);
 		free(err);
