@@ -191,3 +191,22 @@ csv_read(struct csv *c, struct csv_row *row, char **cause)
 		return 1;
 	}
 }
+
+void
+csv_write_field(struct buf *b, const char *s, int last)
+{
+	const char *p;
+
+	if (strpbrk(s, ",\"\r\n") == NULL)
+		buf_adds(b, s);
+	else {
+		buf_adds(b, "\"");
+		for (p = s; *p != '\0'; p++) {
+			if (*p == '"')
+				buf_adds(b, "\"");
+			buf_add(b, p, 1);
+		}
+		buf_adds(b, "\"");
+	}
+	buf_adds(b, last ? "\r\n" : ",");
+}

@@ -35,4 +35,11 @@ int	 csv_read(struct csv *, struct csv_row *row, char **cause);
 /* Free what row holds and zero it; the row can be read into again. */
 void	 csv_row_clear(struct csv_row *);
 
+struct buf;
+/*
+ * Append one field to b per RFC 4180, quoted when it holds , " CR or LF,
+ * followed by "," or, for the last of a row, CRLF.
+ */
+void	 csv_write_field(struct buf *b, const char *s, int last);
+
 #endif

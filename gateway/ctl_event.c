@@ -10,6 +10,7 @@
 
 #include "gateway/checkin.h"
 #include "gateway/config.h"
+#include "gateway/csv.h"
 #include "gateway/ctl.h"
 #include "gateway/event.h"
 #include "gateway/notice.h"
@@ -234,26 +235,6 @@ struct ctl_event_people {
 	int		 waiting;
 };
 
-/* One CSV field per RFC 4180: quoted when it holds , " CR or LF. */
-static void
-ctl_event_csv(struct buf *b, const char *s, int last)
-{
-	const char *p;
-
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		buf_adds(b, s);
-	else {
-		buf_adds(b, "\"");
-		for (p = s; *p != '\0'; p++) {
-			if (*p == '"')
-				buf_adds(b, "\"");
-			buf_add(b, p, 1);
-		}
-		buf_adds(b, "\"");
-	}
-	buf_adds(b, last ? "\r\n" : ",");
-}
-
 static void
 ctl_event_person_cb(const struct store_signup *g, void *arg)
 {
@@ -275,12 +256,12 @@ ctl_event_person_cb(const struct store_signup *g, void *arg)
 		ctl_list_time(p->l, "signed_up", g->created_at);
 	}
 	if (p->csv != NULL) {
-		ctl_event_csv(p->csv, p->e->code, 0);
-		ctl_event_csv(p->csv, p->e->title, 0);
-		ctl_event_csv(p->csv, g->status, 0);
-		ctl_event_csv(p->csv, n > 0 ? pos : "", 0);
-		ctl_event_csv(p->csv, g->phone, 0);
-		ctl_event_csv(p->csv, g->name, 1);
+		csv_write_field(p->csv, p->e->code, 0);
+		csv_write_field(p->csv, p->e->title, 0);
+		csv_write_field(p->csv, g->status, 0);
+		csv_write_field(p->csv, n > 0 ? pos : "", 0);
+		csv_write_field(p->csv, g->phone, 0);
+		csv_write_field(p->csv, g->name, 1);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gateway/config.h"
+#include "gateway/csv.h"
 #include "gateway/ctl.h"
 #include "gateway/grievance.h"
 #include "gateway/store.h"
@@ -364,26 +365,6 @@ ctl_grievance_close(struct ctl *c, int argc, char **argv)
 
 /* --- export --- */
 
-/* One CSV field per RFC 4180: quoted when it holds , " CR or LF. */
-static void
-ctl_csv_field(struct buf *b, const char *s, int last)
-{
-	const char *p;
-
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		buf_adds(b, s);
-	else {
-		buf_adds(b, "\"");
-		for (p = s; *p != '\0'; p++) {
-			if (*p == '"')
-				buf_adds(b, "\"");
-			buf_add(b, p, 1);
-		}
-		buf_adds(b, "\"");
-	}
-	buf_adds(b, last ? "\r\n" : ",");
-}
-
 struct ctl_export {
 	const char	*tz;
 	struct buf	 b;
@@ -405,26 +386,26 @@ ctl_export_row(const struct store_ticket *t, void *arg)
 			tz_format(x->tz, times[i], when[i]);
 	}
 	snprintf(rating, sizeof rating, "%d", t->rating);
-	ctl_csv_field(&x->b, t->code, 0);
-	ctl_csv_field(&x->b, when[0], 0);
-	ctl_csv_field(&x->b, t->village, 0);
-	ctl_csv_field(&x->b, t->category, 0);
-	ctl_csv_field(&x->b, t->urgent ? "yes" : "no", 0);
-	ctl_csv_field(&x->b, t->status, 0);
-	ctl_csv_field(&x->b, t->reporter, 0);
-	ctl_csv_field(&x->b, t->reporter_name, 0);
-	ctl_csv_field(&x->b, t->text, 0);
-	ctl_csv_field(&x->b, when[1], 0);
-	ctl_csv_field(&x->b, t->accepted_by, 0);
-	ctl_csv_field(&x->b, when[2], 0);
-	ctl_csv_field(&x->b, when[3], 0);
-	ctl_csv_field(&x->b, t->resolved_by, 0);
-	ctl_csv_field(&x->b, when[4], 0);
-	ctl_csv_field(&x->b, t->reply, 0);
-	ctl_csv_field(&x->b, t->rating != 0 ? rating : "", 0);
-	ctl_csv_field(&x->b, when[5], 0);
+	csv_write_field(&x->b, t->code, 0);
+	csv_write_field(&x->b, when[0], 0);
+	csv_write_field(&x->b, t->village, 0);
+	csv_write_field(&x->b, t->category, 0);
+	csv_write_field(&x->b, t->urgent ? "yes" : "no", 0);
+	csv_write_field(&x->b, t->status, 0);
+	csv_write_field(&x->b, t->reporter, 0);
+	csv_write_field(&x->b, t->reporter_name, 0);
+	csv_write_field(&x->b, t->text, 0);
+	csv_write_field(&x->b, when[1], 0);
+	csv_write_field(&x->b, t->accepted_by, 0);
+	csv_write_field(&x->b, when[2], 0);
+	csv_write_field(&x->b, when[3], 0);
+	csv_write_field(&x->b, t->resolved_by, 0);
+	csv_write_field(&x->b, when[4], 0);
+	csv_write_field(&x->b, t->reply, 0);
+	csv_write_field(&x->b, t->rating != 0 ? rating : "", 0);
+	csv_write_field(&x->b, when[5], 0);
 	snprintf(rating, sizeof rating, "%d", t->escalation);
-	ctl_csv_field(&x->b, rating, 1);
+	csv_write_field(&x->b, rating, 1);
 }
 
 enum ctl_exit

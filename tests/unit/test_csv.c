@@ -199,10 +199,26 @@ test_csv_empty(void **state)
 	test_csv_close(&t);
 }
 
+static void
+test_write_field(void **state)
+{
+	struct buf b = { NULL, 0, 0 };
+
+	(void)state;
+	csv_write_field(&b, "王秀英", 0);
+	csv_write_field(&b, "a,b", 0);
+	csv_write_field(&b, "say \"hi\"", 0);
+	csv_write_field(&b, "line\nbreak", 1);
+	assert_string_equal(b.data,
+	    "王秀英,\"a,b\",\"say \"\"hi\"\"\",\"line\nbreak\"\r\n");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_field),
 		cmocka_unit_test(test_csv_plain),
 		cmocka_unit_test(test_csv_edges),
 		cmocka_unit_test(test_csv_quoted),
