@@ -263,7 +263,7 @@ checkin_cadres(struct checkin_ctx *c, const struct store_elder *e,
 	}
 	if (e->village[0] == '\0')
 		return 0;
-	return store_person_list(c->st, e->village, checkin_village_cadres_cb,
+	return store_person_cadres(c->st, e->village, checkin_village_cadres_cb,
 	    ps);
 }
 

@@ -422,7 +422,7 @@ grievance_file(struct grievance_ctx *g, const struct store_person *reporter,
 	/* Dispatch: the category's cadres, else every cadre, else up. */
 	memset(&c, 0, sizeof c);
 	c.category = out->category;
-	rc = store_person_list(g->st, out->village, grievance_cadres_cb, &c);
+	rc = store_person_cadres(g->st, out->village, grievance_cadres_cb, &c);
 	to = c.match.n > 0 ? &c.match : &c.all;
 	for (i = 0; rc == 0 && i < to->n; i++)
 		rc = store_ticket_assign(g->st, out->id, to->v[i]);

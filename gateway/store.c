@@ -338,6 +338,8 @@ static const char *const store_migrations[] = {
 	"  reply TEXT NOT NULL,"
 	"  at INTEGER NOT NULL,"
 	"  low INTEGER NOT NULL DEFAULT 0);",
+	/* 8: a village's cadres without reading all its people */
+	"CREATE INDEX person_cadre ON person(village_id) WHERE (roles & 4) != 0;",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -350,6 +352,8 @@ enum store_stmt {
 	S_TOWNSHIP_LIST,
 	S_VILLAGE_ADD,
 	S_VILLAGE_FIND,
+	S_VILLAGE_NAMED,
+	S_VILLAGE_IN,
 	S_VILLAGE_LIST,
 	S_PERSON_FIND,
 	S_PERSON_INSERT,
@@ -357,6 +361,7 @@ enum store_stmt {
 	S_PERSON_OPTOUT,
 	S_PERSON_LIST,
 	S_PERSON_LIST_VILLAGE,
+	S_PERSON_CADRES,
 	S_PART_INSERT,
 	S_PART_GROUP,
 	S_PART_OPEN,
@@ -424,6 +429,8 @@ enum store_stmt {
 	S_GUARDIAN_CLEAR,
 	S_GUARDIANS,
 	S_ELDER_RELATED,
+	S_ELDER_RELATED_FIND,
+	S_GUARDIAN_IS,
 	S_CHECKIN_VILLAGE_PUT,
 	S_CHECKIN_VILLAGE_GET,
 	S_CHECKIN_RUN_HAS,
@@ -580,7 +587,22 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " created_at) VALUES (?, ?, ?, ?)",
 	[S_VILLAGE_FIND] = "SELECT v.id, v.code, v.name, coalesce(t.code, '')"
 	    " FROM village v LEFT JOIN township t ON t.id = v.township_id"
-	    " WHERE v.code = ?",
+	    " WHERE v.code = ? COLLATE NOCASE",
+	/* The longest village name, or name less its 村, that text starts with. */
+	[S_VILLAGE_NAMED] = "SELECT v.id, v.code, v.name, coalesce(t.code, '')"
+	    " FROM village v LEFT JOIN township t ON t.id = v.township_id"
+	    " WHERE instr(?1, v.name) = 1 OR (v.name LIKE '%村'"
+	    "  AND length(v.name) > 2"
+	    "  AND instr(?1, substr(v.name, 1, length(v.name) - 1)) = 1)"
+	    " ORDER BY length(v.name) DESC LIMIT 1",
+	/* The same anywhere in text, or a code of 3 or more. */
+	[S_VILLAGE_IN] = "SELECT v.id, v.code, v.name, coalesce(t.code, '')"
+	    " FROM village v LEFT JOIN township t ON t.id = v.township_id"
+	    " WHERE instr(?1, v.name) > 0 OR (v.name LIKE '%村'"
+	    "  AND length(v.name) > 2"
+	    "  AND instr(?1, substr(v.name, 1, length(v.name) - 1)) > 0)"
+	    "  OR (length(v.code) >= 3 AND instr(upper(?1), upper(v.code)) > 0)"
+	    " ORDER BY length(v.name) DESC LIMIT 1",
 	[S_VILLAGE_LIST] = "SELECT v.id, v.code, v.name, coalesce(t.code, ''),"
 	    " (SELECT count(*) FROM person p WHERE p.village_id = v.id)"
 	    " FROM village v LEFT JOIN township t ON t.id = v.township_id"
@@ -597,6 +619,9 @@ static const char *const store_sql[S_NSTMTS] = {
 	[S_PERSON_LIST] = "SELECT " PERSON_COLS " FROM person p"
 	    " LEFT JOIN village v ON v.id = p.village_id"
 	    " ORDER BY v.code, p.name, p.phone",
+	[S_PERSON_CADRES] = "SELECT " PERSON_COLS " FROM person p"
+	    " JOIN village v ON v.id = p.village_id WHERE v.code = ?"
+	    " AND (p.roles & 4) != 0 ORDER BY p.name, p.phone",
 	[S_PERSON_LIST_VILLAGE] = "SELECT " PERSON_COLS " FROM person p"
 	    " JOIN village v ON v.id = p.village_id WHERE v.code = ?"
 	    " ORDER BY p.name, p.phone",
@@ -809,6 +834,21 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " UNION SELECT e.id FROM person c JOIN person p"
 	    "  ON p.village_id = c.village_id JOIN elder e ON e.person_id = p.id"
 	    "  WHERE c.phone = ?1 AND (c.roles & 4) != 0 AND e.active",
+	/* The same elders: the one whose name text holds (the longest), or
+	 * whose code text is or starts with. */
+	[S_ELDER_RELATED_FIND] = "SELECT " ELDER_COLS ELDER_FROM
+	    " WHERE e.active AND e.id IN (SELECT id FROM elder WHERE cadre = ?1"
+	    "  UNION SELECT g.elder_id FROM elder_guardian g WHERE g.phone = ?1"
+	    "  UNION SELECT x.id FROM person c JOIN person q"
+	    "   ON q.village_id = c.village_id JOIN elder x ON x.person_id = q.id"
+	    "   WHERE c.phone = ?1 AND (c.roles & 4) != 0)"
+	    " AND ((p.name != '' AND instr(?2, p.name) > 0)"
+	    "  OR ?2 = CAST(e.id AS TEXT)"
+	    "  OR ?2 GLOB CAST(e.id AS TEXT) || '[^0-9]*')"
+	    " ORDER BY ?2 GLOB CAST(e.id AS TEXT) || '*' DESC,"
+	    "  length(p.name) DESC, e.id LIMIT 1",
+	[S_GUARDIAN_IS] = "SELECT 1 FROM elder_guardian g JOIN elder e"
+	    " ON e.id = g.elder_id WHERE g.phone = ? AND e.active LIMIT 1",
 	[S_CHECKIN_VILLAGE_PUT] = "INSERT INTO checkin_village (village_id,"
 	    " due_min, guardian_after, cadre_after, township_min) VALUES (?1,"
 	    " nullif(?2, -1), nullif(?3, -1), nullif(?4, -1), nullif(?5, -1))"
@@ -1386,6 +1426,36 @@ store_village_find(struct store *st, const char *code,
 }
 
 int
+store_village_named(struct store *st, const char *text,
+    struct store_village *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_VILLAGE_NAMED);
+	int rc;
+
+	store_bind(s, "s", text);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_village_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_village_in(struct store *st, const char *text,
+    struct store_village *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_VILLAGE_IN);
+	int rc;
+
+	store_bind(s, "s", text);
+	if ((rc = store_step_row(st, s)) == 1) {
+		store_village_row(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
 store_village_list(struct store *st,
     void (*cb)(const struct store_village *, int, void *), void *arg)
 {
@@ -1489,25 +1559,44 @@ store_person_set_opted_out(struct store *st, const char *phone,
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
-int
-store_person_list(struct store *st, const char *village,
+/* The rows of s, bound, each to cb. 0 or -1. */
+static int
+store_person_rows(sqlite3_stmt *s,
     void (*cb)(const struct store_person *, void *), void *arg)
 {
 	struct store_person p;
-	sqlite3_stmt *s;
 	int rc;
 
-	if (village != NULL) {
-		s = store_stmt(st, S_PERSON_LIST_VILLAGE);
-		store_bind(s, "s", village);
-	} else
-		s = store_stmt(st, S_PERSON_LIST);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		store_person_row(s, &p);
 		cb(&p, arg);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_person_cadres(struct store *st, const char *village,
+    void (*cb)(const struct store_person *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PERSON_CADRES);
+
+	store_bind(s, "s", village);
+	return store_person_rows(s, cb, arg);
+}
+
+int
+store_person_list(struct store *st, const char *village,
+    void (*cb)(const struct store_person *, void *), void *arg)
+{
+	sqlite3_stmt *s;
+
+	if (village != NULL) {
+		s = store_stmt(st, S_PERSON_LIST_VILLAGE);
+		store_bind(s, "s", village);
+	} else
+		s = store_stmt(st, S_PERSON_LIST);
+	return store_person_rows(s, cb, arg);
 }
 
 /* --- inbound --- */
@@ -2760,6 +2849,28 @@ store_elder_related(struct store *st, const char *phone, int64_t *ids,
 
 	store_bind(s, "s", phone);
 	return store_ids(st, s, ids, max);
+}
+
+int
+store_elder_related_find(struct store *st, const char *phone,
+    const char *arg, struct store_elder *out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ELDER_RELATED_FIND);
+
+	store_bind(s, "ss", phone, arg);
+	return store_elder_one(st, s, out);
+}
+
+int
+store_guardian_is(struct store *st, const char *phone)
+{
+	sqlite3_stmt *s = store_stmt(st, S_GUARDIAN_IS);
+	int rc;
+
+	store_bind(s, "s", phone);
+	if ((rc = store_step_row(st, s)) == 1)
+		sqlite3_reset(s);
+	return rc;
 }
 
 int

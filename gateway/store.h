@@ -148,6 +148,15 @@ int	 store_township_list(struct store *,
 int	 store_village_add(struct store *, const char *code, const char *name,
 	    const char *township, time_t now, char **cause);
 /* By code, case-insensitive: -1 / 0 / 1. */
+/*
+ * The village whose name text starts with, or its name less a final 村
+ * ("刘家庄" for 刘家庄村); the longest such name: -1 / 0 / 1.
+ */
+int	 store_village_named(struct store *, const char *text,
+	    struct store_village *out);
+/* The same anywhere in text, or a code (3 or more letters) in it. */
+int	 store_village_in(struct store *, const char *text,
+	    struct store_village *out);
 int	 store_village_find(struct store *, const char *code,
 	    struct store_village *out);
 int	 store_village_list(struct store *,
@@ -172,6 +181,9 @@ int	 store_person_set_opted_out(struct store *, const char *phone,
 	    int opted_out, time_t now);
 /* Everyone, or one village's people when village is not NULL. 0 or -1. */
 int	 store_person_list(struct store *, const char *village,
+	    void (*cb)(const struct store_person *, void *), void *arg);
+/* The cadres of a village (code), by an index, not a scan. 0 or -1. */
+int	 store_person_cadres(struct store *, const char *village,
 	    void (*cb)(const struct store_person *, void *), void *arg);
 
 /* --- inbound --- */
@@ -622,6 +634,16 @@ int	 store_guardians(struct store *, int64_t elder,
  */
 int	 store_elder_related(struct store *, const char *phone, int64_t *ids,
 	    int max);
+/*
+ * Among the elders phone may confirm or pause (as store_elder_related,
+ * whatever their number), the one arg names: arg holds their name (the
+ * longest such name wins: "确认王秀英平安"), or is or starts with their
+ * code. -1 / 0 / 1.
+ */
+int	 store_elder_related_find(struct store *, const char *phone,
+	    const char *arg, struct store_elder *out);
+/* Is phone a guardian of an active elder? -1 / 0 / 1. */
+int	 store_guardian_is(struct store *, const char *phone);
 /* A village's ladder times (-1 each when it has none). 0 or -1. */
 int	 store_checkin_village_put(struct store *, int64_t village,
 	    const struct store_checkin_times *);
