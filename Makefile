@@ -5,9 +5,9 @@
 #   make check    ASan+UBSan build, cmocka unit tests, pytest integration tests
 #   make run      run the daemon on config/cungate.conf with a dummy-phone modem
 
-PKGS      = gammu libevent libpcre2-8 sqlite3 inih
+PKGS      = gammu libevent libpcre2-8 sqlite3 inih opencc
 DEB_PKGS  = build-essential pkg-config libgammu-dev libevent-dev libpcre2-dev \
-            libsqlite3-dev libinih-dev libcmocka-dev python3 python3-pytest sqlite3 \
+            libsqlite3-dev libinih-dev libopencc-dev libcmocka-dev python3 python3-pytest sqlite3 \
             gammu coreutils \
             chromium fonts-wqy-microhei
 BENCH_PKGS = gammu-smsd libdbd-sqlite3 wrk
@@ -44,6 +44,8 @@ HANDLERS = \
 	handlers/grievance.c \
 	handlers/handlers.c \
 	handlers/help.c \
+	handlers/normalise.c \
+	handlers/numeral.c \
 	handlers/optout.c \
 	handlers/prompt.c \
 	handlers/register.c \
@@ -74,6 +76,7 @@ CTL_SRCS = \
 UNIT_TESTS = \
 	tests/unit/test_checkin \
 	tests/unit/test_conf \
+	tests/unit/test_corpus \
 	tests/unit/test_csv \
 	tests/unit/test_event \
 	tests/unit/test_grievance \
@@ -91,7 +94,7 @@ REL  = build/rel
 ASAN = build/asan
 ASAN_FLAGS = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-.PHONY: all deps check run clean soak fuzz bench bench-checkin bench-ussd
+.PHONY: all deps check run clean soak fuzz bench bench-checkin bench-route bench-ussd
 all: cungated cungatectl
 
 cungated: $(REL)/cungated
@@ -162,6 +165,7 @@ bench: deps all
 	$(PYTHON) tests/bench/latency_dummy.py
 	$(PYTHON) tests/bench/latency.py
 	$(PYTHON) tests/bench/ussd.py
+	$(MAKE) --no-print-directory bench-route
 
 # Figures, not a test: USSD callbacks/s and p99 with wrk on loopback.
 bench-ussd: all
@@ -175,6 +179,14 @@ $(REL)/tests/bench/checkin_sched: $(REL)/tests/bench/checkin_sched.o \
 	$(CC) $(OPT) -o $@ $^ $(PKG_LIBS)
 bench-checkin: $(REL)/tests/bench/checkin_sched
 	$(REL)/tests/bench/checkin_sched $(CHECKIN_ELDERS)
+
+# Figures, not a test: CPU time to normalise (OpenCC included), match and
+# route each text of the corpus.
+$(REL)/tests/bench/route: $(REL)/tests/bench/route.o \
+    $(addprefix $(REL)/,$(CORE_SRCS:.c=.o))
+	$(CC) $(OPT) -o $@ $^ $(PKG_LIBS)
+bench-route: $(REL)/tests/bench/route
+	$(REL)/tests/bench/route
 
 # Two simulated modems, random faults, then an exact reckoning; on the ASan
 # build. 10 minutes unless SOAK_SECONDS=... is given.

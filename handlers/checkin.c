@@ -18,8 +18,9 @@
 #include "gateway/util.h"
 #include "handlers/checkin.h"
 #include "handlers/handler.h"
+#include "handlers/help.h"
+#include "handlers/numeral.h"
 
-#define CHECKIN_RELATED_MAX	64
 #define CHECKIN_PAUSE_MAX	90
 
 static const char *const checkin_templates[] = {
@@ -28,8 +29,10 @@ static const char *const checkin_templates[] = {
 	"checkin_alert_township", "checkin_allclear", "checkin_confirm_ok",
 	"checkin_sos_alert", "checkin_sos_repeat", "checkin_sos_ok",
 	"checkin_sos_none", "checkin_pause_ok", "checkin_resume_ok",
-	"checkin_not_found", "checkin_pause_how", "hint", "register_how",
-	NULL
+	"checkin_not_found", "checkin_pause_how", "checkin_status_checked",
+	"checkin_status_confirmed", "checkin_status_open",
+	"checkin_status_alerted", "checkin_status_paused", "checkin_status_none",
+	"hint", "register_how", NULL
 };
 
 extern const struct handler handler_checkin_sos;
@@ -57,16 +60,11 @@ checkin_sender(struct handler_ctx *ctx, struct store_elder *e)
 	return e->active ? 1 : 0;
 }
 
-/* What the fallback would say: the hint, or how to register. */
+/* What the fallback would say: the sender's hint. */
 static int
 checkin_hint(struct handler_ctx *ctx)
 {
-	const struct store_person *p = ctx->person;
-
-	if (p != NULL && p->village[0] != '\0')
-		return handler_reply(ctx, "hint", "name", p->name,
-		    "village", p->village_name, NULL);
-	return handler_reply(ctx, "register_how", NULL);
+	return help_reply(ctx, 1);
 }
 
 /* Reply key about e (its name, code, village). 0 or -1. */
@@ -82,9 +80,16 @@ checkin_reply(struct handler_ctx *ctx, const char *key,
 	    "date", date != NULL ? date : "", NULL);
 }
 
-/* 平安 · PA · OK: the elder is well today. */
+/* How to pause, about e: the sender's arguments did not parse. */
 static int
-checkin_ok_run(struct handler_ctx *ctx)
+checkin_how(struct handler_ctx *ctx, const struct store_elder *e)
+{
+	return handler_how(ctx, "checkin_pause_how", "elder", e->name, NULL);
+}
+
+/* The elder is well today, as source tells; confirmed. 0 or -1. */
+static int
+checkin_well(struct handler_ctx *ctx, const char *source)
 {
 	struct checkin_ctx c;
 	struct store_elder e;
@@ -93,12 +98,26 @@ checkin_ok_run(struct handler_ctx *ctx)
 	if ((rc = checkin_sender(ctx, &e)) != 1)
 		return rc == -1 ? -1 : checkin_hint(ctx);
 	checkin_ctx_init(&c, ctx);
-	if ((rc = checkin_record(&c, &e, "keyword", 1)) == -1)
+	if ((rc = checkin_record(&c, &e, source, 1)) == -1)
 		return -1;
 	/* The first was confirmed by checkin_record; later ones too. */
 	if (rc == 0 && checkin_confirms(ctx->cf, &e))
 		return checkin_reply(ctx, "checkin_ok", &e, NULL, NULL);
 	return 0;
+}
+
+/* 平安 · PA · OK: the elder is well today. */
+static int
+checkin_ok_run(struct handler_ctx *ctx)
+{
+	return checkin_well(ctx, "keyword");
+}
+
+/* Any other text from an elder (没事, 收到, 吃了): a sign of life. */
+static int
+checkin_any_run(struct handler_ctx *ctx)
+{
+	return checkin_well(ctx, "sms");
 }
 
 /* 求助 · QZ · SOS: urgent to guardians and cadre, repeated. */
@@ -120,31 +139,26 @@ checkin_sos_run(struct handler_ctx *ctx)
 }
 
 /*
- * The elder the sender means by arg (name or code; NULL: the only one
- * they have), among those they are guardian or cadre of. -1 / 0 / 1.
+ * The elder the sender means by arg, among those they are guardian or
+ * cadre of, whatever their number: the one whose name arg holds or whose
+ * code it starts with; with no arg (or none named), their only one.
+ * -1 / 0 / 1.
  */
 static int
 checkin_related(struct handler_ctx *ctx, const char *arg,
     struct store_elder *out)
 {
-	int64_t ids[CHECKIN_RELATED_MAX];
-	char code[24];
-	int n, i, rc;
+	int64_t ids[2];
+	int n, rc;
 
-	if ((n = store_elder_related(ctx->store, ctx->sender, ids,
-	    CHECKIN_RELATED_MAX)) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((rc = store_elder_get(ctx->store, ids[i], out)) == -1)
-			return -1;
-		if (rc == 0)
-			continue;
-		snprintf(code, sizeof code, "%lld", (long long)out->id);
-		if ((arg == NULL && n == 1) || (arg != NULL &&
-		    (strcmp(arg, out->name) == 0 || strcmp(arg, code) == 0)))
-			return 1;
+	if (arg != NULL && *arg != '\0') {
+		rc = store_elder_related_find(ctx->store, ctx->sender, arg, out);
+		if (rc != 0)
+			return rc;
 	}
-	return 0;
+	if ((n = store_elder_related(ctx->store, ctx->sender, ids, 2)) != 1)
+		return n == -1 ? -1 : 0;
+	return store_elder_get(ctx->store, ids[0], out);
 }
 
 static void
@@ -182,7 +196,7 @@ checkin_by_name(struct handler_ctx *ctx, const struct store_elder *e)
 static int
 checkin_confirm_run(struct handler_ctx *ctx)
 {
-	const char *arg = handler_arg(ctx, "elder");
+	const char *arg = handler_arg(ctx, "elder"), *note;
 	struct checkin_ctx c;
 	struct store_elder e;
 	char *by;
@@ -193,8 +207,12 @@ checkin_confirm_run(struct handler_ctx *ctx)
 		    "name", arg != NULL ? arg : "", NULL);
 	checkin_ctx_init(&c, ctx);
 	by = checkin_by_name(ctx, &e);
-	rc = checkin_confirm(&c, &e, ctx->sender, by, handler_arg(ctx,
-	    "note"));
+	note = handler_text(ctx, "note");
+	if (note == NULL)
+		note = handler_text(ctx, "elder");
+	if (note == NULL)
+		note = ctx->raw;
+	rc = checkin_confirm(&c, &e, ctx->sender, by, note);
 	free(by);
 	if (rc == -1)
 		return -1;
@@ -215,9 +233,9 @@ checkin_pause_run(struct handler_ctx *ctx)
 	if ((rc = checkin_related(ctx, arg, &e)) != 1)
 		return rc == -1 ? -1 : handler_reply(ctx, "checkin_not_found",
 		    "name", arg != NULL ? arg : "", NULL);
-	d = days != NULL ? atoi(days) : 0;
+	d = days != NULL ? numeral_days(days) : 0;
 	if (d < 1 || d > CHECKIN_PAUSE_MAX)
-		return checkin_reply(ctx, "checkin_pause_how", &e, NULL, NULL);
+		return checkin_how(ctx, &e);
 	checkin_ctx_init(&c, ctx);
 	if (checkin_pause(&c, &e, d) == -1)
 		return -1;
@@ -282,6 +300,79 @@ checkin_inbound(struct handler_ctx *ctx, const struct handler *h)
 	checkin_ctx_init(&c, ctx);
 	return checkin_record(&c, &e, "sms", 0) == -1 ? -1 : 0;
 }
+
+/* Local "HH:MM" of t into out (8 bytes). */
+static const char *
+checkin_clock(const struct config *cf, time_t t, char *out)
+{
+	struct tm tm;
+
+	if (tz_local(cf->timezone, t, &tm) != 0)
+		snprintf(out, 8, "--:--");
+	else
+		snprintf(out, 8, "%02d:%02d", tm.tm_hour, tm.tm_min);
+	return out;
+}
+
+/* 我妈今天报平安了没有: where the elder's day stands, for a guardian. */
+static int
+checkin_status_run(struct handler_ctx *ctx)
+{
+	struct store_checkin_day d;
+	struct store_elder e;
+	char clock[8], date[11];
+	const char *key;
+	time_t at = 0;
+	int rc, day;
+
+	if ((rc = checkin_related(ctx, handler_arg(ctx, "elder"), &e)) != 1)
+		return rc == -1 ? -1 : handler_reply(ctx, "checkin_not_found",
+		    "name", "", NULL);
+	day = checkin_day_of(ctx->cf, ctx->now);
+	if (e.paused_until >= day) {
+		checkin_day_format(e.paused_until, date);
+		return handler_reply(ctx, "checkin_status_paused",
+		    "elder", e.name, "date", date + 5, NULL);
+	}
+	if ((rc = store_checkin_day_find(ctx->store, e.id, day, &d)) == -1)
+		return -1;
+	if (rc == 0)
+		key = "checkin_status_none";
+	else if (strcmp(d.status, "checked") == 0) {
+		key = "checkin_status_checked";
+		at = d.checked_in_at;
+	} else if (strcmp(d.status, "confirmed") == 0) {
+		key = "checkin_status_confirmed";
+		at = d.resolved_at;
+	} else if (strcmp(d.status, "paused") == 0) {
+		checkin_day_format(day, date);
+		return handler_reply(ctx, "checkin_status_paused",
+		    "elder", e.name, "date", date + 5, NULL);
+	} else if (d.step > 0 || (d.remind_at != 0 && d.remind_at <=
+	    ctx->now))
+		key = "checkin_status_alerted";
+	else {
+		key = "checkin_status_open";
+		at = d.remind_at;
+	}
+	checkin_clock(ctx->cf, at, clock);
+	return handler_reply(ctx, key, "elder", e.name, "time", clock,
+	    "code", "", NULL);
+}
+
+const struct handler handler_checkin_status = {
+	.name = "checkin.status",
+	.roles = ROLE_ANYONE,
+	.run = checkin_status_run,
+	.templates = checkin_templates,
+};
+
+const struct handler handler_checkin_any = {
+	.name = "checkin.any",
+	.roles = ROLE_ANYONE,
+	.run = checkin_any_run,
+	.templates = checkin_templates,
+};
 
 const struct handler handler_checkin_ok = {
 	.name = "checkin.ok",

@@ -23,6 +23,8 @@
 #include "gateway/util.h"
 #include "handlers/event.h"
 #include "handlers/handler.h"
+#include "handlers/normalise.h"
+#include "handlers/numeral.h"
 #include "handlers/template.h"
 
 #define EVENT_TITLE_CHARS	20	/* of a title published by SMS */
@@ -79,19 +81,73 @@ event_registered(struct handler_ctx *ctx)
 	return handler_reply(ctx, "register_first", NULL) == -1 ? -1 : 0;
 }
 
+struct event_titled {
+	const char		*text;
+	struct store_event	*e;
+	size_t			 best;
+};
+
+/* The start of title (at most n bytes, whole characters) in text? 0/1. */
+static int
+event_title_in(const char *text, const char *title, size_t n)
+{
+	char *head;
+	int in;
+
+	if (strlen(title) < n)
+		n = strlen(title);
+	while (n > 0 && ((unsigned char)title[n] & 0xc0) == 0x80)
+		n--;
+	head = xstrndup(title, n);
+	in = *head != '\0' && strstr(text, head) != NULL;
+	free(head);
+	return in;
+}
+
+static void
+event_titled_cb(const struct store_event *e, void *arg)
+{
+	struct event_titled *t = arg;
+	size_t n = strlen(e->title);
+
+	/* The whole title, else its first three characters (广场舞培训). */
+	if (event_title_in(t->text, e->title, n))
+		n += 1000;
+	else if (n < 6 || !event_title_in(t->text, e->title, 9))
+		return;
+	if (n > t->best) {
+		*t->e = *e;
+		t->best = n;
+	}
+}
+
 /*
- * The event code names, open or not; for a cadre only one of their own
- * village. 1 found, 0 answered "not found" (or how), -1 on error.
+ * The event code names, open or not, or the open event of the sender's
+ * village whose title the text names (报名义诊); for a cadre only one of
+ * their own village. 1 found, 0 answered "not found" (or how), -1 on
+ * error.
  */
 static int
 event_lookup(struct handler_ctx *ctx, const char *how, int cadre,
     struct store_event *e)
 {
 	const char *code = handler_arg(ctx, "code");
+	struct event_titled t;
 	int rc;
 
+	if (code == NULL && ctx->person != NULL &&
+	    ctx->person->village[0] != '\0') {
+		t.text = ctx->text;
+		t.e = e;
+		t.best = 0;
+		if (store_event_list(ctx->store, ctx->person->village, 1,
+		    event_titled_cb, &t) == -1)
+			return -1;
+		if (t.best > 0)
+			return 1;
+	}
 	if (code == NULL)
-		return handler_reply(ctx, how, NULL) == -1 ? -1 : 0;
+		return handler_how(ctx, how, NULL) == -1 ? -1 : 0;
 	rc = strlen(code) < STORE_EVENT_CODE_MAX ?
 	    store_event_find(ctx->store, code, e) : 0;
 	if (rc == -1)
@@ -105,39 +161,135 @@ event_lookup(struct handler_ctx *ctx, const char *how, int cadre,
 
 /* --- a cadre publishes --- */
 
+/* Words of a 发布 text that are neither date, places nor title. */
+static const char *const event_publish_noise[] = {
+	"发布一下", "发布", "发活动", "活动", "一下", NULL
+};
+
+/*
+ * A number of places in word w: 30, 30人, 三十人, 名额50, 限一百人,
+ * 15个名额. -1 when w is none of these.
+ */
+static int
+event_places(const char *w)
+{
+	static const char *const pre[] = { "名额", "限", "共", "招", NULL };
+	static const char *const post[] = {
+		"个名额", "名额", "个人", "人", "名", "位", "个", NULL
+	};
+	char *s, *digits;
+	size_t i, n;
+	int v = -1;
+
+	s = xstrdup(w);
+	for (i = 0; pre[i] != NULL; i++)
+		if (strncmp(s, pre[i], strlen(pre[i])) == 0) {
+			memmove(s, s + strlen(pre[i]), strlen(s) -
+			    strlen(pre[i]) + 1);
+			break;
+		}
+	for (i = 0; post[i] != NULL; i++) {
+		n = strlen(post[i]);
+		if (strlen(s) > n && strcmp(s + strlen(s) - n, post[i]) == 0) {
+			s[strlen(s) - n] = '\0';
+			break;
+		}
+	}
+	if (*s != '\0' && strspn(s, "0123456789") == strlen(s))
+		v = atoi(s);
+	else if ((digits = numeral_digits(s)) != NULL) {
+		v = atoi(digits);
+		free(digits);
+	}
+	free(s);
+	return v;
+}
+
+/*
+ * Read a 发布 text whose parts come in any order (发活动：五月一号 老年人
+ * 体检 名额五十 · 四月二十五号 秧歌排练 四十人 发布一下): the date, the
+ * places and the title (what is left). 0, or -1 when one is missing.
+ */
+static int
+event_publish_read(const char *text, int *month, int *day, int *places,
+    struct buf *title)
+{
+	char *words, *w, *last;
+	size_t i;
+	int n, noise;
+
+	*month = *day = 0;
+	*places = -1;
+	words = normalise_words(text, strlen(text));
+	/* 、 and 。 are words' ends too (the rest is ASCII by now). */
+	for (w = words; (w = strstr(w, "、")) != NULL ||
+	    (w = strstr(words, "。")) != NULL; )
+		memset(w, ' ', 3);
+	for (w = strtok_r(words, " :,;.!?", &last); w != NULL;
+	    w = strtok_r(NULL, " :,;.!?", &last)) {
+		for (noise = 0, i = 0; event_publish_noise[i] != NULL; i++)
+			noise |= strcmp(w, event_publish_noise[i]) == 0;
+		if (noise)
+			continue;
+		if (*month == 0 && numeral_date(w, month, day))
+			continue;
+		if (*places == -1 && (n = event_places(w)) > 0) {
+			*places = n;
+			continue;
+		}
+		if (title->len > 0)
+			buf_add(title, " ", 1);
+		buf_adds(title, w);
+	}
+	free(words);
+	return *month == 0 || *places <= 0 || title->len == 0 ? -1 : 0;
+}
+
 static int
 event_publish_run(struct handler_ctx *ctx)
 {
 	const char *date = handler_arg(ctx, "date");
 	const char *cap = handler_arg(ctx, "capacity");
-	const char *title = handler_arg(ctx, "title");
+	const char *title = handler_text(ctx, "title");
+	const char *rest = handler_text(ctx, "rest");
 	struct store_village v;
 	struct store_event e;
 	struct event_ctx ec;
+	struct buf tb;
 	time_t at;
 	char *t;
-	int rc, capacity;
+	int rc, capacity = 0, month = 0, day = 0;
 
-	if (date == NULL || cap == NULL || title == NULL || *title == '\0' ||
-	    strlen(cap) > 4 || (capacity = atoi(cap)) < 1 ||
-	    capacity > EVENT_CAPACITY_MAX)
-		return handler_reply(ctx, "event_publish_how", NULL);
-	if (event_date(ctx->cf, ctx->now, (date[0] - '0') * 10 +
-	    (date[1] - '0'), (date[2] - '0') * 10 + (date[3] - '0'),
+	memset(&tb, 0, sizeof tb);
+	/* 0315, 3月15号, 三月十五, 3.15: the date as people write it. */
+	if (date != NULL && cap != NULL && title != NULL && *title != '\0' &&
+	    strlen(cap) <= 4) {
+		capacity = atoi(cap);
+		if (!numeral_date(date, &month, &day))
+			month = 0;
+	} else if (rest != NULL && event_publish_read(rest, &month, &day,
+	    &capacity, &tb) == 0)
+		title = tb.data;
+	if (capacity < 1 || capacity > EVENT_CAPACITY_MAX)
+		rc = handler_how(ctx, "event_publish_how", NULL);
+	else if (month == 0 || event_date(ctx->cf, ctx->now, month, day,
 	    ctx->cf->event_time, &at) == -1)
-		return handler_reply(ctx, "event_bad_date", "date", date,
-		    NULL);
-	if ((rc = store_village_find(ctx->store, ctx->person->village,
+		rc = handler_reply(ctx, "event_bad_date", "date",
+		    date != NULL ? date : "", NULL);
+	else if ((rc = store_village_find(ctx->store, ctx->person->village,
 	    &v)) != 1)
-		return rc == 0 ? handler_reply(ctx, "register_first", NULL) :
-		    -1;
-	event_ctx_init(&ec, ctx);
-	t = grievance_cut(title, EVENT_TITLE_CHARS);
-	rc = event_publish(&ec, &v, at, capacity, t, NULL, &e);
-	free(t);
-	if (rc == -1)
-		return -1;
-	return event_answer_event(ctx, "event_published", &e, NULL, NULL);
+		rc = rc == 0 ? handler_reply(ctx, "register_first", NULL) : -1;
+	else {
+		event_ctx_init(&ec, ctx);
+		t = grievance_cut(title, EVENT_TITLE_CHARS);
+		rc = event_publish(&ec, &v, at, capacity, t, NULL, &e);
+		free(t);
+		if (rc != -1)
+			rc = event_answer_event(ctx, "event_published", &e,
+			    NULL, NULL);
+	}
+	buf_free(&tb);
+	return rc;
 }
 
 /* --- residents --- */
@@ -266,7 +418,7 @@ notice_answer_queued(struct handler_ctx *ctx, struct notice_ctx *nc,
 static int
 notice_send_run(struct handler_ctx *ctx)
 {
-	const char *text = handler_arg(ctx, "text");
+	const char *text = handler_text(ctx, "text");
 	struct store_village v;
 	struct store_notice n;
 	struct notice_ctx nc;
@@ -275,7 +427,7 @@ notice_send_run(struct handler_ctx *ctx)
 	int rc;
 
 	if (text == NULL || *text == '\0')
-		return handler_reply(ctx, "notice_how", NULL);
+		return handler_how(ctx, "notice_how", NULL);
 	if (grievance_chars(text) > NOTICE_MAX_CHARS) {
 		snprintf(max, sizeof max, "%d", NOTICE_MAX_CHARS);
 		return handler_reply(ctx, "notice_too_long", "max", max, NULL);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gateway/config.h"
 #include "gateway/grievance.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
@@ -24,10 +25,13 @@
 #include "gateway/util.h"
 #include "handlers/grievance.h"
 #include "handlers/handler.h"
+#include "handlers/help.h"
 #include "handlers/template.h"
 
 #define GRIEVANCE_TODO_CHARS	134	/* two UCS-2 parts */
 #define GRIEVANCE_TODO_TEXT	10	/* characters of each item's text */
+#define GRIEVANCE_ASK_CHARS	20	/* of the text quoted in grievance_ask */
+#define GRIEVANCE_ASK_TTL	(24 * 3600)
 
 const char *const grievance_templates[] = {
 	"grievance_category_none", "grievance_receipt", "grievance_how",
@@ -48,7 +52,7 @@ const char *const grievance_templates[] = {
 	"grievance_label_returned", "grievance_label_reopened",
 	"grievance_label_closed", "grievance_todo_none", "grievance_todo_head",
 	"grievance_todo_item", "grievance_todo_late", "grievance_todo_more",
-	NULL
+	"grievance_ask", "grievance_ask_dropped", "hint", NULL
 };
 
 static void
@@ -212,11 +216,67 @@ grievance_file_pending(struct handler_ctx *ctx)
 static int
 grievance_report_run(struct handler_ctx *ctx)
 {
-	const char *text = handler_arg(ctx, "text");
+	const char *text = handler_text(ctx, "text");
 
 	if (text == NULL || *text == '\0')
-		return handler_reply(ctx, "grievance_how", NULL);
+		return handler_how(ctx, "grievance_how", NULL);
 	return grievance_report_text(ctx, text);
+}
+
+/*
+ * Free text from a resident that named no problem word: filed at once
+ * when a category's keyword is in it, answered with help when too short
+ * or garbled to be a report, else asked about ("回1提交"): the 1 files it
+ * (grievance_prompt_report).
+ */
+static int
+grievance_ask_run(struct handler_ctx *ctx)
+{
+	const char *text = handler_text(ctx, "text");
+	char *cut;
+	int rc;
+
+	if (text == NULL)
+		text = ctx->raw;
+	if (!grievance_is_report(ctx->text))
+		return help_reply(ctx, 1);
+	if (config_category_match(ctx->cf, ctx->text) != NULL)
+		return grievance_report_text(ctx, text);
+	if (store_prompt_add(ctx->store, ctx->sender, "report",
+	    ctx->message_id, ctx->now, ctx->now + GRIEVANCE_ASK_TTL) == -1)
+		return -1;
+	cut = grievance_cut(text, GRIEVANCE_ASK_CHARS);
+	rc = handler_reply(ctx, "grievance_ask", "text", cut, NULL);
+	free(cut);
+	return rc;
+}
+
+int
+grievance_prompt_report(struct handler_ctx *ctx, const struct store_prompt *p,
+    int digit)
+{
+	struct store_message m;
+	int rc;
+
+	if (digit != 1)
+		return store_prompt_close(ctx->store, p->id, "answered", "no",
+		    ctx->now) == -1 ? -1 : handler_reply(ctx,
+		    "grievance_ask_dropped", NULL);
+	memset(&m, 0, sizeof m);
+	if ((rc = store_message_get(ctx->store, p->object_id, &m)) == -1)
+		return -1;
+	if (store_prompt_close(ctx->store, p->id, rc == 1 ? "answered" :
+	    "expired", rc == 1 ? "1" : NULL, ctx->now) == -1) {
+		store_message_clear(&m);
+		return -1;
+	}
+	if (rc == 0 || m.text == NULL) {
+		store_message_clear(&m);
+		return help_reply(ctx, 1);
+	}
+	rc = grievance_report_text(ctx, m.text);
+	store_message_clear(&m);
+	return rc;
 }
 
 /* --- finding a ticket the sender may see --- */
@@ -278,7 +338,7 @@ grievance_accept_run(struct handler_ctx *ctx)
 	int rc;
 
 	if (code == NULL)
-		return handler_reply(ctx, "grievance_accept_how", NULL);
+		return handler_how(ctx, "grievance_accept_how", NULL);
 	if ((rc = grievance_lookup(ctx, code, &t, 1)) != 1)
 		return rc;
 	grievance_ctx_init(&g, ctx);
@@ -292,13 +352,13 @@ static int
 grievance_resolve_run(struct handler_ctx *ctx)
 {
 	const char *code = handler_arg(ctx, "ticket");
-	const char *reply = handler_arg(ctx, "reply");
+	const char *reply = handler_text(ctx, "reply");
 	struct grievance_ctx g;
 	struct store_ticket t;
 	int rc;
 
 	if (code == NULL)
-		return handler_reply(ctx, "grievance_resolve_how", NULL);
+		return handler_how(ctx, "grievance_resolve_how", NULL);
 	if ((rc = grievance_lookup(ctx, code, &t, 1)) != 1)
 		return rc;
 	grievance_ctx_init(&g, ctx);
@@ -320,13 +380,13 @@ static int
 grievance_return_run(struct handler_ctx *ctx)
 {
 	const char *code = handler_arg(ctx, "ticket");
-	const char *reason = handler_arg(ctx, "reason");
+	const char *reason = handler_text(ctx, "reason");
 	struct grievance_ctx g;
 	struct store_ticket t;
 	int rc;
 
 	if (code == NULL || reason == NULL || *reason == '\0')
-		return handler_reply(ctx, "grievance_return_how", NULL);
+		return handler_how(ctx, "grievance_return_how", NULL);
 	if ((rc = grievance_lookup(ctx, code, &t, 1)) != 1)
 		return rc;
 	grievance_ctx_init(&g, ctx);
@@ -363,7 +423,7 @@ grievance_status_run(struct handler_ctx *ctx)
 		    newest) == -1)
 			return -1;
 		if (newest[0] == '\0')
-			return handler_reply(ctx, "grievance_status_how", NULL);
+			return handler_how(ctx, "grievance_status_how", NULL);
 		code = newest;
 	}
 	if ((rc = grievance_lookup(ctx, code, &t, 0)) != 1)
@@ -487,8 +547,7 @@ grievance_prompt_rating(struct handler_ctx *ctx, const struct store_prompt *p,
 		if (rc == -1 || store_prompt_close(ctx->store, p->id,
 		    "expired", NULL, ctx->now) == -1)
 			return -1;
-		return handler_reply(ctx, "hint", "name", ctx->person != NULL ?
-		    ctx->person->name : "", NULL);
+		return help_reply(ctx, 1);
 	}
 	grievance_ctx_init(&g, ctx);
 	if (digit < 1 || digit > 3)
@@ -513,6 +572,13 @@ const struct handler handler_grievance_report = {
 	.name = "grievance.report",
 	.roles = ROLE_ANYONE,	/* unregistered: kept, told to register */
 	.run = grievance_report_run,
+	.templates = grievance_templates,
+};
+
+const struct handler handler_grievance_ask = {
+	.name = "grievance.ask",
+	.roles = ROLE_RESIDENT,
+	.run = grievance_ask_run,
 	.templates = grievance_templates,
 };
 

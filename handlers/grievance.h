@@ -28,6 +28,13 @@ int	 grievance_report_text(struct handler_ctx *, const char *text);
  * with a receipt. 0 or -1.
  */
 int	 grievance_file_pending(struct handler_ctx *);
+/*
+ * The sender answered prompt p ("回1提交" about the message p->object_id):
+ * 1 files that message's text as their report, another digit drops it.
+ * 0 or -1.
+ */
+int	 grievance_prompt_report(struct handler_ctx *,
+	    const struct store_prompt *p, int digit);
 /* The sender answered rating prompt p with digit. 0 or -1. */
 int	 grievance_prompt_rating(struct handler_ctx *,
 	    const struct store_prompt *p, int digit);

@@ -32,6 +32,17 @@ struct handler {
 	const char *const	*templates;
 };
 
+/*
+ * What a sender is, for commands.conf's senders = (a person may be
+ * several): not registered, a registered resident who is not a cadre, a
+ * cadre, an enrolled elder, a guardian of one.
+ */
+#define SENDER_UNKNOWN		0x01
+#define SENDER_RESIDENT		0x02
+#define SENDER_CADRE		0x04
+#define SENDER_ELDER		0x08
+#define SENDER_GUARDIAN		0x10
+
 /* Everything a handler may touch while it runs. */
 struct handler_ctx {
 	struct store		*store;
@@ -42,8 +53,11 @@ struct handler_ctx {
 	int64_t			 message_id;	/* inbound message, 0 if none */
 	const char		*sender;	/* E.164 */
 	const struct store_person *person;	/* NULL if unknown number */
+	unsigned		 senders;	/* SENDER_* bits */
 	const char		*text;		/* normalised text */
+	const char		*raw;		/* what was sent (cleaned) */
 	const struct router_match *match;	/* named captures */
+	int			 how;		/* set by handler_how */
 };
 
 /* The handlers this build has, NULL-terminated (handlers/handlers.c). */
@@ -55,11 +69,20 @@ extern const struct handler *const handlers_all[];
  */
 const char *handler_arg(const struct handler_ctx *, const char *name);
 
+/* The same capture as the sender wrote it: for texts that are kept. */
+const char *handler_text(const struct handler_ctx *, const char *name);
+
 /*
  * Render template key with fields (name, value pairs, NULL-terminated) and
  * queue it to the sender as a reply to this message. 0 or -1.
  */
 int	 handler_reply(struct handler_ctx *, const char *key, ...)
+	    __attribute__((sentinel));
+/*
+ * handler_reply for a reply that only says how to use the command (its
+ * arguments did not parse): the message is marked "<handler>/how".
+ */
+int	 handler_how(struct handler_ctx *, const char *key, ...)
 	    __attribute__((sentinel));
 /*
  * Queue text, already made (and freed here), to the sender as the reply

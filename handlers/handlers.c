@@ -21,6 +21,7 @@ extern const struct handler handler_optout;
 extern const struct handler handler_optin;
 extern const struct handler handler_unknown;
 extern const struct handler handler_grievance_report;
+extern const struct handler handler_grievance_ask;
 extern const struct handler handler_grievance_accept;
 extern const struct handler handler_grievance_resolve;
 extern const struct handler handler_grievance_return;
@@ -28,10 +29,12 @@ extern const struct handler handler_grievance_status;
 extern const struct handler handler_grievance_todo;
 extern const struct handler handler_answer;
 extern const struct handler handler_checkin_ok;
+extern const struct handler handler_checkin_any;
 extern const struct handler handler_checkin_sos;
 extern const struct handler handler_checkin_confirm;
 extern const struct handler handler_checkin_pause;
 extern const struct handler handler_checkin_resume;
+extern const struct handler handler_checkin_status;
 extern const struct handler handler_event_publish;
 extern const struct handler handler_event_list;
 extern const struct handler handler_event_signup;
@@ -45,16 +48,19 @@ const struct handler *const handlers_all[] = {
 	&handler_optout,
 	&handler_optin,
 	&handler_grievance_report,
+	&handler_grievance_ask,
 	&handler_grievance_accept,
 	&handler_grievance_resolve,
 	&handler_grievance_return,
 	&handler_grievance_status,
 	&handler_grievance_todo,
 	&handler_checkin_ok,
+	&handler_checkin_any,
 	&handler_checkin_sos,
 	&handler_checkin_confirm,
 	&handler_checkin_pause,
 	&handler_checkin_resume,
+	&handler_checkin_status,
 	&handler_event_publish,
 	&handler_event_list,
 	&handler_event_signup,
@@ -113,6 +119,25 @@ handler_reply_text(struct handler_ctx *ctx, char *text)
 		    phone_mask(ctx->sender, sm), store_error(ctx->store));
 	free(text);
 	return id == -1 ? -1 : 0;
+}
+
+const char *
+handler_text(const struct handler_ctx *ctx, const char *name)
+{
+	return router_match_text(ctx->match, name);
+}
+
+int
+handler_how(struct handler_ctx *ctx, const char *key, ...)
+{
+	va_list ap;
+	int rc;
+
+	ctx->how = 1;
+	va_start(ap, key);
+	rc = handler_vqueue(ctx, ctx->sender, OUTBOX_REPLY, key, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* Reply to the sender with template key (see handler.h). 0 or -1. */

@@ -15,10 +15,9 @@
 #include "handlers/event.h"
 #include "handlers/grievance.h"
 #include "handlers/handler.h"
+#include "handlers/help.h"
 
-static const char *const prompt_templates[] = {
-	"hint", "register_how", NULL
-};
+#define prompt_templates help_templates
 
 /* What answers a prompt of kind: the handler's ctx, the prompt, 1–9. */
 static const struct {
@@ -27,6 +26,7 @@ static const struct {
 			    const struct store_prompt *, int);
 } prompt_kinds[] = {
 	{ "rating", grievance_prompt_rating },
+	{ "report", grievance_prompt_report },
 	{ "checkin", checkin_prompt_answer },
 	{ "notice_confirm", notice_prompt_confirm },
 };
@@ -35,12 +35,7 @@ static const struct {
 static int
 prompt_hint(struct handler_ctx *ctx)
 {
-	const struct store_person *p = ctx->person;
-
-	if (p != NULL && p->village[0] != '\0')
-		return handler_reply(ctx, "hint", "name", p->name,
-		    "village", p->village_name, NULL);
-	return handler_reply(ctx, "register_how", NULL);
+	return help_reply(ctx, 1);
 }
 
 static int

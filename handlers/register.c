@@ -1,6 +1,7 @@
 /*
- * register — 注册 / ZC / JOIN <village code> [name]: put the sender in a
- * village as a resident. A new number is added; a resident of another
+ * register — 注册 / ZC / JOIN <village> [name]: put the sender in a
+ * village as a resident. The village is its code (LJZ) or its name, with
+ * or without 村 (注册东庄村 王小红, 我想加入王家沟 叫冯小燕). A new number is added; a resident of another
  * village is moved there; a cadre is not (the county moves cadres with
  * cungatectl). Every change is audited. Reports the number sent before
  * it was registered (grievance.report keeps them) are filed now.
@@ -59,26 +60,158 @@ register_put(struct handler_ctx *ctx, const char *name, const char *village,
 	    action, ctx->sender, detail);
 }
 
+/* Words before a name that are not the name: 叫冯小燕, 姓名张三. */
+static const char *const register_name_leads[] = {
+	"想登记一下", "想注册一下", "想登记", "想注册", "登记一下", "注册一下",
+	"登记", "注册", "我叫", "名叫", "叫", "姓名", "名字", "我是", "是", "想",
+	"要", "的", NULL
+};
+/* Words after a name that are not the name: 刘海 注册. */
+static const char *const register_name_tails[] = {
+	"注册", "登记", "一下", "吧", "谢谢", "了", NULL
+};
+
+/* Cut the tails off name (in place). */
+static void
+register_trim(char *name)
+{
+	size_t i, n, t;
+	int again = 1;
+
+	while (again) {
+		again = 0;
+		n = strlen(name);
+		while (n > 0 && strchr(" ,.!?", name[n - 1]) != NULL)
+			name[--n] = '\0';
+		for (i = 0; register_name_tails[i] != NULL; i++) {
+			t = strlen(register_name_tails[i]);
+			if (n > t && strcmp(name + n - t,
+			    register_name_tails[i]) == 0) {
+				name[n - t] = '\0';
+				again = 1;
+				break;
+			}
+		}
+	}
+}
+
+/* Skip separators and a name's lead-in words at s. */
+static const char *
+register_skip(const char *s)
+{
+	size_t i;
+	int again = 1;
+
+	while (again) {
+		again = 0;
+		s += strspn(s, " :,.;~-#");
+		for (i = 0; register_name_leads[i] != NULL; i++) {
+			if (strncmp(s, register_name_leads[i],
+			    strlen(register_name_leads[i])) == 0) {
+				s += strlen(register_name_leads[i]);
+				again = 1;
+				break;
+			}
+		}
+		if (strncmp(s, "、", 3) == 0 || strncmp(s, "。", 3) == 0) {
+			s += 3;
+			again = 1;
+		}
+	}
+	return s;
+}
+
+/*
+ * The village rest starts with (its code, or its name with or without
+ * 村), and where the rest goes on: -1 / 0 / 1.
+ */
+static int
+register_village(struct handler_ctx *ctx, const char *rest,
+    struct store_village *v, const char **after)
+{
+	size_t n, len;
+	char *code;
+	int rc;
+
+	n = strspn(rest, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789");
+	if (n > 0) {
+		code = xstrndup(rest, n);
+		rc = store_village_find(ctx->store, code, v);
+		free(code);
+		if (rc != 0) {
+			*after = rest + n;
+			return rc;
+		}
+	}
+	if ((rc = store_village_named(ctx->store, rest, v)) != 1)
+		return rc;
+	len = strlen(v->name);
+	if (strncmp(rest, v->name, len) != 0)
+		len -= strlen("村");
+	*after = rest + len;
+	return 1;
+}
+
+/*
+ * The village named anywhere in text (我是刘家庄的 叫刘海 注册), and where
+ * the text goes on after its name: -1 / 0 / 1.
+ */
+static int
+register_village_in(struct handler_ctx *ctx, const char *text,
+    struct store_village *v, const char **after)
+{
+	const char *p;
+	char *bare;
+	int rc;
+
+	if ((rc = store_village_in(ctx->store, text, v)) != 1)
+		return rc;
+	if ((p = strstr(text, v->name)) != NULL) {
+		*after = p + strlen(v->name);
+		return 1;
+	}
+	bare = xstrdup(v->name);
+	if (strlen(bare) > strlen("村"))
+		bare[strlen(bare) - strlen("村")] = '\0';
+	if ((p = strstr(text, bare)) != NULL)
+		*after = p + strlen(bare);
+	else if ((p = strcasestr(text, v->code)) != NULL)
+		*after = p + strlen(v->code);
+	else
+		*after = "";
+	free(bare);
+	return 1;
+}
+
 static int
 register_run(struct handler_ctx *ctx)
 {
 	const struct store_person *p = ctx->person;
-	const char *code, *arg;
+	const char *rest, *after = "";
 	struct store_village v;
-	char name[129], *detail;
+	char name[129], code[40], *detail;
 	int rc;
 
-	code = handler_arg(ctx, "village");
-	if (code == NULL || *code == '\0')
-		return handler_reply(ctx, "register_how", NULL);
-	if ((rc = store_village_find(ctx->store, code, &v)) == -1)
+	rest = handler_arg(ctx, "village");
+	rc = 0;
+	if (rest != NULL && *rest != '\0' &&
+	    (rc = register_village(ctx, rest, &v, &after)) == -1)
 		return -1;
-	if (rc == 0)
+	if (rc == 0 && (rc = register_village_in(ctx, ctx->text, &v,
+	    &after)) == -1)
+		return -1;
+	if (rc == 0 && (rest == NULL || *rest == '\0'))
+		return handler_how(ctx, "register_how", NULL);
+	if (rc == 0) {
+		/* Quote what they wrote, a word of it. */
+		register_name(rest, code, sizeof code);
+		code[strcspn(code, " ,.:")] = '\0';
 		return handler_reply(ctx, "register_no_village", "code", code,
 		    NULL);
-
-	arg = handler_arg(ctx, "name");
-	register_name(arg != NULL ? arg : "", name, sizeof name);
+	}
+	register_name(register_skip(after), name, sizeof name);
+	register_trim(name);
 
 	if (p == NULL || p->village[0] == '\0') {
 		/* New, or known only from an opt-out. */

@@ -20,8 +20,9 @@
  * - handler = the name of a handler this build has (handlers/handlers.c).
  *   Several commands may name the same handler.
  * - pattern = a PCRE2 regular expression, matched against the normalised
- *   text (router_normalise: full-width folded to ASCII, white space
- *   collapsed to single spaces, no leading or trailing space). It is
+ *   text (handlers/normalise.h: full-width folded to ASCII, traditional
+ *   characters simplified, white space collapsed to single spaces and
+ *   dropped between Chinese characters, none at either end). It is
  *   compiled with PCRE2_UTF | PCRE2_CASELESS, without PCRE2_UCP: \b, \w,
  *   \d and \s are ASCII-only, so "HELP\b" ends at a CJK character and \d
  *   is an ASCII digit. Anchor it with ^ and $ yourself. An indented line
@@ -31,6 +32,19 @@
  *   matching also folds a few non-ASCII letters onto ASCII, e.g. U+017F
  *   ſ onto s and U+212A K onto k: harmless for keywords.
  *   PCRE2_EXTRA_CASELESS_RESTRICT would stop it but needs PCRE2 10.43.)
+ * - senders = who the command is for: any of unknown (not registered),
+ *   resident (registered, not a cadre), cadre, elder (enrolled in the
+ *   check-in), guardian (of an enrolled elder); without it, anyone. A
+ *   command for others is skipped, so the table goes on to the next: this
+ *   is how free text means a check-in from an elder, a question from a
+ *   guardian and a report from a resident.
+ * - set = NAME VALUE gives the argument NAME when the pattern has no such
+ *   capture or it took no part (满意 answers a rating as 1 would).
+ * - A [define] section names pattern pieces: "num = (?:\d+|[一二]+)" there
+ *   makes {num} in any later pattern stand for it, so the word lists and
+ *   the forms of a number are written once.
+ * - A capture written in Chinese numerals (四十, 六零一零) reaches the
+ *   handler as digits; handler_text gives what the sender wrote.
  * - " ;" starts a comment (inih), so a pattern cannot contain it.
  *
  * Every error names file:line: an unknown section or key, a duplicate
@@ -56,6 +70,8 @@
 #include "gateway/util.h"
 #include "handlers/checkin.h"
 #include "handlers/handler.h"
+#include "handlers/normalise.h"
+#include "handlers/numeral.h"
 #include "handlers/router.h"
 #include "handlers/template.h"
 
@@ -79,17 +95,35 @@ struct router_pattern {
 	pcre2_code	*re;
 };
 
+struct router_set {
+	char	*name;
+	char	*value;
+};
+
 struct router_command {
 	char			*name;
 	int			 line;
 	const struct handler	*handler;
+	unsigned		 senders;	/* SENDER_* bits; 0 anyone */
+	unsigned		 not_senders;	/* never for these */
 	struct router_pattern	*patterns;
 	size_t			 npatterns;
+	struct router_set	*sets;
+	size_t			 nsets;
+};
+
+/* A [define]d pattern piece. */
+struct router_define {
+	char	*name;
+	char	*value;
 };
 
 struct router {
 	struct router_command	*commands;
 	size_t			 ncommands;
+	struct router_define	*defines;
+	size_t			 ndefines;
+	int			 in_define;	/* while loading */
 	const struct handler	*fallback;
 	pcre2_match_context	*mctx;
 	pcre2_jit_stack		*jit_stack;
@@ -98,6 +132,7 @@ struct router {
 struct router_arg {
 	char	*name;
 	char	*value;		/* NULL if the group did not take part */
+	char	*text;		/* what the sender wrote there; NULL: value */
 };
 
 struct router_match {
@@ -153,10 +188,13 @@ router_section(struct router_load *rl, const char *section, int line,
 	const char *name;
 	size_t i;
 
+	r->in_define = strcmp(section, "define") == 0;
+	if (r->in_define)
+		return 0;
 	if (strncmp(section, "command", 7) != 0 ||
 	    (section[7] != ' ' && section[7] != '\t')) {
-		*cause = xasprintf("unknown section [%s] (expected [command "
-		    "NAME])", section);
+		*cause = xasprintf("unknown section [%s] (expected [define] "
+		    "or [command NAME])", section);
 		return -1;
 	}
 	for (name = section + 7; *name == ' ' || *name == '\t'; name++)
@@ -181,6 +219,151 @@ router_section(struct router_load *rl, const char *section, int line,
 	return 0;
 }
 
+/* The sender classes, as commands.conf names them. */
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} router_sender_names[] = {
+	{ "unknown", SENDER_UNKNOWN },
+	{ "resident", SENDER_RESIDENT },
+	{ "cadre", SENDER_CADRE },
+	{ "elder", SENDER_ELDER },
+	{ "guardian", SENDER_GUARDIAN },
+	{ "anyone", 0 },
+};
+
+/*
+ * senders = a list of classes, separated by spaces or commas; !class
+ * excludes (an elder is a resident too: "resident !elder"). 0 or -1.
+ */
+static int
+router_senders_parse(struct router_command *c, const char *value,
+    char **cause)
+{
+	char *copy, *word, *last;
+	size_t i, n = sizeof router_sender_names / sizeof router_sender_names[0];
+	int not;
+
+	copy = xstrdup(value);
+	for (word = strtok_r(copy, " ,\t", &last); word != NULL;
+	    word = strtok_r(NULL, " ,\t", &last)) {
+		not = *word == '!';
+		for (i = 0; i < n; i++)
+			if (strcmp(word + not, router_sender_names[i].name) ==
+			    0)
+				break;
+		if (i == n) {
+			*cause = xasprintf("command %s: unknown sender \"%s\" "
+			    "(expected unknown, resident, cadre, elder, "
+			    "guardian or anyone)", c->name, word);
+			free(copy);
+			return -1;
+		}
+		if (not)
+			c->not_senders |= router_sender_names[i].bit;
+		else
+			c->senders |= router_sender_names[i].bit;
+	}
+	free(copy);
+	return 0;
+}
+
+/* set = NAME VALUE. 0 or -1. */
+static int
+router_set_parse(struct router_command *c, const char *value, char **cause)
+{
+	struct router_set *st;
+	size_t n = strcspn(value, " \t");
+
+	if (n == 0 || value[n] == '\0') {
+		*cause = xasprintf("command %s: set needs a name and a value",
+		    c->name);
+		return -1;
+	}
+	c->sets = xrealloc(c->sets, (c->nsets + 1) * sizeof *c->sets);
+	st = &c->sets[c->nsets++];
+	st->name = xstrndup(value, n);
+	value += n + strspn(value + n, " \t");
+	st->value = xstrdup(value);
+	return 0;
+}
+
+/* One entry of [define]; an indented line continues it. 0 or -1. */
+static int
+router_define(struct router *r, const char *key, const char *value,
+    int cont, char **cause)
+{
+	struct router_define *d;
+	char *v;
+	size_t i;
+
+	if (cont) {
+		d = r->ndefines > 0 ? &r->defines[r->ndefines - 1] : NULL;
+		if (d == NULL || strcmp(d->name, key) != 0) {
+			*cause = xasprintf("define %s: nothing to continue",
+			    key);
+			return -1;
+		}
+		v = xasprintf("%s%s", d->value, value);
+		free(d->value);
+		d->value = v;
+		return 0;
+	}
+	if (strspn(key, "abcdefghijklmnopqrstuvwxyz_0123456789") !=
+	    strlen(key)) {
+		*cause = xasprintf("define %s: a name is lower-case letters, "
+		    "digits and _", key);
+		return -1;
+	}
+	for (i = 0; i < r->ndefines; i++) {
+		if (strcmp(r->defines[i].name, key) == 0) {
+			*cause = xasprintf("define %s given twice", key);
+			return -1;
+		}
+	}
+	r->defines = xrealloc(r->defines, (r->ndefines + 1) *
+	    sizeof *r->defines);
+	d = &r->defines[r->ndefines++];
+	d->name = xstrdup(key);
+	d->value = xstrdup(value);
+	return 0;
+}
+
+/*
+ * src with every {name} of a [define] replaced by its piece (pieces may
+ * use earlier ones). A new string (caller frees).
+ */
+static char *
+router_expand(const struct router *r, const char *src, int depth)
+{
+	struct buf b;
+	const char *p, *end;
+	char *inner;
+	size_t i, n;
+
+	memset(&b, 0, sizeof b);
+	for (p = src; *p != '\0'; p++) {
+		if (*p != '{' || depth > 8 || (end = strchr(p, '}')) == NULL) {
+			buf_add(&b, p, 1);
+			continue;
+		}
+		n = end - p - 1;
+		for (i = 0; i < r->ndefines; i++)
+			if (strlen(r->defines[i].name) == n &&
+			    strncmp(r->defines[i].name, p + 1, n) == 0)
+				break;
+		if (i == r->ndefines) {
+			buf_add(&b, p, 1);
+			continue;
+		}
+		inner = router_expand(r, r->defines[i].value, depth + 1);
+		buf_adds(&b, inner);
+		free(inner);
+		p = end;
+	}
+	return buf_take(&b);
+}
+
 static int
 router_entry_cb(const char *section, const char *key, const char *value,
     int cont, int line, void *arg, char **cause)
@@ -193,6 +376,8 @@ router_entry_cb(const char *section, const char *key, const char *value,
 
 	if (key == NULL)
 		return router_section(rl, section, line, cause);
+	if (r->in_define)
+		return router_define(r, key, value, cont, cause);
 	if (*section == '\0' || r->ncommands == 0) {
 		*cause = xasprintf("%s outside a [command NAME] section", key);
 		return -1;
@@ -240,22 +425,29 @@ router_entry_cb(const char *section, const char *key, const char *value,
 		p->re = NULL;
 		return 0;
 	}
-	*cause = xasprintf("command %s: unknown key %s (expected handler or "
-	    "pattern)", c->name, key);
+	if (strcmp(key, "senders") == 0)
+		return router_senders_parse(c, value, cause);
+	if (strcmp(key, "set") == 0)
+		return router_set_parse(c, value, cause);
+	*cause = xasprintf("command %s: unknown key %s (expected handler, "
+	    "pattern, senders or set)", c->name, key);
 	return -1;
 }
 
 /* Compile one pattern, with JIT when the library has it. 0 or -1. */
 static int
-router_compile(const char *path, struct router_command *c,
-    struct router_pattern *p, char **cause)
+router_compile(const struct router *r, const char *path,
+    struct router_command *c, struct router_pattern *p, char **cause)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE offset;
+	char *src;
 	int error, rc;
 
-	p->re = pcre2_compile((PCRE2_SPTR)p->src, PCRE2_ZERO_TERMINATED,
+	src = router_expand(r, p->src, 0);
+	p->re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
 	    ROUTER_COMPILE_OPTIONS, &error, &offset, NULL);
+	free(src);
 	if (p->re == NULL) {
 		pcre2_get_error_message(error, msg, sizeof msg);
 		*cause = xasprintf("%s:%d: command %s: bad pattern at offset "
@@ -286,6 +478,8 @@ router_new(const char *path, const struct handler *const *handlers,
 	char *msg;
 	size_t i, j;
 
+	if (normalise_init(cause) != 0)
+		return NULL;
 	r = xcalloc(1, sizeof *r);
 	rl.router = r;
 	rl.handlers = handlers;
@@ -302,7 +496,8 @@ router_new(const char *path, const struct handler *const *handlers,
 			goto fail;
 		}
 		for (j = 0; j < c->npatterns; j++)
-			if (router_compile(path, c, &c->patterns[j], cause) != 0)
+			if (router_compile(r, path, c, &c->patterns[j],
+			    cause) != 0)
 				goto fail;
 	}
 
@@ -361,9 +556,19 @@ router_free(struct router *r)
 			pcre2_code_free(c->patterns[j].re);
 		}
 		free(c->patterns);
+		for (j = 0; j < c->nsets; j++) {
+			free(c->sets[j].name);
+			free(c->sets[j].value);
+		}
+		free(c->sets);
 		free(c->name);
 	}
 	free(r->commands);
+	for (i = 0; i < r->ndefines; i++) {
+		free(r->defines[i].name);
+		free(r->defines[i].value);
+	}
+	free(r->defines);
 	pcre2_match_context_free(r->mctx);
 	if (r->jit_stack != NULL)
 		pcre2_jit_stack_free(r->jit_stack);
@@ -372,191 +577,107 @@ router_free(struct router *r)
 
 /* --- normalising --- */
 
-/*
- * Decode one UTF-8 sequence at s (n > 0 bytes left) into *cp. Returns the
- * bytes used; an invalid sequence gives U+FFFD for its maximal valid
- * prefix (at least one byte), as Unicode recommends.
- */
-static size_t
-router_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t need, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 1;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 2;
-		c = s[0] & 0x0f;
-		if (s[0] == 0xe0)
-			lo = 0xa0;	/* no overlong forms */
-		else if (s[0] == 0xed)
-			hi = 0x9f;	/* no surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 3;
-		c = s[0] & 0x07;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;	/* nothing above U+10FFFF */
-	} else {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i >= n || s[i] < lo || s[i] > hi) {
-			*cp = 0xfffd;
-			return i;
-		}
-		c = (c << 6) | (s[i] & 0x3f);
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*cp = c;
-	return need + 1;
-}
-
-static void
-router_utf8_put(struct buf *b, uint32_t c)
-{
-	unsigned char out[4];
-	size_t n;
-
-	if (c < 0x80) {
-		out[0] = c;
-		n = 1;
-	} else if (c < 0x800) {
-		out[0] = 0xc0 | (c >> 6);
-		out[1] = 0x80 | (c & 0x3f);
-		n = 2;
-	} else if (c < 0x10000) {
-		out[0] = 0xe0 | (c >> 12);
-		out[1] = 0x80 | ((c >> 6) & 0x3f);
-		out[2] = 0x80 | (c & 0x3f);
-		n = 3;
-	} else {
-		out[0] = 0xf0 | (c >> 18);
-		out[1] = 0x80 | ((c >> 12) & 0x3f);
-		out[2] = 0x80 | ((c >> 6) & 0x3f);
-		out[3] = 0x80 | (c & 0x3f);
-		n = 4;
-	}
-	buf_add(b, out, n);
-}
-
-/* Unicode White_Space, and the controls that become white space. */
-static int
-router_is_space(uint32_t c)
-{
-	return c <= 0x20 || (c >= 0x7f && c <= 0xa0) || c == 0x1680 ||
-	    (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-	    c == 0x202f || c == 0x205f || c == 0x3000;
-}
-
-/* Invisible characters that would only split a keyword: dropped. */
-static int
-router_is_invisible(uint32_t c)
-{
-	return (c >= 0x200b && c <= 0x200d) || c == 0x2060 || c == 0xfeff;
-}
-
-/*
- * Normalise text of len bytes (see router.h): a new valid UTF-8 string
- * the caller frees, "" for empty or all-blank input.
- */
+/* The matching copy of text (see router.h and handlers/normalise.h). */
 char *
 router_normalise(const char *text, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	struct buf b;
-	uint32_t c;
-	size_t i = 0;
-	int space = 0;
-
-	memset(&b, 0, sizeof b);
-	while (i < len) {
-		i += router_utf8_next(s + i, len - i, &c);
-		if (c >= 0xff01 && c <= 0xff5e)
-			c -= 0xfee0;
-		if (router_is_invisible(c))
-			continue;
-		if (router_is_space(c)) {
-			space = 1;
-			continue;
-		}
-		if (space && b.len > 0)
-			buf_add(&b, " ", 1);
-		space = 0;
-		router_utf8_put(&b, c);
-	}
-	return buf_take(&b);
+	return normalise(text, len, NULL);
 }
 
 /* --- matching --- */
 
+/* What one match is matched against. */
+struct router_subject {
+	const char	*text;		/* normalised */
+	const char	*orig;		/* what was sent; NULL: text */
+	const size_t	*map;		/* text offset -> orig offset */
+	unsigned	 senders;	/* SENDER_* of the sender; 0 anyone */
+};
+
+/* Capture [from, to) of the subject: its value and original words. */
+static void
+router_arg_fill(struct router_arg *a, const struct router_subject *sj,
+    size_t from, size_t to)
+{
+	char *digits;
+
+	a->value = xstrndup(sj->text + from, to - from);
+	if ((digits = numeral_digits(a->value)) != NULL) {
+		free(a->value);
+		a->value = digits;
+	}
+	if (sj->orig != NULL && sj->map != NULL)
+		a->text = normalise_clean(sj->orig + sj->map[from],
+		    sj->map[to] - sj->map[from]);
+}
+
 static struct router_match *
 router_match_make(const struct router_command *c, const pcre2_code *re,
-    pcre2_match_data *md, int rc, const char *subject)
+    pcre2_match_data *md, int rc, const struct router_subject *sj)
 {
 	struct router_match *m;
 	PCRE2_SIZE *ov;
 	PCRE2_SPTR table;
 	uint32_t count, size, i, n;
+	size_t k;
 
 	m = xcalloc(1, sizeof *m);
 	m->command = c->name;
 	pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
-	if (count == 0)
-		return m;
+	m->args = xcalloc(count + c->nsets + 1, sizeof *m->args);
 	pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &size);
 	pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
 	ov = pcre2_get_ovector_pointer(md);
-	m->args = xcalloc(count, sizeof *m->args);
-	m->nargs = count;
 	for (i = 0; i < count; i++, table += size) {
 		n = (table[0] << 8) | table[1];
 		m->args[i].name = xstrdup((const char *)table + 2);
 		if ((int)n < rc && ov[2 * n] != PCRE2_UNSET)
-			m->args[i].value = xstrndup(subject + ov[2 * n],
-			    ov[2 * n + 1] - ov[2 * n]);
+			router_arg_fill(&m->args[i], sj, ov[2 * n],
+			    ov[2 * n + 1]);
+	}
+	m->nargs = count;
+	for (k = 0; k < c->nsets; k++) {
+		for (i = 0; i < count; i++)
+			if (strcmp(m->args[i].name, c->sets[k].name) == 0)
+				break;
+		if (i == count) {
+			m->args[m->nargs].name = xstrdup(c->sets[k].name);
+			i = m->nargs++;
+		}
+		if (m->args[i].value == NULL)
+			m->args[i].value = xstrdup(c->sets[k].value);
 	}
 	return m;
 }
 
-/*
- * The handler of the first command matching the normalised text, with its
- * named captures in *match (free with router_match_free); NULL and *match
- * NULL when nothing matches.
- */
-const struct handler *
-router_match(struct router *r, const char *text, struct router_match **match)
+/* The first command for these senders whose pattern matches. */
+static const struct handler *
+router_match_subject(struct router *r, const struct router_subject *sj,
+    struct router_match **match)
 {
 	const struct router_command *c;
 	const struct router_pattern *p;
 	pcre2_match_data *md;
 	PCRE2_UCHAR msg[256];
-	size_t i, j, len = strlen(text);
+	size_t i, j, len = strlen(sj->text);
 	int rc;
 
 	*match = NULL;
 	for (i = 0; i < r->ncommands; i++) {
 		c = &r->commands[i];
+		if ((c->senders != 0 && (c->senders & sj->senders) == 0) ||
+		    (c->not_senders & sj->senders) != 0)
+			continue;
 		for (j = 0; j < c->npatterns; j++) {
 			p = &c->patterns[j];
 			md = pcre2_match_data_create_from_pattern(p->re, NULL);
 			if (md == NULL)
 				fatal("out of memory");
-			rc = pcre2_match(p->re, (PCRE2_SPTR)text, len, 0, 0,
-			    md, r->mctx);
+			rc = pcre2_match(p->re, (PCRE2_SPTR)sj->text, len, 0,
+			    0, md, r->mctx);
 			if (rc > 0) {
 				*match = router_match_make(c, p->re, md, rc,
-				    text);
+				    sj);
 				pcre2_match_data_free(md);
 				return c->handler;
 			}
@@ -569,6 +690,29 @@ router_match(struct router *r, const char *text, struct router_match **match)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * The handler of the first command matching the normalised text, with its
+ * named captures in *match (free with router_match_free); NULL and *match
+ * NULL when nothing matches.
+ */
+const struct handler *
+router_match(struct router *r, const char *text, struct router_match **match)
+{
+	return router_match_as(r, text, 0, match);
+}
+
+const struct handler *
+router_match_as(struct router *r, const char *text, unsigned senders,
+    struct router_match **match)
+{
+	struct router_subject sj;
+
+	memset(&sj, 0, sizeof sj);
+	sj.text = text;
+	sj.senders = senders;
+	return router_match_subject(r, &sj, match);
 }
 
 /* The capture called name: NULL when absent or it took no part. */
@@ -585,6 +729,21 @@ router_match_arg(const struct router_match *m, const char *name)
 	return NULL;
 }
 
+/* The capture called name as the sender wrote it; NULL as above. */
+const char *
+router_match_text(const struct router_match *m, const char *name)
+{
+	size_t i;
+
+	if (m == NULL)
+		return NULL;
+	for (i = 0; i < m->nargs; i++)
+		if (strcmp(m->args[i].name, name) == 0)
+			return m->args[i].text != NULL ? m->args[i].text :
+			    m->args[i].value;
+	return NULL;
+}
+
 /* Free m; NULL is a no-op. */
 void
 router_match_free(struct router_match *m)
@@ -596,6 +755,7 @@ router_match_free(struct router_match *m)
 	for (i = 0; i < m->nargs; i++) {
 		free(m->args[i].name);
 		free(m->args[i].value);
+		free(m->args[i].text);
 	}
 	free(m->args);
 	free(m);
@@ -653,6 +813,9 @@ router_allowed(const struct handler *h, const struct store_person *person)
 static int
 router_run(struct handler_ctx *ctx, const struct handler *h)
 {
+	char *handled;
+	int rc;
+
 	if (store_begin(ctx->store) != 0)
 		return -1;
 	/* Any SMS from an enrolled elder is also their check-in. */
@@ -660,23 +823,59 @@ router_run(struct handler_ctx *ctx, const struct handler *h)
 		store_rollback(ctx->store);
 		return 1;
 	}
-	if (store_message_done(ctx->store, ctx->message_id, h->name,
-	    ctx->now) != 0 || store_commit(ctx->store) != 0) {
+	/* A handler that only said how to use it is marked so. */
+	handled = ctx->how ? xasprintf("%s/how", h->name) : xstrdup(h->name);
+	rc = store_message_done(ctx->store, ctx->message_id, handled,
+	    ctx->now);
+	free(handled);
+	if (rc != 0 || store_commit(ctx->store) != 0) {
 		store_rollback(ctx->store);
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * What the sender is, as commands.conf's senders = names it: SENDER_*
+ * bits, or -1 when the store failed.
+ */
 static int
-router_dispatch(struct router *r, struct handler_ctx *ctx, const char *sm)
+router_senders(struct handler_ctx *ctx)
+{
+	const struct store_person *p = ctx->person;
+	struct store_elder e;
+	unsigned senders = 0;
+	int rc;
+
+	if (p == NULL || p->village[0] == '\0')
+		senders |= SENDER_UNKNOWN;
+	else if (p->roles & ROLE_CADRE)
+		senders |= SENDER_CADRE;
+	else
+		senders |= SENDER_RESIDENT;
+	if (p != NULL && (p->roles & ROLE_ELDERLY)) {
+		if ((rc = store_elder_find(ctx->store, ctx->sender, &e)) == -1)
+			return -1;
+		if (rc == 1 && e.active)
+			senders |= SENDER_ELDER;
+	}
+	if ((rc = store_guardian_is(ctx->store, ctx->sender)) == -1)
+		return -1;
+	if (rc == 1)
+		senders |= SENDER_GUARDIAN;
+	return (int)senders;
+}
+
+static int
+router_dispatch(struct router *r, struct handler_ctx *ctx,
+    const struct router_subject *sj, const char *sm)
 {
 	const struct handler *h;
 	struct router_match *m;
 	const char *cmd;
 	int rc, unregistered;
 
-	if ((h = router_match(r, ctx->text, &m)) == NULL)
+	if ((h = router_match_subject(r, sj, &m)) == NULL)
 		h = r->fallback;
 	ctx->match = m;
 	cmd = m != NULL ? m->command : "(none)";
@@ -737,8 +936,10 @@ router_route_as(struct router *r, struct store *store,
 	struct store_message msg;
 	struct store_person person;
 	struct handler_ctx ctx;
-	char sm[PHONE_MAX];
-	int found, rc = -1;
+	struct router_subject sj;
+	char sm[PHONE_MAX], *raw;
+	size_t len, *map;
+	int found, senders, rc = -1;
 
 	memset(&msg, 0, sizeof msg);
 	if ((found = store_message_get(store, id, &msg)) != 1) {
@@ -786,10 +987,23 @@ router_route_as(struct router *r, struct store *store,
 		goto out;
 	}
 	ctx.person = found ? &person : NULL;
-	ctx.text = router_normalise(msg.text != NULL ? msg.text : "",
-	    msg.text != NULL ? strlen(msg.text) : 0);
-	rc = router_dispatch(r, &ctx, sm);
+	if ((senders = router_senders(&ctx)) == -1) {
+		log_warn("router: %s: message %lld: %s", sm, (long long)id,
+		    store_error(store));
+		goto out;
+	}
+	ctx.senders = senders;
+	len = msg.text != NULL ? strlen(msg.text) : 0;
+	memset(&sj, 0, sizeof sj);
+	sj.orig = msg.text != NULL ? msg.text : "";
+	sj.text = ctx.text = normalise(sj.orig, len, &map);
+	sj.map = map;
+	sj.senders = senders;
+	ctx.raw = raw = normalise_clean(sj.orig, len);
+	rc = router_dispatch(r, &ctx, &sj, sm);
 	free((char *)ctx.text);
+	free(raw);
+	free(map);
 out:
 	store_message_clear(&msg);
 	return rc;

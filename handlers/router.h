@@ -31,12 +31,8 @@ struct router *router_new(const char *path,
 void	 router_free(struct router *);
 
 /*
- * Normalise SMS text: invalid UTF-8 becomes U+FFFD (one per maximal
- * invalid subsequence), full-width ASCII (U+FF01–U+FF5E) and the
- * ideographic space fold to ASCII, control characters (C0, DEL, C1) and
- * other Unicode white space become spaces, zero-width characters (U+200B–
- * U+200D, U+2060, U+FEFF) are dropped, white space is trimmed and collapsed
- * to one ASCII space. Returns a new valid UTF-8 string (caller frees).
+ * The copy of SMS text the command table sees: normalise() of
+ * handlers/normalise.h. A new valid UTF-8 string (caller frees).
  */
 char	*router_normalise(const char *text, size_t len);
 
@@ -47,8 +43,21 @@ char	*router_normalise(const char *text, size_t len);
  */
 const struct handler *router_match(struct router *, const char *text,
 	    struct router_match **match);
-/* The named capture name; NULL if absent, if it took no part, or m NULL. */
+/*
+ * The same for a sender of these SENDER_* classes (handler.h): commands
+ * whose senders = names none of them are skipped. router_match matches
+ * as nobody in particular (0): only commands for anyone.
+ */
+const struct handler *router_match_as(struct router *, const char *text,
+	    unsigned senders, struct router_match **match);
+/*
+ * The named capture name, Chinese numerals turned into digits, or a set =
+ * value; NULL if absent, if it took no part, or m NULL.
+ */
 const char *router_match_arg(const struct router_match *, const char *name);
+/* The same capture as the sender wrote it (original characters). */
+const char *router_match_text(const struct router_match *,
+	    const char *name);
 /* NULL is a no-op. */
 void	 router_match_free(struct router_match *);
 

@@ -23,7 +23,7 @@
 #include "handlers/template.h"
 
 #define TEMPLATE_SECTION	"messages"
-#define TEMPLATE_MAXFIELDS	32
+#define TEMPLATE_MAXFIELDS	64
 
 struct template_entry {
 	char	*key;
