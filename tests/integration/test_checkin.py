@@ -201,3 +201,28 @@ def test_qr_from_a_stranger_changes_nothing(gw):
     assert not [r for r in gw.outbox() if "平安：" in r["text"]]
     gw.ctl("tick", "--at", f"{day(1)} 12:30")
     assert rows_to(gw, CADRE, render("checkin_alert_cadre", **f))
+
+
+def test_distress_from_the_elder_alerts_at_once_and_is_no_checkin(gw):
+    # Not a keyword: the elder's own words. The SOS goes to the family and
+    # the cadre at once; the day stays open, so the ladder goes on as for
+    # silence until someone confirms.
+    code = enrol(gw, "--start", day(0))
+    gw.start()
+    f = fields(code)
+    gw.inject(ELDER, "我摔倒了 起不来 快来人")
+    alert = render("checkin_sos_alert", **f)
+    wait_for(lambda: rows_to(gw, DAUGHTER, alert) and
+             rows_to(gw, SON, alert) and rows_to(gw, CADRE, alert),
+             what="SOS to the family and the cadre")
+    assert rows_to(gw, ELDER, render("checkin_sos_ok", **f))
+    assert not rows_to(gw, ELDER, render("checkin_ok", **f))
+    gw.ctl("tick", "--at", f"{day(0)} 12:31")
+    st = gw.json("checkin", "today")[0]
+    assert st["status"] == "open", st
+    assert rows_to(gw, DAUGHTER, render("checkin_alert_guardian", **f))
+    assert rows_to(gw, CADRE, render("checkin_alert_cadre", **f))
+    # Plain words from the elder afterwards are her check-in, confirmed.
+    gw.inject(ELDER, "好着哩")
+    wait_for(lambda: rows_to(gw, ELDER, render("checkin_ok", **f)),
+             what="check-in confirmed")

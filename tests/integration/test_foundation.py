@@ -51,7 +51,7 @@ def test_simulate_drops_a_message_the_daemon_answers(gw):
     assert "1" in out
     rows = wait_for(lambda: [r for r in sent_to(gw, RESIDENT)
                              if r["state"] == "sent"], what="help reply")
-    assert [r["text"] for r in rows] == [render("help")]
+    assert [r["text"] for r in rows] == [render("help", name="王秀英")]
 
 
 def test_a_long_simulated_message_arrives_whole(gw):
@@ -136,14 +136,15 @@ def test_stopped_worker_is_killed_by_the_watchdog(gw):
              what="reply after respawn")
 
 
-def test_unknown_keyword_from_resident_gets_the_hint(gw):
-    # Short text (a greeting) is not a report: the hint. Longer free text
-    # files a ticket (tests/integration/test_grievance.py).
+def test_greeting_from_resident_gets_the_residents_help(gw):
+    # A greeting is not a report: the resident's own help, no ticket. A
+    # problem files a ticket (tests/integration/test_grievance.py).
     gw.seed()
     gw.start()
     gw.inject(RESIDENT, "你好，在吗？")
-    rows = wait_for(lambda: sent_to(gw, RESIDENT), what="hint")
-    assert [r["text"] for r in rows] == [render("hint", name="王秀英")]
+    rows = wait_for(lambda: sent_to(gw, RESIDENT), what="help")
+    assert [r["text"] for r in rows] == [render("help", name="王秀英")]
+    assert gw.json("grievance", "list") == []
 
 
 def test_unknown_sender_is_told_how_to_register(gw):

@@ -261,20 +261,25 @@ def test_unregistered_report_is_filed_once_they_register(gw):
     assert show(gw, code)["category"] == "环境"
 
 
-def test_free_text_is_a_report_but_greetings_get_the_hint(gw):
+def test_free_text_is_a_report_but_greetings_get_help(gw):
     gw.seed()
     gw.start()
     gw.inject(RESIDENT, "你好！")
     r = wait_n(gw, RESIDENT, 1)[0]
-    assert r["text"] == render("hint", name="王秀英")
+    assert r["text"] == render("help", name="王秀英")
     gw.inject(RESIDENT, "医保报销的钱什么时候能到账")
     r = wait_n(gw, RESIDENT, 2)[1]
     code = ticket_of(gw, RESIDENT)["code"]
     assert r["text"] == render("grievance_receipt", ticket=code, hours=24)
-    # A cadre's free text never files a ticket (a mistyped command).
+    # A cadre's free text never files a ticket: a command without its
+    # ticket number is told how, anything else gets the cadre's hint.
     gw.inject(CADRE, "受理了那个路灯的问题")
     wait_for(lambda: [r for r in sent_to(gw, CADRE)
-                      if r["text"] == render("hint", name="张明")],
+                      if r["text"] == render("grievance_accept_how")],
+             what="how to accept")
+    gw.inject(CADRE, "那个路灯村里再看看")
+    wait_for(lambda: [r for r in sent_to(gw, CADRE)
+                      if r["text"] == render("hint_cadre", name="张明")],
              what="cadre hint")
     assert len(gw.json("grievance", "list")) == 1
 

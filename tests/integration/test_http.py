@@ -212,6 +212,12 @@ def test_ussd_event_list_and_signup_match_sms(tmp_path):
         assert twin[0]["text"].replace("第2位", "第1位") == mine[-1]["text"]
         shown = json.dumps(g.json("event", "show", code), ensure_ascii=False)
         assert "+8613900000001" in shown and "+8613900000004" in shown
+        # A slip in the code gets how to sign up, and is never a ticket.
+        assert ussd(g, "e-3", "13900000001", "")[0] == "CON"
+        assert ussd(g, "e-3", "13900000001", "6")[0] == "CON"
+        assert ussd(g, "e-3", "13900000001", "6*abc") == \
+            ("END", render("event_signup_how"))
+        assert g.json("grievance", "list") == []
     finally:
         g.stop()
         assert not g.sanitizer_report(), g.sanitizer_report()

@@ -36,7 +36,7 @@ def test_cmti_is_answered_without_waiting_for_a_poll(make_gw):
     sim.inject(RESIDENT, "帮助")
     wait_for(lambda: sent_to(sim, RESIDENT), timeout=20, what="reply PDU")
     [pdu] = sent_to(sim, RESIDENT)
-    assert pdu["text"] == render("help")
+    assert pdu["text"] == render("help", name="王秀英")
     assert pdu["encoding"] == "ucs2"
     delay = cmti_to_cmgs(sim, RESIDENT)
     assert delay < 5, f"+CMTI to AT+CMGS took {delay:.2f}s"

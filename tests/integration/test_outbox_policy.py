@@ -49,7 +49,7 @@ def test_quiet_hours_hold_broadcasts_not_urgent_nor_direct_replies(make_gw):
     wait_for(lambda: sent(gw, "+8613900000003"), what="urgent")
     [held] = [r for r in gw.outbox() if r["recipient"] == "+8613900000002"]
     assert held["state"] == "queued"
-    assert sent(gw, RESIDENT)[0]["text"] == render("help")
+    assert sent(gw, RESIDENT)[0]["text"] == render("help", name="王秀英")
 
 
 def test_a_modem_down_too_long_is_reported_through_another(make_gw):
