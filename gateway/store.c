@@ -1410,49 +1410,41 @@ store_village_row(sqlite3_stmt *s, struct store_village *v)
 	store_copy(v->township, sizeof v->township, s, 3);
 }
 
-int
-store_village_find(struct store *st, const char *code,
+/* The village statement which finds for arg: -1 / 0 / 1. */
+static int
+store_village_one(struct store *st, enum store_stmt which, const char *arg,
     struct store_village *out)
 {
-	sqlite3_stmt *s = store_stmt(st, S_VILLAGE_FIND);
+	sqlite3_stmt *s = store_stmt(st, which);
 	int rc;
 
-	store_bind(s, "s", code);
+	store_bind(s, "s", arg);
 	if ((rc = store_step_row(st, s)) == 1) {
 		store_village_row(s, out);
 		sqlite3_reset(s);
 	}
 	return rc;
+}
+
+int
+store_village_find(struct store *st, const char *code,
+    struct store_village *out)
+{
+	return store_village_one(st, S_VILLAGE_FIND, code, out);
 }
 
 int
 store_village_named(struct store *st, const char *text,
     struct store_village *out)
 {
-	sqlite3_stmt *s = store_stmt(st, S_VILLAGE_NAMED);
-	int rc;
-
-	store_bind(s, "s", text);
-	if ((rc = store_step_row(st, s)) == 1) {
-		store_village_row(s, out);
-		sqlite3_reset(s);
-	}
-	return rc;
+	return store_village_one(st, S_VILLAGE_NAMED, text, out);
 }
 
 int
 store_village_in(struct store *st, const char *text,
     struct store_village *out)
 {
-	sqlite3_stmt *s = store_stmt(st, S_VILLAGE_IN);
-	int rc;
-
-	store_bind(s, "s", text);
-	if ((rc = store_step_row(st, s)) == 1) {
-		store_village_row(s, out);
-		sqlite3_reset(s);
-	}
-	return rc;
+	return store_village_one(st, S_VILLAGE_IN, text, out);
 }
 
 int

@@ -221,9 +221,9 @@ event_publish_read(const char *text, int *month, int *day, int *places,
 	*month = *day = 0;
 	*places = -1;
 	words = normalise_words(text, strlen(text));
-	/* 、 and 。 are words' ends too (the rest is ASCII by now). */
-	for (w = words; (w = strstr(w, "、")) != NULL ||
-	    (w = strstr(words, "。")) != NULL; )
+	/* 、 and 。 end words too (other punctuation is ASCII by now). */
+	while ((w = strstr(words, "、")) != NULL ||
+	    (w = strstr(words, "。")) != NULL)
 		memset(w, ' ', 3);
 	for (w = strtok_r(words, " :,;.!?", &last); w != NULL;
 	    w = strtok_r(NULL, " :,;.!?", &last)) {

@@ -715,33 +715,35 @@ router_match_as(struct router *r, const char *text, unsigned senders,
 	return router_match_subject(r, &sj, match);
 }
 
+static const struct router_arg *
+router_match_find(const struct router_match *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; m != NULL && i < m->nargs; i++)
+		if (strcmp(m->args[i].name, name) == 0)
+			return &m->args[i];
+	return NULL;
+}
+
 /* The capture called name: NULL when absent or it took no part. */
 const char *
 router_match_arg(const struct router_match *m, const char *name)
 {
-	size_t i;
+	const struct router_arg *a = router_match_find(m, name);
 
-	if (m == NULL)
-		return NULL;
-	for (i = 0; i < m->nargs; i++)
-		if (strcmp(m->args[i].name, name) == 0)
-			return m->args[i].value;
-	return NULL;
+	return a != NULL ? a->value : NULL;
 }
 
 /* The capture called name as the sender wrote it; NULL as above. */
 const char *
 router_match_text(const struct router_match *m, const char *name)
 {
-	size_t i;
+	const struct router_arg *a = router_match_find(m, name);
 
-	if (m == NULL)
+	if (a == NULL)
 		return NULL;
-	for (i = 0; i < m->nargs; i++)
-		if (strcmp(m->args[i].name, name) == 0)
-			return m->args[i].text != NULL ? m->args[i].text :
-			    m->args[i].value;
-	return NULL;
+	return a->text != NULL ? a->text : a->value;
 }
 
 /* Free m; NULL is a no-op. */
