@@ -34,8 +34,14 @@ conf_section(struct conf_state *cs, const char *line)
 
 	for (p = line; *p == ' ' || *p == '\t'; p++)
 		;
-	if (*p != '[' || (end = strchr(p, ']')) == NULL)
+	if (*p != '[')
 		return;
+	if ((end = strchr(p, ']')) == NULL) {
+		/* Said here, on its own line, not at the next entry. */
+		cs->cause = xasprintf("%s:%d: malformed section header "
+		    "(expected [NAME])", cs->path, cs->line);
+		return;
+	}
 	name = xstrndup(p + 1, end - p - 1);
 	cs->prev_key[0] = '\0';	/* inih forgets its key at a section */
 	if (cs->cb(name, NULL, NULL, 0, cs->line, cs->arg, &cause) != 0) {

@@ -48,7 +48,48 @@ static const struct {
 struct config_parse {
 	struct config		*cf;
 	enum config_section	 in;
+	/* The keys of the section being read, to refuse one given twice. */
+	char			**keys;
+	int			*key_lines;
+	size_t			 nkeys;
 };
+
+/* Forget the keys seen (a new section begins). */
+static void
+config_keys_clear(struct config_parse *cp)
+{
+	size_t i;
+
+	for (i = 0; i < cp->nkeys; i++)
+		free(cp->keys[i]);
+	free(cp->keys);
+	free(cp->key_lines);
+	cp->keys = NULL;
+	cp->key_lines = NULL;
+	cp->nkeys = 0;
+}
+
+/* Note key at line; -1 with *cause when the section has it already. */
+static int
+config_key_once(struct config_parse *cp, const char *section,
+    const char *key, int line, char **cause)
+{
+	size_t i;
+
+	for (i = 0; i < cp->nkeys; i++) {
+		if (strcmp(cp->keys[i], key) == 0) {
+			*cause = xasprintf("\"%s\" given twice in [%s] (first "
+			    "at line %d)", key, section, cp->key_lines[i]);
+			return -1;
+		}
+	}
+	cp->keys = xrealloc(cp->keys, (cp->nkeys + 1) * sizeof *cp->keys);
+	cp->key_lines = xrealloc(cp->key_lines, (cp->nkeys + 1) *
+	    sizeof *cp->key_lines);
+	cp->keys[cp->nkeys] = xstrdup(key);
+	cp->key_lines[cp->nkeys++] = line;
+	return 0;
+}
 
 /* A path from the file: relative ones are relative to the file's dir. */
 static char *
@@ -646,13 +687,18 @@ config_entry(const char *section, const char *key, const char *value,
 {
 	struct config_parse *cp = arg;
 
-	if (key == NULL)
+	if (key == NULL) {
+		config_keys_clear(cp);
 		return config_section(cp, section, line, cause);
+	}
 	if (cont) {
 		*cause = xasprintf("\"%s\" continues on an indented line; "
 		    "config values fit on one line", key);
 		return -1;
 	}
+	if (cp->in != CONFIG_NONE && config_key_once(cp, section, key, line,
+	    cause) != 0)
+		return -1;
 	switch (cp->in) {
 	case CONFIG_GATEWAY:
 		return config_gateway(cp->cf, key, value, cause);
@@ -704,6 +750,7 @@ config_load(const char *path, char **cause)
 	struct config *cf;
 	char abs[PATH_MAX], *slash;
 	size_t i;
+	int rc;
 
 	if (realpath(path, abs) == NULL) {
 		*cause = xasprintf("%s: %s", path, strerror(errno));
@@ -754,7 +801,9 @@ config_load(const char *path, char **cause)
 
 	memset(&cp, 0, sizeof cp);
 	cp.cf = cf;
-	if (conf_parse(cf->path, config_entry, &cp, cause) != 0)
+	rc = conf_parse(cf->path, config_entry, &cp, cause);
+	config_keys_clear(&cp);
+	if (rc != 0)
 		goto fail;
 	for (i = 0; i < cf->nmodems; i++) {
 		if (cf->modems[i].device == NULL) {

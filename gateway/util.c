@@ -260,7 +260,7 @@ tz_set(const char *tz)
 int
 tz_parse(const char *tz, const char *s, time_t *out)
 {
-	struct tm tm;
+	struct tm tm, want;
 	char *end;
 
 	memset(&tm, 0, sizeof tm);
@@ -277,9 +277,14 @@ tz_parse(const char *tz, const char *s, time_t *out)
 	if (*end != '\0')
 		return -1;
 	tm.tm_isdst = -1;
+	want = tm;
 	tz_set(tz);
 	*out = mktime(&tm);
-	return *out == (time_t)-1 ? -1 : 0;
+	/* mktime makes 02-30 into 03-02: a day that does not exist is bad. */
+	if (*out == (time_t)-1 || tm.tm_year != want.tm_year ||
+	    tm.tm_mon != want.tm_mon || tm.tm_mday != want.tm_mday)
+		return -1;
+	return 0;
 }
 
 int

@@ -119,6 +119,21 @@ class Sim:
             return None
 
 
+def overridden(base, extra):
+    """A section's lines with extra's after them; a key extra sets (before
+    any section header of its own) replaces base's: the config reader
+    refuses a key given twice."""
+    keys = set()
+    for line in extra:
+        if line.lstrip().startswith("["):
+            break
+        if "=" in line:
+            keys.add(line.split("=", 1)[0].strip())
+    return [line for line in base
+            if "=" not in line or line.split("=", 1)[0].strip() not in keys
+            ] + [line for line in extra if line != ""]
+
+
 class Gateway:
     def __init__(self, tmp, modems=("m1",), gateway_extra="", sims=(),
                  modem_extra=None):
@@ -132,7 +147,7 @@ class Gateway:
         self.proc = None
         self._logf = None
         self.part_seq = 0
-        conf = ["[gateway]",
+        conf = overridden(["[gateway]",
                 f"database = {self.dir}/cungate.db",
                 f"commands = {ROOT}/config/commands.conf",
                 f"messages = {ROOT}/config/messages.zh.conf",
@@ -141,15 +156,15 @@ class Gateway:
                 "watchdog_timeout = 5",
                 "tick_interval = 1",
                 # Tests run at any hour; those about quiet hours set them.
-                "quiet_hours = off",
-                gateway_extra]
+                "quiet_hours = off"], gateway_extra.split("\n"))
         self.sims = {}
         for name in self.modems:
             os.makedirs(self.modem_dir(name), exist_ok=True)
-            conf += [f"[modem {name}]", f"device = {self.modem_dir(name)}",
-                     "connection = none", "model = dummy",
-                     "poll_interval = 1"]
-            conf += (modem_extra or {}).get(name, [])
+            conf += overridden([f"[modem {name}]",
+                                f"device = {self.modem_dir(name)}",
+                                "connection = none", "model = dummy",
+                                "poll_interval = 1"],
+                               (modem_extra or {}).get(name, []))
         for name in sims:
             sim = Sim(os.path.join(self.dir, "sim-" + name))
             self.sims[name] = sim

@@ -40,6 +40,33 @@ def test_bad_value_names_file_and_line(tmp_path):
     assert f"{path}:3:" in proc.stderr
 
 
+def test_a_key_given_twice_names_both_lines(tmp_path):
+    proc, path = check_config(tmp_path, "[gateway]\ntimezone = UTC\n"
+                              "tick_interval = 30\ntimezone = Asia/Shanghai\n")
+    assert proc.returncode != 0
+    assert f"{path}:4:" in proc.stderr and "line 2" in proc.stderr
+
+
+def test_a_malformed_section_header_is_named_on_its_line(tmp_path):
+    proc, path = check_config(tmp_path, "[gateway]\ntimezone = UTC\n"
+                              "[checkin\ndue = 09:30\n")
+    assert proc.returncode != 0
+    assert f"{path}:3:" in proc.stderr and "section" in proc.stderr
+
+
+def test_tick_refuses_a_day_that_does_not_exist(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/x.db\n"
+                    f"commands = {ROOT}/config/commands.conf\n"
+                    f"messages = {ROOT}/config/messages.zh.conf\n")
+    proc = subprocess.run([CTL, "-c", str(conf), "tick", "--at",
+                           "2026-02-30 10:00"], capture_output=True, text=True)
+    assert proc.returncode != 0 and "2026-02-30" in proc.stderr
+    proc = subprocess.run([CTL, "-c", str(conf), "tick", "--at",
+                           "2026-02-28 10:00"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_bad_pattern_in_commands_names_its_line(tmp_path):
     cmds = tmp_path / "commands.conf"
     src = open(os.path.join(ROOT, "config", "commands.conf"),

@@ -280,6 +280,17 @@ test_config_errors(void **state)
 	expect_config_error("[category 水]\nurgent = yes\n",
 	    "1: [category 水] needs keywords");
 	expect_config_error("[category a b]\n", "1: [category a b]");
+	/* A key given twice is an error, not a silent override. */
+	expect_config_error("[gateway]\ndatabase = a.db\ntimezone = UTC\n"
+	    "database = b.db\n", "4: \"database\" given twice in [gateway] "
+	    "(first at line 2)");
+	expect_config_error("[modem m1]\ndevice = x\ndevice = y\n",
+	    "3: \"device\" given twice");
+	/* A malformed section header is reported on its own line. */
+	expect_config_error("[gateway]\ndatabase = a.db\n[checkin\ndue = 09:30\n",
+	    "3: malformed section header");
+	expect_config_error("[gateway\ndatabase = a.db\n",
+	    "1: malformed section header");
 }
 
 /* [http] (issue 7): off by default, keys checked, errors with file:line. */
@@ -330,7 +341,7 @@ test_config_http(void **state)
 	assert_int_equal(cf->modems[1].balance_threshold, 1000);
 	config_free(cf);
 	unlink(path);
-	expect_config_error("[modem m1]\ndevice = x\nbalance_ussd = 100\n"
+	expect_config_error("[modem m1]\ndevice = x\nbalance_interval = 100\n"
 	    "balance_ussd = *1#;\n", "4: balance_ussd");
 	expect_config_error("[modem m1]\ndevice = x\nbalance_threshold = "
 	    "1.234\n", "3: \"1.234\" is not an amount");

@@ -75,6 +75,10 @@ test_tz(void **state)
 	assert_int_equal((long long)t, 1795766430LL);
 	assert_int_equal(tz_parse("UTC", "tomorrow", &t), -1);
 	assert_int_equal(tz_parse("UTC", "2026-11-27 08:00 junk", &t), -1);
+	/* A day that does not exist is refused, not rolled over. */
+	assert_int_equal(tz_parse("Asia/Shanghai", "2026-02-30 10:00", &t), -1);
+	assert_int_equal(tz_parse("Asia/Shanghai", "2026-04-31 10:00", &t), -1);
+	assert_int_equal(tz_parse("Asia/Shanghai", "2028-02-29 10:00", &t), 0);
 }
 
 static void
