@@ -226,3 +226,26 @@ def test_distress_from_the_elder_alerts_at_once_and_is_no_checkin(gw):
     gw.inject(ELDER, "好着哩")
     wait_for(lambda: rows_to(gw, ELDER, render("checkin_ok", **f)),
              what="check-in confirmed")
+
+
+def test_a_cadre_reaches_every_elder_of_a_big_village(gw, tmp_path):
+    # Seventy elders in one village: the cadre's 已确认 for the last one
+    # finds her by name (the elders were once looked up through a list
+    # of 64).
+    gw.seed()
+    rows = ["phone,name,village,guardians"]
+    for i in range(1, 71):
+        rows.append(f"1370000{i:04d},张老汉{i:02d},LJZ,"
+                    f"1380000{i:04d}:张{i:02d}:儿子")
+    path = tmp_path / "elders.csv"
+    path.write_text("\n".join(rows) + "\n")
+    gw.ctl("elder", "import", str(path))
+    assert len(gw.json("elder", "list")) == 70
+    gw.start()
+    gw.inject(CADRE, "已确认 张老汉70 去看过了")
+    want = render("checkin_confirm_ok", elder="张老汉70")
+    wait_for(lambda: rows_to(gw, CADRE, want), what="confirmation")
+    gw.inject(CADRE, "暂停张老汉66 3天")
+    wait_for(lambda: [r for r in gw.outbox() if r["recipient"] == CADRE
+                      and r["text"].startswith("已暂停张老汉66的平安提醒3天")],
+             what="pause of the 66th")
