@@ -508,10 +508,12 @@ main(int argc, char **argv)
 		log_warn("daemon: no [modem] sections: nothing will be sent");
 	if ((d.st = store_open(d.cf->database, &cause)) == NULL)
 		fatal("store: %s", cause);
-	/* Rows a previous run handed to a worker that died with it. */
-	if ((rc = store_outbox_requeue_sending(d.st, NULL)) > 0)
-		log_info("outbox: %d message(s) in flight at the last stop "
-		    "queued again", rc);
+	/* Rows a previous run handed to a worker: in doubt, not resent. */
+	if ((rc = outbox_recover(d.st, d.cf, now_real())) > 0)
+		log_info("outbox: %d message(s) in flight at the last stop: in "
+		    "doubt until a status report or its deadline", rc);
+	else if (rc == -1)
+		fatal("outbox: %s", store_error(d.st));
 	d.crash_after_store = getenv("CUNGATE_FAULT") != NULL &&
 	    strcmp(getenv("CUNGATE_FAULT"), "crash_after_store") == 0;
 

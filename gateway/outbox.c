@@ -19,7 +19,7 @@
 #define OUTBOX_CAP_RETRY	600	/* s before a capped recipient's row */
 #define OUTBOX_LOST_RETRY	5	/* s before a lost job goes again */
 #define OUTBOX_REPORT_WAIT	20	/* s for a lost job's status report */
-#define OUTBOX_IN_DOUBT		"worker died while sending: in doubt"
+#define OUTBOX_IN_DOUBT		"in flight when its worker died: in doubt"
 #define OUTBOX_DIRECT_REPLY	3600	/* s a direct reply beats quiet hours */
 
 int
@@ -206,6 +206,26 @@ outbox_lost(struct store *st, const struct config *cf, int64_t id,
 		    OUTBOX_IN_DOUBT);
 	store_outbox_clear(&o);
 	return rc;
+}
+
+int
+outbox_recover(struct store *st, const struct config *cf, time_t now)
+{
+	int64_t ids[OUTBOX_PUMP_BATCH];
+	int n, i, total = 0;
+
+	/*
+	 * A row still SENDING was in a worker when the last run stopped: the
+	 * same doubt as a worker that died (outbox_lost), settled the same
+	 * way. Each goes back to QUEUED, so the loop ends.
+	 */
+	while ((n = store_outbox_sending(st, ids, OUTBOX_PUMP_BATCH)) > 0) {
+		for (i = 0; i < n; i++)
+			if (outbox_lost(st, cf, ids[i], now) == -1)
+				return -1;
+		total += n;
+	}
+	return n == -1 ? -1 : total;
 }
 
 int

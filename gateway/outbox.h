@@ -55,6 +55,13 @@ int	 outbox_lost(struct store *, const struct config *, int64_t id,
 	    time_t now);
 
 /*
+ * At start: every row a previous run left SENDING is in doubt, as after
+ * a worker's death (outbox_lost): held for its status report, sent again
+ * only when none comes by the deadline. The number of rows, or -1.
+ */
+int	 outbox_recover(struct store *, const struct config *, time_t now);
+
+/*
  * A status report from modem to recipient matched no part on record: if
  * a row to that recipient is held in doubt after its worker died while
  * sending it (outbox_lost), the report says it went: mark it sent, with

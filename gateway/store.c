@@ -381,8 +381,7 @@ enum store_stmt {
 	S_OUTBOX_RETRY,
 	S_OUTBOX_FINAL,
 	S_OUTBOX_DEFER,
-	S_OUTBOX_REQUEUE,
-	S_OUTBOX_REQUEUE_MODEM,
+	S_OUTBOX_IN_FLIGHT,
 	S_OUTBOX_COUNT_SINCE,
 	S_OUTBOX_EXPIRE,
 	S_OUTBOX_LIST,
@@ -669,10 +668,8 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " sent_at = NULL, attempts = attempts + ? WHERE id = ?",
 	[S_OUTBOX_DEFER] = "UPDATE outbox SET next_attempt_at = ?"
 	    " WHERE id = ? AND state = 0",
-	[S_OUTBOX_REQUEUE] = "UPDATE outbox SET state = 0, sent_at = NULL"
-	    " WHERE state = 1",
-	[S_OUTBOX_REQUEUE_MODEM] = "UPDATE outbox SET state = 0,"
-	    " sent_at = NULL WHERE state = 1 AND modem = ?",
+	[S_OUTBOX_IN_FLIGHT] = "SELECT id FROM outbox WHERE state = 1"
+	    " ORDER BY id LIMIT ?",
 	/* Sending rows carry the time they were handed over in sent_at. */
 	[S_OUTBOX_COUNT_SINCE] = "SELECT count(*) FROM outbox"
 	    " WHERE recipient = ? AND state IN (1, 2) AND sent_at >= ?",
@@ -1939,19 +1936,15 @@ store_outbox_defer(struct store *st, int64_t id, time_t next)
 	return store_exec_stmt(st, s);
 }
 
-int
-store_outbox_requeue_sending(struct store *st, const char *modem)
-{
-	sqlite3_stmt *s;
+static int	 store_ids(struct store *, sqlite3_stmt *, int64_t *, int);
 
-	if (modem != NULL) {
-		s = store_stmt(st, S_OUTBOX_REQUEUE_MODEM);
-		store_bind(s, "s", modem);
-	} else
-		s = store_stmt(st, S_OUTBOX_REQUEUE);
-	if (store_exec_stmt(st, s) == -1)
-		return -1;
-	return sqlite3_changes(st->db);
+int
+store_outbox_sending(struct store *st, int64_t *ids, int max)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_IN_FLIGHT);
+
+	store_bind(s, "i", max);
+	return store_ids(st, s, ids, max);
 }
 
 int

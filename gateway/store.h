@@ -260,8 +260,8 @@ int	 store_outbox_mark_final(struct store *, int64_t id,
  * recipient over its hourly cap, no modem up). 0 or -1.
  */
 int	 store_outbox_defer(struct store *, int64_t id, time_t next);
-/* Every row in SENDING back to QUEUED (after a restart). Count or -1. */
-int	 store_outbox_requeue_sending(struct store *, const char *modem);
+/* Ids (at most max) of the rows in SENDING. Count or -1. */
+int	 store_outbox_sending(struct store *, int64_t *ids, int max);
 /* Queued rows whose TTL has passed at now become EXPIRED. Count or -1. */
 int	 store_outbox_expire(struct store *, time_t now);
 /* Messages sent (or being sent) to recipient since t. -1 on error. */

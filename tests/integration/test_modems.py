@@ -3,6 +3,7 @@ driven by libgammu's own AT driver over proxyat: instant receive, send
 results and retries, missed calls, health, several modems, faults."""
 import os
 import signal
+import sqlite3
 import time
 
 from conftest import render, wait_for, worker_pids
@@ -108,6 +109,32 @@ def test_a_silent_modem_is_replaced_and_the_message_goes_by_the_other(make_gw):
     assert sent_to(m1, RESIDENT) == []
     wait_for(lambda: [p for p in worker_pids(gw.conf, "m1") if p != old],
              timeout=30, what="m1's worker replaced")
+
+
+def test_a_restart_holds_what_was_in_flight_in_doubt(make_gw):
+    # The daemon died while a part was inside AT+CMGS: its row is still
+    # "sending". The restarted daemon must not send it again at once (the
+    # network may have it): it waits for a status report like after a
+    # worker's death, and sends it only when none comes by the deadline.
+    gw = make_gw(modems=(), sims=("m1",))
+    gw.seed()
+    gw.ctl("send", RESIDENT, "重启前在途的短信")
+    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"))
+    db.execute("UPDATE outbox SET state = 1, modem = 'm1',"
+               " sent_at = CAST(strftime('%s', 'now') AS INTEGER)")
+    db.commit()
+    db.close()
+    gw.start()
+    sim = gw.sims["m1"]
+    wait_for(lambda: gw.modem_state("m1") == "up", what="m1 up")
+    [row] = rows_to(gw, RESIDENT)
+    assert row["state"] == "queued" and row["attempts"] == 1, row
+    assert "in doubt" in row["last_error"], row
+    assert sent_to(sim, RESIDENT) == []
+    # No report comes for it: at least once, after the deadline.
+    wait_for(lambda: rows_to(gw, RESIDENT, "sent"), timeout=60,
+             what="sent after the deadline")
+    assert len(sent_to(sim, RESIDENT)) == 1
 
 
 def test_a_ring_is_recorded_and_hung_up(make_gw):
