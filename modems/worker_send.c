@@ -291,8 +291,9 @@ worker_send_job(struct worker *w)
 		w->status_got = 0;
 		w->status = -1;
 		w->status_ref = -1;
-		err = GSM_SendSMS(w->sm, &ms->SMS[i]);
+		/* The pace runs from each part's start, not its end. */
 		w->last_part_ms = now_ms();
+		err = GSM_SendSMS(w->sm, &ms->SMS[i]);
 		if (err != ERR_NONE) {
 			/* A +CMS ERROR to AT+CMGS= itself comes both ways. */
 			worker_part_failed(w->status_got ? w->status : -1,

@@ -137,6 +137,25 @@ def test_a_restart_holds_what_was_in_flight_in_doubt(make_gw):
     assert len(sent_to(sim, RESIDENT)) == 1
 
 
+def test_send_rate_is_the_pace_from_one_start_to_the_next(make_gw):
+    # send_rate = 60: a part a second from the start of one to the start
+    # of the next, not a second of rest after each send (which gave 35 a
+    # minute), so the notice's "will have gone by" estimate holds.
+    gw = make_gw(modems=(), sims=("m1",),
+                 modem_extra={"m1": ["send_rate = 60"]})
+    gw.seed()
+    to = [f"1380000{i:04d}" for i in range(8)]
+    for phone in to:
+        gw.ctl("send", phone, "通知：明天上午停水")
+    gw.start()
+    sim = gw.sims["m1"]
+    wait_for(lambda: len(sim.sent()) == len(to), timeout=60,
+             what="every part sent")
+    times = sorted(s["time"] for s in sim.sent())
+    rate = (len(times) - 1) / (times[-1] - times[0]) * 60
+    assert 0.9 * 60 <= rate <= 1.02 * 60, rate
+
+
 def test_a_ring_is_recorded_and_hung_up(make_gw):
     gw = make_gw(modems=(), sims=("m1",))
     gw.seed()
