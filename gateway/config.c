@@ -298,6 +298,8 @@ config_gateway(struct config *cf, const char *key, const char *value,
 	} else if (strcmp(key, "reassembly_timeout") == 0)
 		return config_int(value, 1, 86400, &cf->reassembly_timeout,
 		    cause);
+	else if (strcmp(key, "repeat_window") == 0)
+		return config_int(value, 0, 86400, &cf->repeat_window, cause);
 	else if (strcmp(key, "heartbeat_interval") == 0)
 		return config_int(value, 1, 3600, &cf->heartbeat_interval,
 		    cause);
@@ -395,6 +397,11 @@ config_grievance(struct config *cf, const char *key, const char *value,
 		return config_int(value, 1, 60, &cf->satisfaction_days, cause);
 	if (strcmp(key, "escalate_percent") == 0)
 		return config_int(value, 0, 1000, &cf->escalate_percent,
+		    cause);
+	if (strcmp(key, "pending_max") == 0)
+		return config_int(value, 1, 100, &cf->pending_max, cause);
+	if (strcmp(key, "reports_per_hour") == 0)
+		return config_int(value, 1, 1000, &cf->reports_per_hour,
 		    cause);
 	*cause = xasprintf("unknown key \"%s\" in [grievance]", key);
 	return -1;
@@ -574,6 +581,9 @@ config_http(struct config *cf, const char *key, const char *value,
 		config_set(&cf->ussd_menu, config_path(cf, value));
 	else if (strcmp(key, "ussd_timeout") == 0)
 		return config_int(value, 1, 3600, &cf->ussd_timeout, cause);
+	else if (strcmp(key, "ussd_actions_per_minute") == 0)
+		return config_int(value, 1, 1000,
+		    &cf->ussd_actions_per_minute, cause);
 	else {
 		*cause = xasprintf("unknown key \"%s\" in [http]", key);
 		return -1;
@@ -798,6 +808,10 @@ config_load(const char *path, char **cause)
 	cf->notice_rate = 0;
 	cf->ussd_menu = config_path(cf, "ussd.zh.conf");
 	cf->ussd_timeout = 180;
+	cf->ussd_actions_per_minute = 5;
+	cf->repeat_window = 600;
+	cf->pending_max = 3;
+	cf->reports_per_hour = 5;
 
 	memset(&cp, 0, sizeof cp);
 	cp.cf = cf;

@@ -51,6 +51,7 @@ struct config {
 	char	*messages;	/* messages.zh.conf */
 	char	*country_code;	/* "86" */
 	int	 reassembly_timeout;	/* s until a partial message goes on */
+	int	 repeat_window;		/* s a repeated text is not answered */
 	int	 heartbeat_interval;	/* s between pings to a worker */
 	int	 watchdog_timeout;	/* s without a pong before a kill */
 	int	 recipient_hourly_cap;	/* messages per recipient per hour */
@@ -73,6 +74,8 @@ struct config {
 	int	 resolve_days;		/* an accepted one resolved within */
 	int	 urgent_resolve_hours;	/* the same for urgent categories */
 	int	 satisfaction_days;	/* the rating prompt stays open */
+	int	 pending_max;		/* reports kept for one unregistered phone */
+	int	 reports_per_hour;	/* tickets one phone may open an hour */
 	int	 escalate_percent;	/* of a window, after its deadline */
 	/* [checkin]: the elderly check-in ladder's defaults. */
 	int	 checkin_due;		/* minutes after local midnight */
@@ -98,6 +101,7 @@ struct config {
 	char	*http_secret;		/* required by /ussd; NULL: /ussd off */
 	char	*ussd_menu;		/* ussd.zh.conf */
 	int	 ussd_timeout;		/* s a USSD session lives */
+	int	 ussd_actions_per_minute; /* actions one phone may run */
 };
 
 /*

@@ -286,7 +286,8 @@ http_ussd_run(struct http *h, const struct http_ussd_form *f,
 {
 	struct store_part p;
 	struct http_reply_find rf;
-	int64_t mid;
+	char masked[PHONE_MAX];
+	int64_t mid, n;
 	int rc;
 
 	memset(&p, 0, sizeof p);
@@ -298,6 +299,17 @@ http_ussd_run(struct http *h, const struct http_ussd_form *f,
 	p.total = 1;
 	p.seq = 1;
 	p.text = step->command;
+	/* A phone running actions faster than a person does: not run. */
+	if ((n = store_message_count_since(h->env.st, phone, "ussd",
+	    now - 60)) == -1)
+		return NULL;
+	if (n >= h->env.cf->ussd_actions_per_minute) {
+		log_info("http: ussd: %s: action not run: %lld in the last "
+		    "minute", phone_mask(phone, masked), (long long)n);
+		if (store_counter_add(h->env.st, "suppressed.ussd", 1) == -1)
+			return NULL;
+		return xstrdup(ussd_menu_text(h->menu, "busy"));
+	}
 	if ((rc = inbox_store(h->env.st, h->env.cf, &p, now, &mid)) == -1)
 		return NULL;
 	if (rc == 0 || mid == 0)	/* this session's action, done before */
@@ -543,6 +555,18 @@ http_m_in_cb(const char *a, const char *bb, int64_t v, void *arg)
 }
 
 static void
+http_m_suppressed_cb(const char *reason, const char *bb, int64_t v,
+    void *arg)
+{
+	struct buf *b = arg;
+
+	(void)bb;
+	buf_adds(b, "cungate_messages_suppressed_total{reason=\"");
+	http_label(b, reason);
+	buf_printf(b, "\"} %lld\n", (long long)v);
+}
+
+static void
 http_m_out_cb(const char *a, const char *state, int64_t v, void *arg)
 {
 	struct buf *b = arg;
@@ -744,6 +768,12 @@ http_metrics(struct http *h, struct evhttp_request *req)
 	rc |= store_metric(st, STORE_METRIC_LADDER_ALERTS, 0, http_m_one_cb,
 	    &v);
 	buf_printf(&b, "cungate_checkin_alerts_total %lld\n", (long long)v);
+
+	http_family(&b, "cungate_messages_suppressed_total", "counter",
+	    "Texts stored but neither filed nor answered, by reason: a repeat, "
+	    "an auto-reply, over a phone's cap.");
+	rc |= store_metric(st, STORE_METRIC_SUPPRESSED, 0,
+	    http_m_suppressed_cb, &b);
 
 	http_family(&b, "cungate_ussd_requests_total", "counter",
 	    "USSD callbacks by result.");

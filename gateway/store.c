@@ -340,6 +340,10 @@ static const char *const store_migrations[] = {
 	"  low INTEGER NOT NULL DEFAULT 0);",
 	/* 8: a village's cadres without reading all its people */
 	"CREATE INDEX person_cadre ON person(village_id) WHERE (roles & 4) != 0;",
+	/* 9: counters (what was suppressed, and why) for /metrics */
+	"CREATE TABLE counter ("
+	"  name TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL DEFAULT 0);",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -382,6 +386,12 @@ enum store_stmt {
 	S_OUTBOX_FINAL,
 	S_OUTBOX_DEFER,
 	S_OUTBOX_IN_FLIGHT,
+	S_COUNTER_ADD,
+	S_MESSAGE_REPEAT,
+	S_MESSAGE_COUNT_SINCE,
+	S_TICKET_COUNT_SINCE,
+	S_PENDING_COUNT,
+	S_MESSAGE_OUTCOME_SINCE,
 	S_OUTBOX_COUNT_SINCE,
 	S_OUTBOX_EXPIRE,
 	S_OUTBOX_LIST,
@@ -670,6 +680,21 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " WHERE id = ? AND state = 0",
 	[S_OUTBOX_IN_FLIGHT] = "SELECT id FROM outbox WHERE state = 1"
 	    " ORDER BY id LIMIT ?",
+	[S_COUNTER_ADD] = "INSERT INTO counter (name, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (name) DO UPDATE SET value = value + ?2",
+	/* The same text from the same sender handled a moment ago. */
+	[S_MESSAGE_REPEAT] = "SELECT 1 FROM message WHERE sender = ?1"
+	    " AND id < ?2 AND received_at >= ?3 AND text = ?4"
+	    " AND state = 'done' AND coalesce(handler, '') <> 'error' LIMIT 1",
+	[S_MESSAGE_COUNT_SINCE] = "SELECT count(*) FROM message"
+	    " WHERE sender = ? AND modem = ? AND received_at >= ?",
+	[S_TICKET_COUNT_SINCE] = "SELECT count(*) FROM ticket"
+	    " WHERE reporter = ? AND created_at >= ?",
+	[S_PENDING_COUNT] = "SELECT count(*) FROM pending_report"
+	    " WHERE phone = ? AND filed_at IS NULL",
+	[S_MESSAGE_OUTCOME_SINCE] = "SELECT count(*) FROM message"
+	    " WHERE sender = ?1 AND received_at >= ?3 AND state = 'done'"
+	    " AND handler LIKE '%/' || ?2",
 	/* Sending rows carry the time they were handed over in sent_at. */
 	[S_OUTBOX_COUNT_SINCE] = "SELECT count(*) FROM outbox"
 	    " WHERE recipient = ? AND state IN (1, 2) AND sent_at >= ?",
@@ -1962,6 +1987,81 @@ store_outbox_count_since(struct store *st, const char *recipient,
 	return n;
 }
 
+/* The count s (bound) gives: the number, or -1. */
+static int64_t
+store_count_of(struct store *st, sqlite3_stmt *s)
+{
+	int64_t n;
+	int rc;
+
+	if ((rc = store_step_row(st, s)) != 1)
+		return rc == 0 ? 0 : -1;
+	n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_counter_add(struct store *st, const char *name, int64_t n)
+{
+	sqlite3_stmt *s = store_stmt(st, S_COUNTER_ADD);
+
+	store_bind(s, "sl", name, n);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_message_repeat(struct store *st, int64_t id, const char *sender,
+    const char *text, time_t since)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MESSAGE_REPEAT);
+	int rc;
+
+	store_bind(s, "slls", sender, id, (int64_t)since, text);
+	if ((rc = store_step_row(st, s)) == 1)
+		sqlite3_reset(s);
+	return rc;
+}
+
+int64_t
+store_message_count_since(struct store *st, const char *sender,
+    const char *modem, time_t since)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MESSAGE_COUNT_SINCE);
+
+	store_bind(s, "ssl", sender, modem, (int64_t)since);
+	return store_count_of(st, s);
+}
+
+int64_t
+store_ticket_count_since(struct store *st, const char *reporter,
+    time_t since)
+{
+	sqlite3_stmt *s = store_stmt(st, S_TICKET_COUNT_SINCE);
+
+	store_bind(s, "sl", reporter, (int64_t)since);
+	return store_count_of(st, s);
+}
+
+int64_t
+store_message_outcome_since(struct store *st, const char *sender,
+    const char *outcome, time_t since)
+{
+	sqlite3_stmt *s = store_stmt(st, S_MESSAGE_OUTCOME_SINCE);
+
+	store_bind(s, "ssl", sender, outcome, (int64_t)since);
+	return store_count_of(st, s);
+}
+
+int64_t
+store_pending_count(struct store *st, const char *phone)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PENDING_COUNT);
+
+	store_bind(s, "s", phone);
+	return store_count_of(st, s);
+}
+
 int
 store_outbox_expire(struct store *st, time_t now)
 {
@@ -3155,6 +3255,8 @@ static const char *const store_metric_sql[STORE_METRIC_N] = {
 	[STORE_METRIC_CREDIT] = "SELECT name, '', credit FROM modem_credit",
 	[STORE_METRIC_LADDER_ALERTS] = "SELECT '', '', count(*)"
 	    " FROM checkin_alert",
+	[STORE_METRIC_SUPPRESSED] = "SELECT substr(name, 12), '', value"
+	    " FROM counter WHERE name LIKE 'suppressed.%' ORDER BY name",
 	[STORE_METRIC_ERRORS] = "SELECT recipient, last_error, updated FROM"
 	    " (SELECT recipient, last_error, coalesce(sent_at,"
 	    " next_attempt_at) AS updated, id FROM outbox"

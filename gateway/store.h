@@ -260,6 +260,25 @@ int	 store_outbox_mark_final(struct store *, int64_t id,
  * recipient over its hourly cap, no modem up). 0 or -1.
  */
 int	 store_outbox_defer(struct store *, int64_t id, time_t next);
+/* Add n to the counter name (made at 0). 0 or -1. */
+int	 store_counter_add(struct store *, const char *name, int64_t n);
+/*
+ * Did sender send the same text before message id, at or after since, and
+ * was it handled (not by a failing handler)? -1 / 0 / 1.
+ */
+int	 store_message_repeat(struct store *, int64_t id, const char *sender,
+	    const char *text, time_t since);
+/* Messages from sender through modem ("ussd") since: count or -1. */
+int64_t	 store_message_count_since(struct store *, const char *sender,
+	    const char *modem, time_t since);
+/* Tickets reporter opened since: count or -1. */
+int64_t	 store_ticket_count_since(struct store *, const char *reporter,
+	    time_t since);
+/* Messages from sender since, handled with outcome ("capped"): count. */
+int64_t	 store_message_outcome_since(struct store *, const char *sender,
+	    const char *outcome, time_t since);
+/* Reports kept for phone until it registers: count or -1. */
+int64_t	 store_pending_count(struct store *, const char *phone);
 /* Ids (at most max) of the rows in SENDING. Count or -1. */
 int	 store_outbox_sending(struct store *, int64_t *ids, int max);
 /* Queued rows whose TTL has passed at now become EXPIRED. Count or -1. */
@@ -731,6 +750,7 @@ enum store_metric {
 	STORE_METRIC_CHECKINS,		/* village code, day status, elders */
 	STORE_METRIC_CREDIT,		/* modem, "", SIM credit in fen */
 	STORE_METRIC_LADDER_ALERTS,	/* "", "", check-in alerts sent */
+	STORE_METRIC_SUPPRESSED,	/* reason, "", messages suppressed */
 	STORE_METRIC_ERRORS,		/* recipient, last error, time */
 	STORE_METRIC_N
 };

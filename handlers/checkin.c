@@ -36,6 +36,7 @@ static const char *const checkin_templates[] = {
 };
 
 extern const struct handler handler_checkin_sos;
+extern const struct handler handler_quiet;
 
 static void
 checkin_ctx_init(struct checkin_ctx *c, struct handler_ctx *ctx)
@@ -292,7 +293,9 @@ checkin_inbound(struct handler_ctx *ctx, const struct handler *h)
 	struct store_elder e;
 	int rc;
 
-	if (h == &handler_checkin_sos || ctx->person == NULL ||
+	/* Not a distress text, nor a phone's auto-reply: the elder wrote. */
+	if (h == &handler_checkin_sos || h == &handler_quiet ||
+	    ctx->person == NULL ||
 	    !(ctx->person->roles & ROLE_ELDERLY))
 		return 0;
 	if ((rc = checkin_sender(ctx, &e)) != 1)

@@ -52,7 +52,8 @@ const char *const grievance_templates[] = {
 	"grievance_label_returned", "grievance_label_reopened",
 	"grievance_label_closed", "grievance_todo_none", "grievance_todo_head",
 	"grievance_todo_item", "grievance_todo_late", "grievance_todo_more",
-	"grievance_ask", "grievance_ask_dropped", "hint", NULL
+	"grievance_ask", "grievance_ask_dropped", "grievance_too_many",
+	"grievance_pending_full", "hint", NULL
 };
 
 static void
@@ -153,14 +154,48 @@ grievance_file_text(struct handler_ctx *ctx, const struct store_person *p,
 	return rc;
 }
 
+/*
+ * Over a phone's cap (key the reply, reason the counter): not filed; told
+ * once a day, then silent, so a flood or a loop costs nothing. 0 or -1.
+ */
+static int
+grievance_capped(struct handler_ctx *ctx, const char *key,
+    const char *reason)
+{
+	char sm[PHONE_MAX];
+	int64_t told;
+
+	ctx->outcome = "capped";
+	log_info("grievance: %s: message %lld: not filed: %s",
+	    phone_mask(ctx->sender, sm), (long long)ctx->message_id, reason);
+	if (handler_suppressed(ctx, reason) == -1 ||
+	    (told = store_message_outcome_since(ctx->store, ctx->sender,
+	    "capped", ctx->now - 86400)) == -1)
+		return -1;
+	return told > 0 ? 0 : handler_reply(ctx, key, NULL);
+}
+
 int
 grievance_report_text(struct handler_ctx *ctx, const char *text)
 {
 	const struct store_person *p = ctx->person;
+	int64_t n;
 
-	if (p != NULL && p->village[0] != '\0')
+	if (p != NULL && p->village[0] != '\0') {
+		if ((n = store_ticket_count_since(ctx->store, ctx->sender,
+		    ctx->now - 3600)) == -1)
+			return -1;
+		if (n >= ctx->cf->reports_per_hour)
+			return grievance_capped(ctx, "grievance_too_many",
+			    "reports");
 		return grievance_file_text(ctx, p, text, ctx->message_id);
-	/* Kept until they register (register.c files it). */
+	}
+	/* Kept until they register (register.c files it), a few at most. */
+	if ((n = store_pending_count(ctx->store, ctx->sender)) == -1)
+		return -1;
+	if (n >= ctx->cf->pending_max)
+		return grievance_capped(ctx, "grievance_pending_full",
+		    "pending");
 	if (store_pending_add(ctx->store, ctx->sender, text, ctx->message_id,
 	    ctx->now) == -1 || store_audit(ctx->store, ctx->now, ctx->sender,
 	    ctx->channel, "ticket.pending", NULL, NULL) == -1)

@@ -57,7 +57,9 @@ struct handler_ctx {
 	const char		*text;		/* normalised text */
 	const char		*raw;		/* what was sent (cleaned) */
 	const struct router_match *match;	/* named captures */
-	int			 how;		/* set by handler_how */
+	/* What came of it, when not the handler's work: "how" (only how to
+	 * use the command), "capped" (over a phone's cap, not filed). */
+	const char		*outcome;
 };
 
 /* The handlers this build has, NULL-terminated (handlers/handlers.c). */
@@ -78,6 +80,12 @@ const char *handler_text(const struct handler_ctx *, const char *name);
  */
 int	 handler_reply(struct handler_ctx *, const char *key, ...)
 	    __attribute__((sentinel));
+/*
+ * Count a text kept but neither filed nor answered, for reason ("repeat",
+ * "autoreply", "pending", "reports"): /metrics shows it. 0 or -1.
+ */
+int	 handler_suppressed(struct handler_ctx *, const char *reason);
+
 /*
  * handler_reply for a reply that only says how to use the command (its
  * arguments did not parse): the message is marked "<handler>/how".

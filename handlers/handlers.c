@@ -20,6 +20,7 @@ extern const struct handler handler_register;
 extern const struct handler handler_optout;
 extern const struct handler handler_optin;
 extern const struct handler handler_unknown;
+extern const struct handler handler_quiet;
 extern const struct handler handler_grievance_report;
 extern const struct handler handler_grievance_ask;
 extern const struct handler handler_grievance_accept;
@@ -68,6 +69,7 @@ const struct handler *const handlers_all[] = {
 	&handler_event_roster,
 	&handler_notice_send,
 	&handler_answer,
+	&handler_quiet,
 	&handler_unknown,
 	NULL
 };
@@ -121,6 +123,18 @@ handler_reply_text(struct handler_ctx *ctx, char *text)
 	return id == -1 ? -1 : 0;
 }
 
+int
+handler_suppressed(struct handler_ctx *ctx, const char *reason)
+{
+	char *name;
+	int rc;
+
+	name = xasprintf("suppressed.%s", reason);
+	rc = store_counter_add(ctx->store, name, 1);
+	free(name);
+	return rc;
+}
+
 const char *
 handler_text(const struct handler_ctx *ctx, const char *name)
 {
@@ -133,7 +147,7 @@ handler_how(struct handler_ctx *ctx, const char *key, ...)
 	va_list ap;
 	int rc;
 
-	ctx->how = 1;
+	ctx->outcome = "how";
 	va_start(ap, key);
 	rc = handler_vqueue(ctx, ctx->sender, OUTBOX_REPLY, key, ap);
 	va_end(ap);

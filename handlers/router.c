@@ -787,6 +787,9 @@ router_close(struct handler_ctx *ctx, const char *handled,
 	if (action != NULL && store_audit(ctx->store, ctx->now, ctx->sender,
 	    ctx->channel, action, object, detail) != 0)
 		goto fail;
+	if (action != NULL && strcmp(action, "message.suppressed") == 0 &&
+	    handler_suppressed(ctx, detail) != 0)
+		goto fail;
 	if (store_message_done(ctx->store, ctx->message_id, handled,
 	    ctx->now) != 0)
 		goto fail;
@@ -826,7 +829,8 @@ router_run(struct handler_ctx *ctx, const struct handler *h)
 		return 1;
 	}
 	/* A handler that only said how to use it is marked so. */
-	handled = ctx->how ? xasprintf("%s/how", h->name) : xstrdup(h->name);
+	handled = ctx->outcome != NULL ? xasprintf("%s/%s", h->name,
+	    ctx->outcome) : xstrdup(h->name);
 	rc = store_message_done(ctx->store, ctx->message_id, handled,
 	    ctx->now);
 	free(handled);
@@ -995,6 +999,21 @@ router_route_as(struct router *r, struct store *store,
 		goto out;
 	}
 	ctx.senders = senders;
+	/* The same text again within the window: kept, not answered. */
+	if (cf->repeat_window > 0 && (found = store_message_repeat(store, id,
+	    msg.sender, msg.text != NULL ? msg.text : "",
+	    now - cf->repeat_window)) != 0) {
+		if (found == -1) {
+			log_warn("router: %s: message %lld: %s", sm,
+			    (long long)id, store_error(store));
+			goto out;
+		}
+		log_info("router: %s: message %lld: suppressed: the same text "
+		    "again within %d s", sm, (long long)id, cf->repeat_window);
+		rc = router_close(&ctx, "suppressed", NULL,
+		    "message.suppressed", "repeat", "repeat");
+		goto out;
+	}
 	len = msg.text != NULL ? strlen(msg.text) : 0;
 	memset(&sj, 0, sizeof sj);
 	sj.orig = msg.text != NULL ? msg.text : "";

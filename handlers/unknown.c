@@ -5,6 +5,10 @@
  * own hint: a cadre's mistyped command the cadre's, a guardian what they
  * may ask, a stranger how to register. Every input gets a clear answer
  * and nothing else changes.
+ *
+ * quiet — the one exception: a phone's auto-reply (我正在开车，稍后回复您)
+ * is kept and counted but never answered, since answering it starts a
+ * loop that costs money.
  */
 #include <stddef.h>
 
@@ -22,4 +26,18 @@ const struct handler handler_unknown = {
 	.roles = ROLE_ANYONE,
 	.run = unknown_run,
 	.templates = help_templates,
+};
+
+/* An auto-reply (我正在开车，稍后回复您): kept, counted, never answered. */
+static int
+quiet_run(struct handler_ctx *ctx)
+{
+	return handler_suppressed(ctx, "autoreply");
+}
+
+const struct handler handler_quiet = {
+	.name = "quiet",
+	.roles = ROLE_ANYONE,
+	.run = quiet_run,
+	.templates = NULL,
 };

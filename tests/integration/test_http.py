@@ -363,3 +363,36 @@ def test_status_page_renders_in_headless_chromium(tmp_path):
     finally:
         g.stop()
         assert not g.sanitizer_report(), g.sanitizer_report()
+
+
+def test_suppressions_are_counted_and_ussd_actions_are_paced(tmp_path):
+    g = http_gateway(tmp_path)
+    g.seed()
+    g.start()
+    try:
+        # Six USSD actions in a minute from one phone: the sixth is not
+        # run (ussd_actions_per_minute = 5).
+        for i in range(6):
+            assert ussd(g, f"p-{i}", "13900000001", "")[0] == "CON"
+            assert ussd(g, f"p-{i}", "13900000001", "1")[0] == "CON"
+            kind, end = ussd(g, f"p-{i}", "13900000001", f"1*第{i}组路灯坏了")
+            assert kind == "END"
+        assert end == "线路繁忙，请稍后再拨。"
+        ran = [m for m in g.messages() if m["modem"] == "ussd"]
+        assert len(ran) == 5
+        assert len(g.json("grievance", "list")) == 5
+        # An auto-reply and a repeat over SMS.
+        g.inject("+8613900000002", "您好，我正在开会，稍后回复您。")
+        g.inject("+8613900000002", "你好", when="20261202T100000")
+        g.inject("+8613900000002", "你好", when="20261202T100001")
+        wait_for(lambda: len([m for m in g.messages()
+                              if m["state"] == "done"]) == 8,
+                 what="all handled")
+        status, body = request(g, "/metrics")
+        assert status == 200
+        for reason in ("ussd", "autoreply", "repeat"):
+            assert re.search(r'^cungate_messages_suppressed_total\{reason="'
+                             + reason + r'"\} [1-9]', body, re.M), reason
+    finally:
+        g.stop()
+        assert not g.sanitizer_report(), g.sanitizer_report()

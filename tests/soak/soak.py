@@ -374,9 +374,12 @@ def main():
     tmp = tempfile.mkdtemp(prefix="cungate-soak-")
     print(f"soak: {args.seconds:.0f} s, seed {args.seed}, build {os.environ['CUNGATE_BUILD']},"
           f" dir {tmp}", flush=True)
+    # The message path, not the flood policy: a random stream repeats
+    # itself, so the repeat window and the report caps are off.
     gw = Gateway(tmp, modems=(), sims=MODEMS, gateway_extra="\n".join((
         "recipient_hourly_cap = 100000", "retry_backoff = 5",
-        "max_attempts = 10")))
+        "max_attempts = 10", "repeat_window = 0", "[grievance]",
+        "reports_per_hour = 1000", "pending_max = 100")))
     traffic = Traffic(gw, rng)
     failed = True
     try:

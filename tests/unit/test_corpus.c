@@ -331,7 +331,8 @@ corpus_route(struct corpus *c, const char *sender, const char *want,
 		snprintf(out, size, "report");
 	else if (strcmp(h, "grievance.ask") == 0)
 		snprintf(out, size, "report?");		/* asked 回1提交 */
-	else if (strcmp(h, "help") == 0 && strcmp(want, "chat") == 0)
+	else if ((strcmp(h, "help") == 0 || strcmp(h, "quiet") == 0) &&
+	    strcmp(want, "chat") == 0)
 		snprintf(out, size, "chat");
 	else if (strcmp(h, "unknown") == 0 && strcmp(want, "chat") == 0 &&
 	    strcmp(sender, STRANGER) != 0)
