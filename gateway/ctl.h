@@ -154,7 +154,7 @@ enum ctl_exit	ctl_rollback_cause(struct ctl *, char *cause);
 int		ctl_utf8_is_valid(const char *s);
 /* Does s hold a control character (C0 or DEL)? 0/1. */
 int		ctl_has_control(const char *s);
-/* A phone number to E.164 in out (PHONE_MAX). 0, or -1 with *cause. */
+/* A mobile number to E.164 in out (PHONE_MAX). 0, or -1 with *cause. */
 int		ctl_parse_phone(const struct config *, const char *in,
 		    char *out, char **cause);
 /*

@@ -600,15 +600,17 @@ ctl_list_finish(struct ctl *c, struct ctl_list *l, int rc, const char *what)
 
 /* --- checking what operators type --- */
 
-/* A phone number to E.164 in out (PHONE_MAX). 0, or -1 with *cause. */
+/* A mobile number to E.164 in out (PHONE_MAX). 0, or -1 with *cause. */
 int
 ctl_parse_phone(const struct config *cf, const char *in, char *out,
     char **cause)
 {
-	if (phone_normalise(in, cf->country_code, out) == 0)
+	if (phone_normalise(in, cf->country_code, out) == 0 &&
+	    phone_is_mobile(out, cf->country_code))
 		return 0;
-	*cause = xasprintf("\"%s\" is not a phone number (+%s…, %s… or a "
-	    "national number)", in, cf->country_code, cf->country_code);
+	/* People get SMS: a landline or a mistyped 12-digit one will not. */
+	*cause = xasprintf("\"%s\" is not a mobile number (+%s…, %s… or a "
+	    "national mobile number)", in, cf->country_code, cf->country_code);
 	return -1;
 }
 

@@ -95,11 +95,15 @@ def test_csv_import_reports_bad_rows_and_keeps_good_ones(tmp_path):
                    "13900000001,王秀英,LJZ,resident\n"
                    "12345,坏号码,LJZ,resident\n"
                    "13900000002,\"李, 建国\",LJZ,cadre\n"
-                   "13900000004,无村,NOPE,resident\n",
+                   "13900000004,无村,NOPE,resident\n"
+                   "139000000051,多一位,LJZ,resident\n"
+                   "02988886666,座机,LJZ,resident\n",
                    encoding="utf-8")
     proc = ctl(conf, "resident", "import", str(csv))
     assert f"{csv}:3:" in proc.stderr
     assert f"{csv}:5:" in proc.stderr
+    # A 12-digit number or a landline is no mobile: no SMS would reach it.
+    assert f"{csv}:6:" in proc.stderr and f"{csv}:7:" in proc.stderr
     assert proc.returncode != 0
     people = json.loads(ctl(conf, "resident", "list", "--json").stdout)
     phones = {p["phone"]: p for p in people}

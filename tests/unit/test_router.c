@@ -544,6 +544,8 @@ test_router_setup(void **state)
 	w->r = test_router_shipped(w->tpl);
 	w->cf.country_code = xstrdup("86");
 	w->cf.recipient_hourly_cap = 10;
+	w->cf.pending_max = 3;
+	w->cf.reports_per_hour = 5;
 	assert_int_equal(store_village_add(w->st, "LJZ", "李家庄村", NULL, NOW,
 	    &cause), 0);
 	assert_int_equal(store_village_add(w->st, "WJC", "王家村", NULL, NOW,
