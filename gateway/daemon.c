@@ -125,6 +125,8 @@ daemon_part(struct modem *m, const struct modem_part *mp, void *arg)
 	p.total = mp->total;
 	p.seq = mp->seq;
 	p.text = mp->text;
+	p.location = mp->location;
+	p.binary = mp->binary;
 	if (inbox_store(d->st, d->cf, &p, now_real(), &mid) == -1)
 		return;		/* not acked: the worker reads it again */
 	if (d->crash_after_store)

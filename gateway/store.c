@@ -344,6 +344,9 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE counter ("
 	"  name TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL DEFAULT 0);",
+	/* 10: 8-bit data parts (WAP push, OTA), kept and never answered */
+	"ALTER TABLE inbound_part ADD COLUMN binary INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE message ADD COLUMN binary INTEGER NOT NULL DEFAULT 0;",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -493,7 +496,7 @@ enum store_stmt {
 	" coalesce(message_id, 0), delivery, coalesce(delivered_at, 0)"
 #define MESSAGE_COLS \
 	"id, sender, modem, text, parts, partial, received_at, state," \
-	" coalesce(handler, '')"
+	" coalesce(handler, ''), binary"
 
 #define TICKET_COLS \
 	"k.id, k.code, k.reporter, coalesce(p.name, ''), k.village_id," \
@@ -636,11 +639,12 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " ORDER BY p.name, p.phone",
 	[S_PART_INSERT] = "INSERT OR IGNORE INTO inbound_part (modem,"
 	    " dedupe_key, sender, smsc, sent_at, received_at, ref, total, seq,"
-	    " text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " text, binary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_PART_GROUP] = "SELECT sender, ref, total, modem FROM inbound_part"
 	    " WHERE id = ? AND message_id IS NULL",
 	/* One row per seq (the first stored), in order. */
-	[S_PART_OPEN] = "SELECT min(id), seq, text, min(received_at)"
+	[S_PART_OPEN] = "SELECT min(id), seq, text, min(received_at),"
+	    " max(binary)"
 	    " FROM inbound_part WHERE sender = ? AND ref = ? AND total = ?"
 	    " AND message_id IS NULL GROUP BY seq ORDER BY seq",
 	[S_PART_LINK] = "UPDATE inbound_part SET message_id = ?"
@@ -651,7 +655,7 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " GROUP BY sender, ref, total HAVING min(received_at) < ?"
 	    " LIMIT 100",
 	[S_MESSAGE_INSERT] = "INSERT INTO message (sender, modem, text, parts,"
-	    " partial, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+	    " partial, received_at, binary) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[S_MESSAGE_PENDING] = "SELECT id FROM message WHERE state = 'new'"
 	    " ORDER BY id LIMIT ?",
 	[S_MESSAGE_GET] = "SELECT " MESSAGE_COLS " FROM message WHERE id = ?",
@@ -1623,11 +1627,22 @@ store_part_insert(struct store *st, const struct store_part *p, int64_t *id)
 	int rc;
 
 	hash_hex(p->text, strlen(p->text), hash);
-	key = xasprintf("%s|%s|%lld|%d/%d/%d|%s", p->modem, p->sender,
-	    (long long)p->sent_at, p->ref, p->total, p->seq, hash);
-	store_bind(s, "sssslliiis", p->modem, key, p->sender,
+	/*
+	 * The SMSC time stamp tells a repeat from a part read twice. Without
+	 * one (0: unreadable), the SIM location and the time it was stored
+	 * stand in, so a second identical 平安 is a message of its own.
+	 */
+	if (p->sent_at != 0)
+		key = xasprintf("%s|%s|%lld|%d/%d/%d|%s", p->modem, p->sender,
+		    (long long)p->sent_at, p->ref, p->total, p->seq, hash);
+	else
+		key = xasprintf("%s|%s|L%d@%lld|%d/%d/%d|%s", p->modem,
+		    p->sender, p->location, (long long)p->received_at, p->ref,
+		    p->total, p->seq, hash);
+	store_bind(s, "sssslliiisi", p->modem, key, p->sender,
 	    p->smsc != NULL ? p->smsc : "", (int64_t)p->sent_at,
-	    (int64_t)p->received_at, p->ref, p->total, p->seq, p->text);
+	    (int64_t)p->received_at, p->ref, p->total, p->seq, p->text,
+	    p->binary);
 	rc = store_exec_stmt(st, s);
 	free(key);
 	if (rc == -1)
@@ -1650,11 +1665,12 @@ store_group_close(struct store *st, const char *sender, int ref, int total,
 	sqlite3_stmt *s = store_stmt(st, S_PART_OPEN);
 	struct buf text = { NULL, 0, 0 };
 	int64_t mid;
-	int rc, seq, expect = 1, n = 0;
+	int rc, seq, expect = 1, n = 0, binary = 0;
 
 	store_bind(s, "sii", sender, ref, total);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		seq = sqlite3_column_int(s, 1);
+		binary |= sqlite3_column_int(s, 4);
 		if (seq != expect)
 			buf_adds(&text, "…");
 		buf_adds(&text, (const char *)sqlite3_column_text(s, 2));
@@ -1674,8 +1690,8 @@ store_group_close(struct store *st, const char *sender, int ref, int total,
 		return 0;
 	}
 	s = store_stmt(st, S_MESSAGE_INSERT);
-	store_bind(s, "sssiil", sender, modem, text.data != NULL ?
-	    text.data : "", total, partial, (int64_t)now);
+	store_bind(s, "sssiili", sender, modem, text.data != NULL ?
+	    text.data : "", total, partial, (int64_t)now, binary);
 	rc = store_exec_stmt(st, s);
 	buf_free(&text);
 	if (rc == -1)
@@ -1776,6 +1792,7 @@ store_message_row(sqlite3_stmt *s, struct store_message *m)
 	m->received_at = (time_t)sqlite3_column_int64(s, 6);
 	store_copy(m->state, sizeof m->state, s, 7);
 	store_copy(m->handler, sizeof m->handler, s, 8);
+	m->binary = sqlite3_column_int(s, 9);
 }
 
 int

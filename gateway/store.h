@@ -70,6 +70,8 @@ struct store_part {
 	int		 total;
 	int		 seq;
 	const char	*text;
+	int		 location;	/* SIM location, 0 if none */
+	int		 binary;	/* 8-bit data: kept, never answered */
 };
 
 /* A complete (or timed-out partial) inbound message. */
@@ -83,6 +85,7 @@ struct store_message {
 	time_t	 received_at;
 	char	 state[16];	/* "new", "done" */
 	char	 handler[33];
+	int	 binary;	/* a part was 8-bit data (WAP push, OTA) */
 };
 
 struct store_outbox {

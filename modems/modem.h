@@ -37,6 +37,8 @@ struct modem_part {
 	int		 total;		/* parts in the message, 1 if single */
 	int		 seq;		/* this part's number, 1-based */
 	const char	*text;		/* UTF-8 */
+	int		 location;	/* the SIM location it was read from */
+	int		 binary;	/* 8-bit data (WAP push, OTA): 0/1 */
 };
 
 enum modem_result {

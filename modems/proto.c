@@ -24,7 +24,7 @@ enum proto_kind {
 	PROTO_KIND_I32S		/* a list of i32, 4 bytes each */
 };
 
-#define PROTO_TAG_LAST	PROTO_TAG_REPORT
+#define PROTO_TAG_LAST	PROTO_TAG_BINARY
 #define PROTO_BIT(t)	(UINT64_C(1) << (t))
 
 /* The tags each type carries; all are mandatory. */
@@ -34,7 +34,8 @@ static const uint64_t proto_type_tags[] = {
 	[PROTO_PART] = PROTO_BIT(PROTO_TAG_ID) | PROTO_BIT(PROTO_TAG_SENDER) |
 	    PROTO_BIT(PROTO_TAG_SMSC) | PROTO_BIT(PROTO_TAG_SENT_AT) |
 	    PROTO_BIT(PROTO_TAG_REF) | PROTO_BIT(PROTO_TAG_TOTAL) |
-	    PROTO_BIT(PROTO_TAG_SEQ) | PROTO_BIT(PROTO_TAG_TEXT),
+	    PROTO_BIT(PROTO_TAG_SEQ) | PROTO_BIT(PROTO_TAG_TEXT) |
+	    PROTO_BIT(PROTO_TAG_LOCATION) | PROTO_BIT(PROTO_TAG_BINARY),
 	[PROTO_RESULT] = PROTO_BIT(PROTO_TAG_JOB) |
 	    PROTO_BIT(PROTO_TAG_RESULT) | PROTO_BIT(PROTO_TAG_PARTS) |
 	    PROTO_BIT(PROTO_TAG_PARTS_SENT) | PROTO_BIT(PROTO_TAG_MSGREFS) |
@@ -64,6 +65,7 @@ proto_tag_kind(int tag)
 	case PROTO_TAG_RESULT:
 	case PROTO_TAG_STATUS:
 	case PROTO_TAG_REPORT:
+	case PROTO_TAG_BINARY:
 		return PROTO_KIND_U8;
 	case PROTO_TAG_REF:
 	case PROTO_TAG_TOTAL:
@@ -80,6 +82,7 @@ proto_tag_kind(int tag)
 	case PROTO_TAG_SIM_USED:
 	case PROTO_TAG_SIM_TOTAL:
 	case PROTO_TAG_CMS:
+	case PROTO_TAG_LOCATION:
 		return PROTO_KIND_I32;
 	case PROTO_TAG_ID:
 	case PROTO_TAG_JOB:
@@ -198,6 +201,10 @@ proto_msg_get_int(const struct proto_msg *msg, int tag)
 		return (uint64_t)(uint32_t)msg->cms;
 	case PROTO_TAG_REPORT:
 		return (uint64_t)msg->report;
+	case PROTO_TAG_LOCATION:
+		return (uint64_t)(uint32_t)msg->location;
+	case PROTO_TAG_BINARY:
+		return (uint64_t)msg->binary;
 	default:
 		return 0;
 	}
@@ -270,6 +277,12 @@ proto_msg_set_int(struct proto_msg *msg, int tag, uint64_t v)
 	case PROTO_TAG_REPORT:
 		msg->report = (int)v;
 		break;
+	case PROTO_TAG_LOCATION:
+		msg->location = (int32_t)(uint32_t)v;
+		break;
+	case PROTO_TAG_BINARY:
+		msg->binary = (int)v;
+		break;
 	}
 }
 
@@ -284,6 +297,7 @@ proto_value_ok(int tag, int64_t v)
 	switch (tag) {
 	case PROTO_TAG_UP:
 	case PROTO_TAG_REPORT:
+	case PROTO_TAG_BINARY:
 		return v == 0 || v == 1;
 	case PROTO_TAG_STATUS:
 		return v >= 0 && v <= PROTO_STATUS_MAX;

@@ -35,7 +35,7 @@ enum proto_type {
 	PROTO_HELLO = 1,	/* pid */
 	PROTO_STATE = 2,	/* up, why */
 	PROTO_PART = 3,		/* id, sender, smsc, sent_at, ref, total,
-				   seq, text */
+				   seq, text, location, binary */
 	PROTO_RESULT = 4,	/* job, result, parts, parts_sent, msgrefs,
 				   cms, error */
 	PROTO_PONG = 5,		/* seq */
@@ -83,7 +83,9 @@ enum proto_tag {
 	PROTO_TAG_PARTS_SENT = 28,	/* u16, <= parts */
 	PROTO_TAG_MSGREFS = 29,	/* i32 list: one per sent part */
 	PROTO_TAG_CMS = 30,	/* i32: +CMS ERROR code, -1 none */
-	PROTO_TAG_REPORT = 31	/* u8: 0/1, ask for status reports */
+	PROTO_TAG_REPORT = 31,	/* u8: 0/1, ask for status reports */
+	PROTO_TAG_LOCATION = 32,	/* i32: the SIM location read from */
+	PROTO_TAG_BINARY = 33	/* u8: 0/1, 8-bit data (WAP push, OTA) */
 };
 
 #define PROTO_STATUS_MAX	2	/* highest enum modem_delivery */
@@ -128,6 +130,8 @@ struct proto_msg {
 	int32_t		*msgrefs;	/* parts_sent entries, owned */
 	int32_t		 cms;
 	int		 report;	/* 0/1 */
+	int32_t		 location;
+	int		 binary;	/* 0/1 */
 };
 
 /* The bytes being read from one connection. Zero it to start. */

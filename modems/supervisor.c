@@ -176,6 +176,8 @@ modem_msg(struct modem *md, struct proto_msg *msg)
 		part.total = msg->total;
 		part.seq = msg->seq;
 		part.text = msg->text;
+		part.location = msg->location;
+		part.binary = msg->binary;
 		log_debug("modem %s: part %d/%d ref %d from %s", md->m->name,
 		    part.seq, part.total, part.ref,
 		    phone_mask(part.sender, masked));

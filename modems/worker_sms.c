@@ -65,6 +65,9 @@ worker_utf8(const unsigned char *p, size_t n)
 		if (c >= 0xd800 && c <= 0xdfff) {
 			tmp[2 * i] = 0xff;
 			tmp[2 * i + 1] = 0xfd;
+		} else if (c == 0) {
+			/* EncodeUTF8 would stop here: a space instead. */
+			tmp[2 * i + 1] = ' ';
 		}
 	}
 	out = xmalloc(3 * n + 1);
@@ -84,6 +87,23 @@ worker_ucs2_utf8(const unsigned char *p, size_t max)
 	return worker_utf8(p, p == NULL ? 0 : worker_ucs2_len(p, max));
 }
 
+/*
+ * The text of a received SMS. A U+0000 inside it is a character like any
+ * other (it becomes a space), not the end: Length says where it ends.
+ */
+static char *
+worker_sms_text(const GSM_SMSMessage *sms)
+{
+	size_t n = worker_ucs2_len(sms->Text, GSM_MAX_SMS_LENGTH), len = 0;
+
+	if (sms->Length > 0 && sms->Length <= GSM_MAX_SMS_LENGTH)
+		len = (size_t)sms->Length;
+	while (len > n && sms->Text[2 * (len - 1)] == 0 &&
+	    sms->Text[2 * (len - 1) + 1] == 0)
+		len--;
+	return worker_utf8(sms->Text, len > n ? len : n);
+}
+
 /* GSM_DateTime is the sender's local time, Timezone seconds east of UTC. */
 static int64_t
 worker_time(const GSM_DateTime *dt)
@@ -91,7 +111,10 @@ worker_time(const GSM_DateTime *dt)
 	struct tm tm;
 	time_t t;
 
-	if (dt->Year == 0)
+	/* An unreadable stamp is none (0), not some day in 1999. */
+	if (dt->Year == 0 || dt->Month < 1 || dt->Month > 12 || dt->Day < 1 ||
+	    dt->Day > 31 || dt->Hour > 23 || dt->Minute > 59 ||
+	    dt->Second > 60)
 		return 0;
 	memset(&tm, 0, sizeof tm);
 	tm.tm_year = dt->Year - 1900;
@@ -172,13 +195,15 @@ worker_send_part(struct worker *w, const GSM_SMSMessage *sms, uint64_t id)
 	msg.sender = worker_ucs2_utf8(sms->Number, GSM_MAX_NUMBER_LENGTH);
 	msg.smsc = worker_ucs2_utf8(sms->SMSC.Number, GSM_MAX_NUMBER_LENGTH);
 	msg.sent_at = worker_time(&sms->DateTime);
+	msg.location = sms->Location;
 	worker_concat(sms, &msg.ref, &msg.total, &msg.seq);
 	if (sms->Coding == SMS_Coding_8bit) {
-		/* Binary (WAP push, OTA): nothing to read; deliver so it
-		   gets acked and deleted. */
+		/* Binary (WAP push, OTA): nothing to read; deliver so it is
+		   kept (never answered), acked and deleted. */
+		msg.binary = 1;
 		msg.text = xstrdup("");
 	} else
-		msg.text = worker_ucs2_utf8(sms->Text, GSM_MAX_SMS_LENGTH);
+		msg.text = worker_sms_text(sms);
 	log_info("modem %s: received part %d/%d from %s", w->name, msg.seq,
 	    msg.total, phone_mask(msg.sender, masked));
 	worker_write(w, &msg);

@@ -236,3 +236,19 @@ def test_register_help_and_opt_out_over_sms(gw):
     assert sent_to(gw, STRANGER)[2]["text"] == \
         render("register_no_village", code="NOSUCH") or \
         sent_to(gw, STRANGER)[2]["text"] == render("register_no_village", code="nosuch")
+
+
+def test_repeats_without_a_readable_time_stamp_are_all_kept(make_gw):
+    # Four identical reports whose SMSC time stamp cannot be read: each is
+    # a message of its own (the SIM slot and the time stored stand in for
+    # the stamp), none is dropped as a duplicate of the first.
+    gw = make_gw(gateway_extra="repeat_window = 0")
+    gw.seed()
+    for _ in range(4):
+        gw.inject(RESIDENT, "投诉 村口路灯坏了", when="00000000T000000")
+    gw.start()
+    rows = wait_for(lambda: (lambda m: m if len(m) == 4 and all(
+        r["state"] == "done" for r in m) else None)(gw.messages()),
+        what="four messages handled")
+    assert [r["handler"] for r in rows] == ["grievance.report"] * 4
+    assert len(gw.json("grievance", "list")) == 4

@@ -172,12 +172,14 @@ def test_cadre_steps_from_others_are_refused_and_change_nothing(gw):
     r = wait_n(gw, RESIDENT, 2)[1]
     assert code in r["text"] and len(r["text"]) <= 70
 
-    # BJ twice: the second changes nothing and says so.
+    # BJ twice: the second changes nothing and says so. The very same
+    # text a third time within repeat_window is kept but not answered.
     gw.inject(CADRE, f"BJ{code} 已补发，请查收")
     wait_n(gw, RESIDENT, 3, "reply")
-    gw.inject(CADRE, f"BJ{code} 已补发，请查收")
+    gw.inject(CADRE, f"BJ{code} 已补发")
     wait_n(gw, CADRE, 3, "second answer")
     assert "无需重复" in sent_to(gw, CADRE)[2]["text"]
+    gw.inject(CADRE, f"BJ{code} 已补发")
     gw.inject(CADRE, "帮助")       # a marker: everything before it is done
     wait_n(gw, CADRE, 4)
     assert len(sent_to(gw, RESIDENT)) == 3

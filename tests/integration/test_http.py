@@ -167,7 +167,9 @@ def test_ussd_session_reaches_the_sms_handlers_with_the_same_records(tmp_path):
         assert kind == "CON"
         kind, status = ussd(g, "s-2", "13900000001", "2*" + t["code"])
         assert kind == "END"
-        g.inject(RESIDENT, "查询 " + t["code"])
+        # (Not the very same text: that again within repeat_window is
+        # kept but not answered.)
+        g.inject(RESIDENT, "查询" + t["code"])
         rows = wait_for(lambda: (lambda r: r if len(r) >= 3 else None)(
             replies(g, RESIDENT)), what="SMS status reply")
         assert rows[1]["text"] == rows[2]["text"]

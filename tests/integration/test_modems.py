@@ -4,9 +4,13 @@ results and retries, missed calls, health, several modems, faults."""
 import os
 import signal
 import sqlite3
+import sys
 import time
 
-from conftest import render, wait_for, worker_pids
+from conftest import ROOT, render, wait_for, worker_pids
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "modemsim"))
+import pdu  # noqa: E402
 
 RESIDENT = "+8613900000001"
 
@@ -154,6 +158,30 @@ def test_send_rate_is_the_pace_from_one_start_to_the_next(make_gw):
     times = sorted(s["time"] for s in sim.sent())
     rate = (len(times) - 1) / (times[-1] - times[0]) * 60
     assert 0.9 * 60 <= rate <= 1.02 * 60, rate
+
+
+def test_data_sms_is_kept_unanswered_and_a_nul_cuts_no_text(make_gw):
+    # An 8-bit data SMS (WAP push, OTA settings) from a mobile number is
+    # kept for the operator and never answered; a U+0000 inside a UCS-2
+    # text is a character, not its end.
+    gw = make_gw(modems=(), sims=("m1",))
+    gw.seed()
+    gw.start()
+    sim = gw.sims["m1"]
+    hexpdu, _ = pdu.encode_deliver(RESIDENT, "", encoding="8bit",
+                                   data=bytes(range(1, 40)))
+    sim._drop("inject", "0-data.pdu", hexpdu)
+    wait_for(lambda: [m for m in gw.messages() if m["state"] == "done"],
+             what="the data SMS handled")
+    sim.inject(RESIDENT, "投诉 村口\u0000路灯坏了三天了", encoding="ucs2")
+    rows = wait_for(lambda: (lambda m: m if len(m) == 2 and all(
+        r["state"] == "done" for r in m) else None)(gw.messages()),
+        what="both handled")
+    assert rows[0]["handler"] == "ignored"
+    assert "村口" in rows[1]["text"] and "路灯坏了三天了" in rows[1]["text"]
+    [ticket] = gw.json("grievance", "list")
+    assert "路灯坏了三天了" in ticket["text"]
+    wait_for(lambda: len(rows_to(gw, RESIDENT)) == 1, what="one receipt")
 
 
 def test_a_ring_is_recorded_and_hung_up(make_gw):
