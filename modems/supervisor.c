@@ -44,6 +44,14 @@
 #define MODEM_BACKOFF_MIN	1000	/* ms */
 #define MODEM_BACKOFF_MAX	60000
 #define MODEM_STABLE_MS		60000	/* up this long resets the backoff */
+/*
+ * Sends lost in a row (the worker gone with a part given and no answer)
+ * before the modem is out of rotation: it rests MODEM_REST_MIN, twice as
+ * long each time it does it again, until a send goes through.
+ */
+#define MODEM_LOST_SENDS	2
+#define MODEM_REST_MIN		60000	/* ms */
+#define MODEM_REST_MAX		3600000
 #define MODEM_GEN_SHIFT		40	/* part id = gen << 40 | worker id */
 #define MODEM_WORKER_FD		3
 
@@ -79,6 +87,7 @@ struct modem {
 
 	struct modem_job	*jobs;
 	size_t			 njobs;
+	int			 lost_sends;	/* in a row; a sent one resets */
 };
 
 static void	modem_lost(struct modem *, const char *why);
@@ -200,6 +209,8 @@ modem_msg(struct modem *md, struct proto_msg *msg)
 		memset(&res, 0, sizeof res);
 		res.job = msg->job;
 		res.result = (enum modem_result)msg->result;
+		if (res.result == MODEM_SENT)
+			md->lost_sends = 0;
 		res.parts = msg->parts;
 		res.parts_sent = msg->parts_sent;
 		res.msgrefs = msg->msgrefs;	/* int32_t is int here */
@@ -333,8 +344,9 @@ modem_lost(struct modem *md, const char *why)
 {
 	struct modem_send_result res;
 	struct modem_job *j;
-	int64_t now = now_ms();
+	int64_t now = now_ms(), rest;
 	char state_why[512];
+	int i;
 
 	if (md->bev == NULL)
 		return;
@@ -348,14 +360,39 @@ modem_lost(struct modem *md, const char *why)
 	if (md->up_ms != 0 && now - md->up_ms >= MODEM_STABLE_MS)
 		md->backoff_ms = MODEM_BACKOFF_MIN;
 	md->respawn_ms = now + md->backoff_ms;
-	log_info("modem %s: respawn in %d ms", md->m->name, md->backoff_ms);
 	md->backoff_ms *= 2;
 	if (md->backoff_ms > MODEM_BACKOFF_MAX)
 		md->backoff_ms = MODEM_BACKOFF_MAX;
+	/*
+	 * A modem that takes a part and never answers (silent on AT+CMGS)
+	 * would come back up and take the next one: after a few in a row it
+	 * rests, out of rotation, longer each time; the admins hear of it as
+	 * of any modem down that long.
+	 */
+	if (md->njobs > 0)
+		md->lost_sends++;
+	if (md->lost_sends >= MODEM_LOST_SENDS) {
+		rest = MODEM_REST_MIN;
+		for (i = MODEM_LOST_SENDS; i < md->lost_sends &&
+		    rest < MODEM_REST_MAX; i++)
+			rest *= 2;
+		if (rest > MODEM_REST_MAX)
+			rest = MODEM_REST_MAX;
+		md->respawn_ms = now + rest;
+		log_warn("modem %s: %d sends in a row without an answer: out "
+		    "of rotation for %lld s", md->m->name, md->lost_sends,
+		    (long long)(rest / 1000));
+	}
+	log_info("modem %s: respawn in %lld ms", md->m->name,
+	    (long long)(md->respawn_ms - now));
 
 	/* The state first, so a result callback does not submit again. A
 	   worker that gave up connecting says why it was down. */
-	if (md->why[0] != '\0')
+	if (md->lost_sends >= MODEM_LOST_SENDS)
+		snprintf(state_why, sizeof state_why, "%s (%d sends without "
+		    "an answer: out of rotation for %lld s)", why,
+		    md->lost_sends, (long long)((md->respawn_ms - now) / 1000));
+	else if (md->why[0] != '\0')
 		snprintf(state_why, sizeof state_why, "%s (%s)", why, md->why);
 	else if (md->state == MODEM_STARTING)
 		snprintf(state_why, sizeof state_why, "%s (connecting to %s)",

@@ -184,6 +184,42 @@ def test_data_sms_is_kept_unanswered_and_a_nul_cuts_no_text(make_gw):
     wait_for(lambda: len(rows_to(gw, RESIDENT)) == 1, what="one receipt")
 
 
+def test_a_modem_silent_on_every_send_is_taken_out_of_rotation(make_gw):
+    # m1 takes parts and never answers. After two such sends in a row it
+    # rests, out of rotation, and what comes next goes by m2 at once
+    # instead of hanging on m1 for the watchdog's budget each time.
+    gw = make_gw(modems=(), sims=("m1", "m2"),
+                 modem_extra={"m1": ["prefixes = 139"]})
+    gw.start()
+    wait_for(lambda: gw.modem_state("m1") == "up" and
+             gw.modem_state("m2") == "up", what="both up")
+    m1, m2 = gw.sims["m1"], gw.sims["m2"]
+    m1.faults(**{"AT+CMGS": {"mode": "silence"}})
+
+    def cmgs(sim):
+        return len([e for e in sim.log() if e["event"] == "cmd" and
+                    e.get("cmd", "").startswith("AT+CMGS")])
+    gw.ctl("send", "13900000001", "第一条")
+    wait_for(lambda: cmgs(m1) == 1, what="m1 takes the first")
+    wait_for(lambda: gw.modem_state("m1") != "up", timeout=30,
+             what="m1's worker gives up", interval=0.01)
+    wait_for(lambda: gw.modem_state("m1") == "up", timeout=30,
+             what="m1 back up")
+    gw.ctl("send", "13900000002", "第二条")
+    wait_for(lambda: cmgs(m1) == 2, timeout=60, what="m1 takes the second")
+    wait_for(lambda: "out of rotation" in
+             (gw.modem("m1") or {}).get("detail", ""), timeout=30,
+             what="m1 out of rotation")
+    gw.ctl("send", "13900000003", "第三条")
+    wait_for(lambda: sent_to(m2, "+8613900000003"), timeout=15,
+             what="the third by m2 at once")
+    assert cmgs(m1) == 2 and gw.modem_state("m1") == "down"
+    for phone in ("+8613900000001", "+8613900000002"):
+        wait_for(lambda: sent_to(m2, phone), timeout=60,
+                 what=f"{phone} by m2 in the end")
+    assert sent_to(m1, "+8613900000001") == []
+
+
 def test_a_ring_is_recorded_and_hung_up(make_gw):
     gw = make_gw(modems=(), sims=("m1",))
     gw.seed()
