@@ -32,8 +32,32 @@
 #include "modems/modem.h"
 
 #define DAEMON_ROUTE_BATCH	64
+/*
+ * The loop waits at most this long for another process's write lock: a
+ * store that does not answer is retried each second, never waited on for
+ * seconds with HTTP and the modems' frames standing still.
+ */
+#define DAEMON_BUSY_MS		200
+/* Parts read but not yet stored (the store was busy), retried each second. */
+#define DAEMON_HELD_MAX		1024
 /* The first number in the balance answer, when no balance_pattern. */
 #define DAEMON_BALANCE_PATTERN	"(-?\\d+(?:\\.\\d+)?)"
+
+/* A part the store did not take yet; acked once it does. */
+struct daemon_held {
+	struct modem		*m;
+	uint64_t		 id;
+	struct store_part	 p;	/* strings owned */
+	struct daemon_held	*next;
+};
+
+/* A send's outcome the store did not take yet: recorded when it does. */
+struct daemon_outcome {
+	struct modem		*m;
+	struct modem_send_result r;	/* msgrefs and error owned */
+	time_t			 at;
+	struct daemon_outcome	*next;
+};
 
 struct daemon {
 	struct config		*cf;
@@ -48,7 +72,13 @@ struct daemon {
 	struct event		*kick;		/* run now, once */
 	int			 crash_after_store;	/* fault injection */
 	struct http		*http;		/* [http], NULL when off */
+	struct daemon_held	*held;		/* oldest first */
+	size_t			 nheld;
+	struct daemon_outcome	*outcomes;	/* oldest first */
 };
+
+static void	daemon_held_retry(struct daemon *);
+static void	daemon_outcomes_retry(struct daemon *);
 
 static __attribute__((noreturn)) void
 daemon_usage(void)
@@ -92,9 +122,15 @@ daemon_kick_arg(void *arg)
 static void
 daemon_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct daemon *d = arg;
+
 	(void)fd;
 	(void)what;
-	daemon_work(arg);
+	if (d->held != NULL)
+		daemon_held_retry(d);
+	if (d->outcomes != NULL)
+		daemon_outcomes_retry(d);
+	daemon_work(d);
 }
 
 static void
@@ -109,12 +145,89 @@ daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 	daemon_kick(d);
 }
 
+/* Store p from modem m and ack it: 0, or -1 when the store failed. */
+static int
+daemon_store_part(struct daemon *d, struct modem *m, uint64_t id,
+    const struct store_part *p)
+{
+	int64_t mid;
+
+	if (inbox_store(d->st, d->cf, p, now_real(), &mid) == -1)
+		return -1;
+	if (d->crash_after_store)
+		raise(SIGKILL);	/* stored, not acked: see tests */
+	modem_ack(m, id);
+	if (mid != 0)
+		daemon_kick(d);
+	return 0;
+}
+
+/*
+ * The store did not take a part (another process holds the write lock, the
+ * disk is full): keep it and try again each second, so an SOS waits for the
+ * store, not for the worker to read the SIM again ten minutes later. Not
+ * acked until stored: a crash meanwhile loses nothing.
+ */
+static void
+daemon_hold(struct daemon *d, struct modem *m, uint64_t id,
+    const struct store_part *p)
+{
+	struct daemon_held *h, **tail;
+
+	for (tail = &d->held; *tail != NULL; tail = &(*tail)->next)
+		if ((*tail)->m == m && (*tail)->id == id)
+			return;		/* offered again: held already */
+	if (d->nheld == DAEMON_HELD_MAX)
+		return;		/* the worker offers it again later */
+	h = xcalloc(1, sizeof *h);
+	h->m = m;
+	h->id = id;
+	h->p = *p;
+	h->p.modem = xstrdup(p->modem);
+	h->p.sender = xstrdup(p->sender);
+	h->p.smsc = xstrdup(p->smsc != NULL ? p->smsc : "");
+	h->p.text = xstrdup(p->text);
+	*tail = h;
+	d->nheld++;
+	if (d->nheld == 1)
+		log_warn("inbox: store busy: holding parts, retrying each "
+		    "second");
+}
+
+static void
+daemon_held_free(struct daemon_held *h)
+{
+	free((char *)h->p.modem);
+	free((char *)h->p.sender);
+	free((char *)h->p.smsc);
+	free((char *)h->p.text);
+	free(h);
+}
+
+/* Store what was held, oldest first, while the store takes them. */
+static void
+daemon_held_retry(struct daemon *d)
+{
+	struct daemon_held *h;
+	size_t n = d->nheld;
+
+	while ((h = d->held) != NULL) {
+		if (daemon_store_part(d, h->m, h->id, &h->p) == -1)
+			return;
+		d->held = h->next;
+		d->nheld--;
+		daemon_held_free(h);
+	}
+	if (n > 0)
+		log_info("inbox: store answers again: %zu held part(s) stored",
+		    n);
+}
+
 static void
 daemon_part(struct modem *m, const struct modem_part *mp, void *arg)
 {
 	struct daemon *d = arg;
 	struct store_part p;
-	int64_t mid;
 
 	memset(&p, 0, sizeof p);
 	p.modem = modem_name(m);
@@ -127,20 +240,16 @@ daemon_part(struct modem *m, const struct modem_part *mp, void *arg)
 	p.text = mp->text;
 	p.location = mp->location;
 	p.binary = mp->binary;
-	if (inbox_store(d->st, d->cf, &p, now_real(), &mid) == -1)
-		return;		/* not acked: the worker reads it again */
-	if (d->crash_after_store)
-		raise(SIGKILL);	/* stored, not acked: see tests */
-	modem_ack(m, mp->id);
-	if (mid != 0)
-		daemon_kick(d);
+	/* Behind parts held already: their turn first. */
+	if (d->held != NULL || daemon_store_part(d, m, mp->id, &p) == -1)
+		daemon_hold(d, m, mp->id, &p);
 }
 
-static void
-daemon_result(struct modem *m, const struct modem_send_result *r, void *arg)
+/* Record a send's outcome r at now: 0, or -1 when the store failed. */
+static int
+daemon_outcome_record(struct daemon *d, struct modem *m,
+    const struct modem_send_result *r, time_t now)
 {
-	struct daemon *d = arg;
-	time_t now = now_real();
 	int rc;
 
 	switch (r->result) {
@@ -161,10 +270,63 @@ daemon_result(struct modem *m, const struct modem_send_result *r, void *arg)
 		rc = outbox_lost(d->st, d->cf, (int64_t)r->job, now);
 		break;
 	}
-	if (rc == -1)
-		log_warn("outbox: %llu: recording the result: %s",
-		    (unsigned long long)r->job, store_error(d->st));
-	daemon_kick(d);
+	return rc == -1 ? -1 : 0;
+}
+
+static void
+daemon_outcome_free(struct daemon_outcome *o)
+{
+	free((int *)o->r.msgrefs);
+	free((char *)o->r.error);
+	free(o);
+}
+
+/*
+ * The outcome of a send, recorded; when the store is busy, kept and tried
+ * again each second (a row left "sending" would never go, nor settle).
+ */
+static void
+daemon_result(struct modem *m, const struct modem_send_result *r, void *arg)
+{
+	struct daemon *d = arg;
+	struct daemon_outcome *o, **tail;
+	int *refs = NULL;
+
+	if (d->outcomes == NULL &&
+	    daemon_outcome_record(d, m, r, now_real()) == 0) {
+		daemon_kick(d);
+		return;
+	}
+	log_warn("outbox: %llu: result not recorded yet (%s): kept, tried "
+	    "again each second", (unsigned long long)r->job,
+	    store_error(d->st));
+	o = xcalloc(1, sizeof *o);
+	o->m = m;
+	o->r = *r;
+	if (r->parts_sent > 0 && r->msgrefs != NULL) {
+		refs = xcalloc(r->parts_sent, sizeof *refs);
+		memcpy(refs, r->msgrefs, r->parts_sent * sizeof *refs);
+	}
+	o->r.msgrefs = refs;
+	o->r.error = xstrdup(r->error != NULL ? r->error : "");
+	o->at = now_real();
+	for (tail = &d->outcomes; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = o;
+}
+
+/* Record the kept outcomes, oldest first, while the store takes them. */
+static void
+daemon_outcomes_retry(struct daemon *d)
+{
+	struct daemon_outcome *o;
+
+	while ((o = d->outcomes) != NULL) {
+		if (daemon_outcome_record(d, o->m, &o->r, o->at) == -1)
+			return;
+		d->outcomes = o->next;
+		daemon_outcome_free(o);
+	}
 }
 
 static void
@@ -452,6 +614,8 @@ main(int argc, char **argv)
 	const char *path = "config/cungate.conf", *worker = NULL;
 	const struct config_modem *cm;
 	struct daemon d;
+	struct daemon_held *h;
+	struct daemon_outcome *o;
 	char *cause = NULL;
 	int ch, check = 0, rc;
 	size_t i;
@@ -510,6 +674,7 @@ main(int argc, char **argv)
 		log_warn("daemon: no [modem] sections: nothing will be sent");
 	if ((d.st = store_open(d.cf->database, &cause)) == NULL)
 		fatal("store: %s", cause);
+	store_set_busy_timeout(d.st, DAEMON_BUSY_MS);
 	/* Rows a previous run handed to a worker: in doubt, not resent. */
 	if ((rc = outbox_recover(d.st, d.cf, now_real())) > 0)
 		log_info("outbox: %d message(s) in flight at the last stop: in "
@@ -564,6 +729,17 @@ main(int argc, char **argv)
 	free(d.modems);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
+	while ((o = d.outcomes) != NULL) {
+		/* Left "sending": held in doubt at the next start. */
+		d.outcomes = o->next;
+		daemon_outcome_free(o);
+	}
+	while (d.held != NULL) {
+		/* Not acked: the workers' next read finds them again. */
+		h = d.held;
+		d.held = h->next;
+		daemon_held_free(h);
+	}
 	event_free(d.second);
 	event_free(d.kick);
 	event_free(d.tick);

@@ -1227,6 +1227,12 @@ store_error(struct store *st)
 	return sqlite3_errmsg(st->db);
 }
 
+void
+store_set_busy_timeout(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
+}
+
 int
 store_begin(struct store *st)
 {

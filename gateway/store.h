@@ -111,6 +111,12 @@ struct store_outbox {
 /* Open (creating and migrating) the database at path; ":memory:" works. */
 struct store *store_open(const char *path, char **cause);
 void	 store_close(struct store *);
+/*
+ * How long a statement waits for another process's write lock before it
+ * fails with "database is locked" (default 5000 ms). The daemon keeps it
+ * short: its loop must not stall; it retries instead.
+ */
+void	 store_set_busy_timeout(struct store *, int ms);
 /* The schema version this build migrates to. */
 int	 store_schema_version(struct store *);
 

@@ -50,6 +50,8 @@
  * long each time it does it again, until a send goes through.
  */
 #define MODEM_LOST_SENDS	2
+/* The daemon's own loop stood still this long: not the worker's fault. */
+#define MODEM_STALL_MS		3000
 #define MODEM_REST_MIN		60000	/* ms */
 #define MODEM_REST_MAX		3600000
 #define MODEM_GEN_SHIFT		40	/* part id = gen << 40 | worker id */
@@ -88,6 +90,7 @@ struct modem {
 	struct modem_job	*jobs;
 	size_t			 njobs;
 	int			 lost_sends;	/* in a row; a sent one resets */
+	int64_t			 tick_ms;	/* the last modem_tick */
 };
 
 static void	modem_lost(struct modem *, const char *why);
@@ -424,6 +427,19 @@ modem_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (md->tick_ms != 0 && now - md->tick_ms > MODEM_STALL_MS &&
+	    md->bev != NULL) {
+		/*
+		 * Our loop stood still (a slow disk, a long store call): the
+		 * worker's frames wait unread. Give it a fresh watchdog budget
+		 * instead of killing a healthy worker for our own stall.
+		 */
+		log_warn("modem %s: the daemon stood still for %lld ms: the "
+		    "watchdog starts again", md->m->name,
+		    (long long)(now - md->tick_ms));
+		md->last_frame_ms = now;
+	}
+	md->tick_ms = now;
 	if (md->bev != NULL) {
 		if (now - md->last_frame_ms >
 		    (int64_t)md->cf->watchdog_timeout * 1000) {

@@ -8,13 +8,15 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from conftest import ROOT, Gateway, render, wait_for
+from conftest import ROOT, Gateway, render, wait_for, worker_pids
 
 RESIDENT = "+8613900000001"     # 王秀英, LJZ
 RESIDENT2 = "+8613900000002"    # 李建国, LJZ
@@ -395,6 +397,41 @@ def test_suppressions_are_counted_and_ussd_actions_are_paced(tmp_path):
         for reason in ("ussd", "autoreply", "repeat"):
             assert re.search(r'^cungate_messages_suppressed_total\{reason="'
                              + reason + r'"\} [1-9]', body, re.M), reason
+    finally:
+        g.stop()
+        assert not g.sanitizer_report(), g.sanitizer_report()
+
+
+def test_a_store_locked_by_another_process_stalls_nothing(tmp_path):
+    # Another process holds the database's write lock for eight seconds
+    # while an SMS comes in. The loop never stands still (HTTP answers at
+    # once), the worker is not blamed and killed, and the SMS is answered
+    # within seconds of the lock's release, not when the SIM is read
+    # again ten minutes later.
+    g = http_gateway(tmp_path)
+    g.seed()
+    g.start()
+    try:
+        wait_for(lambda: g.modem_state("m1") == "up", what="m1 up")
+        [pid] = worker_pids(g.conf, "m1")
+        db = sqlite3.connect(os.path.join(g.dir, "cungate.db"), timeout=0,
+                             isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        g.inject(RESIDENT, "帮助")
+        start = time.monotonic()
+        while time.monotonic() - start < 8:
+            t = time.monotonic()
+            status, why = request(g, "/healthz")
+            assert status == 503, (status, why)
+            assert time.monotonic() - t < 1.5
+        db.execute("COMMIT")
+        db.close()
+        released = time.monotonic()
+        wait_for(lambda: replies(g, RESIDENT), timeout=15,
+                 what="the reply after the lock")
+        assert time.monotonic() - released < 10
+        assert worker_pids(g.conf, "m1") == [pid]
+        assert "held part(s) stored" in g.logtext()
     finally:
         g.stop()
         assert not g.sanitizer_report(), g.sanitizer_report()
