@@ -35,12 +35,15 @@ struct config_modem;
 #define WORKER_CALLS_MAX	4	/* incoming-call events between turns */
 
 /* One SIM location read and handed over, waiting for the daemon's acks. */
+#define WORKER_BAD_LOCS	64
+
 struct worker_slot {
 	int			 folder;
 	int			 location;
 	GSM_SMSMessage		*sms;		/* for GSM_DeleteSMS */
 	uint64_t		 first_id;	/* parts are first_id + k */
 	int			 nparts;
+	int			 undecodable;	/* libgammu cannot read it */
 	uint64_t		 acked;		/* bit k: part k acked */
 	int64_t			 sent_ms;
 	struct worker_slot	*next;
@@ -77,6 +80,12 @@ struct worker {
 
 	uint64_t		 next_id;
 	struct worker_slot	*slots;
+	/*
+	 * Locations libgammu can neither decode nor delete (its AT driver
+	 * reads a message before AT+CMGD): handed over once, then skipped.
+	 */
+	int			 bad_locs[WORKER_BAD_LOCS];
+	int			 nbad_locs;
 	struct worker_job	*jobs;
 
 	int			 pump;		/* GSM_ReadDevice between jobs */

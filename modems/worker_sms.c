@@ -334,6 +334,107 @@ worker_take(struct worker *w, GSM_MultiSMSMessage *ms)
 	}
 }
 
+/*
+ * A location libgammu cannot decode (a compressed coding, say): handed to
+ * the daemon as a part of its own, kept for the operator and never
+ * answered (unknown sender, 8-bit), and deleted once acked like any other,
+ * so it blocks nothing behind it and its slot is freed.
+ */
+/* Is location one libgammu can neither read nor delete? 0/1. */
+static int
+worker_is_bad_loc(const struct worker *w, int location)
+{
+	int i;
+
+	for (i = 0; i < w->nbad_locs; i++)
+		if (w->bad_locs[i] == location)
+			return 1;
+	return 0;
+}
+
+static void
+worker_take_undecodable(struct worker *w, int location, GSM_Error err)
+{
+	struct worker_slot *s;
+	struct proto_msg msg;
+
+	if (worker_slot_find(w, location) != NULL ||
+	    worker_is_bad_loc(w, location))
+		return;		/* handed over already */
+	log_warn("modem %s: SMS at %d cannot be decoded (%s): kept for the "
+	    "operator, then deleted", w->name, location, GSM_ErrorString(err));
+	s = xcalloc(1, sizeof *s);
+	s->folder = 0;
+	s->location = location;
+	s->sms = xcalloc(1, sizeof *s->sms);
+	s->sms->Folder = 0;
+	s->sms->Location = location;
+	s->first_id = w->next_id++;
+	s->nparts = 1;
+	s->undecodable = 1;
+	s->sent_ms = now_ms();
+	s->next = w->slots;
+	w->slots = s;
+
+	memset(&msg, 0, sizeof msg);
+	msg.type = PROTO_PART;
+	msg.id = s->first_id;
+	msg.sender = xstrdup("unknown");
+	msg.smsc = xstrdup("");
+	msg.ref = 0;
+	msg.total = msg.seq = 1;
+	msg.text = xasprintf("[SIM location %d: cannot be decoded: %s]",
+	    location, GSM_ErrorString(err));
+	msg.location = location;
+	msg.binary = 1;
+	worker_write(w, &msg);
+	proto_msg_clear(&msg);
+}
+
+/*
+ * The walk of the whole inbox failed (one bad message fails libgammu's
+ * listing): read location by location instead, so the rest still come.
+ */
+static void
+worker_read_slots(struct worker *w)
+{
+	GSM_MultiSMSMessage *ms;
+	GSM_SMSMemoryStatus st;
+	GSM_Error err;
+	int loc, size;
+
+	memset(&st, 0, sizeof st);
+	if ((err = GSM_GetSMSStatus(w->sm, &st)) != ERR_NONE ||
+	    st.SIMSize <= 0) {
+		log_warn("modem %s: SIM size unknown (%s): cannot read slot by "
+		    "slot", w->name, GSM_ErrorString(err));
+		return;
+	}
+	size = st.SIMSize;
+	log_info("modem %s: reading the SIM slot by slot (%d)", w->name, size);
+	ms = xcalloc(1, sizeof *ms);
+	for (loc = 1; loc <= size && w->connected; loc++) {
+		if (worker_slot_find(w, loc) != NULL ||
+		    worker_is_bad_loc(w, loc))
+			continue;
+		memset(ms, 0, sizeof *ms);
+		ms->SMS[0].Folder = 0;
+		ms->SMS[0].Location = loc;
+		err = GSM_GetSMS(w->sm, ms);
+		if (err == ERR_NONE)
+			worker_take(w, ms);
+		else if (err == ERR_EMPTY || err == ERR_INVALIDLOCATION)
+			;
+		else if (worker_is_broken(err)) {
+			worker_disconnect(w, "read SMS", err);
+			break;
+		} else
+			worker_take_undecodable(w, loc, err);
+		worker_service(w, 0);
+	}
+	free(ms);
+}
+
 /* Fetch the locations +CMTI/+CDSI announced, or read everything. */
 void
 worker_fetch_noted(struct worker *w)
@@ -435,9 +536,11 @@ worker_read_inbox(struct worker *w)
 		if (err != ERR_NONE) {
 			if (worker_is_broken(err))
 				worker_disconnect(w, "read inbox", err);
-			else
+			else {
 				log_warn("modem %s: read inbox: %s", w->name,
 				    GSM_ErrorString(err));
+				worker_read_slots(w);
+			}
 			break;
 		}
 		worker_take(w, ms);
@@ -473,7 +576,17 @@ worker_delete_acked(struct worker *w)
 		}
 		s->sms->Folder = 0;
 		err = GSM_DeleteSMS(w->sm, s->sms);
-		if (err != ERR_NONE && err != ERR_EMPTY)
+		if (err != ERR_NONE && err != ERR_EMPTY && s->undecodable &&
+		    !worker_is_broken(err)) {
+			/* libgammu reads before AT+CMGD: skip it from now on. */
+			log_warn("modem %s: SMS at %d cannot be deleted either "
+			    "(%s): skipped; free it by hand with AT+CMGD=%d",
+			    w->name, s->location, GSM_ErrorString(err),
+			    s->location);
+			if (w->nbad_locs < WORKER_BAD_LOCS)
+				w->bad_locs[w->nbad_locs++] = s->location;
+			err = ERR_NONE;
+		} else if (err != ERR_NONE && err != ERR_EMPTY)
 			log_warn("modem %s: delete SMS at %d: %s", w->name,
 			    s->location, GSM_ErrorString(err));
 		else

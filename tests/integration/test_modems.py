@@ -220,6 +220,48 @@ def test_a_modem_silent_on_every_send_is_taken_out_of_rotation(make_gw):
     assert sent_to(m1, "+8613900000001") == []
 
 
+def with_dcs(hexpdu, dcs):
+    """The SMS-DELIVER hexpdu with its TP-DCS octet replaced."""
+    b = bytes.fromhex(hexpdu)
+    i = 1 + b[0] + 1                     # past the SMSC and the first octet
+    i += 2 + (b[i] + 1) // 2             # past the originating address
+    i += 1                               # past TP-PID
+    return (b[:i] + bytes([dcs]) + b[i + 1:]).hex().upper()
+
+
+def test_an_undecodable_sms_blocks_nothing_behind_it(make_gw):
+    # A compressed part (DCS 0x28) that libgammu cannot decode made every
+    # inbox read fail: the messages behind it were never read. Now the
+    # rest are read slot by slot, and it is kept once for the operator
+    # (never answered). libgammu cannot delete it (its AT driver reads a
+    # message before AT+CMGD): its slot is skipped, and the log says how
+    # to free it.
+    gw = make_gw(modems=(), sims=("m1",),
+                 modem_extra={"m1": ["poll_interval = 1"]})
+    gw.seed()
+    sim = gw.sims["m1"]
+    hexpdu, _ = pdu.encode_deliver("+8613900000002", "", encoding="8bit",
+                                   data=bytes(range(10, 30)))
+    sim._drop("inject", "0-compressed.pdu", with_dcs(hexpdu, 0x28))
+    for i in range(5):
+        sim.inject(RESIDENT, f"帮助{i}")
+    gw.start()
+    rows = wait_for(lambda: (lambda m: m if len(m) == 6 and all(
+        r["state"] == "done" for r in m) else None)(gw.messages()),
+        timeout=60, what="all six kept and handled")
+    bad = [r for r in rows if r["sender"] == "unknown"]
+    assert len(bad) == 1 and bad[0]["handler"] == "ignored"
+    wait_for(lambda: len(rows_to(gw, RESIDENT)) == 5, what="five answers")
+    wait_for(lambda: sim.state().get("deleted", 0) == 5, timeout=30,
+             what="the readable slots freed")
+    wait_for(lambda: "AT+CMGD=1" in gw.logtext(), what="how to free it")
+    # Polls go on; the bad slot is not handed over again.
+    n = gw.logtext().count("reading the SIM slot by slot")
+    wait_for(lambda: gw.logtext().count("reading the SIM slot by slot") >=
+             n + 2, timeout=30, what="two more polls")
+    assert len([m for m in gw.messages() if m["sender"] == "unknown"]) == 1
+
+
 def test_a_ring_is_recorded_and_hung_up(make_gw):
     gw = make_gw(modems=(), sims=("m1",))
     gw.seed()
