@@ -300,6 +300,8 @@ config_gateway(struct config *cf, const char *key, const char *value,
 		    cause);
 	else if (strcmp(key, "repeat_window") == 0)
 		return config_int(value, 0, 86400, &cf->repeat_window, cause);
+	else if (strcmp(key, "regex_jit") == 0)
+		return config_bool(value, &cf->regex_jit, cause);
 	else if (strcmp(key, "heartbeat_interval") == 0)
 		return config_int(value, 1, 3600, &cf->heartbeat_interval,
 		    cause);
@@ -810,6 +812,7 @@ config_load(const char *path, char **cause)
 	cf->ussd_timeout = 180;
 	cf->ussd_actions_per_minute = 5;
 	cf->repeat_window = 600;
+	cf->regex_jit = 1;
 	cf->pending_max = 3;
 	cf->reports_per_hour = 5;
 

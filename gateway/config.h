@@ -52,6 +52,7 @@ struct config {
 	char	*country_code;	/* "86" */
 	int	 reassembly_timeout;	/* s until a partial message goes on */
 	int	 repeat_window;		/* s a repeated text is not answered */
+	int	 regex_jit;		/* compile the command table with JIT */
 	int	 heartbeat_interval;	/* s between pings to a worker */
 	int	 watchdog_timeout;	/* s without a pong before a kill */
 	int	 recipient_hourly_cap;	/* messages per recipient per hour */

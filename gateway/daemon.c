@@ -581,6 +581,7 @@ daemon_load_tables(struct daemon *d)
 
 	if ((d->tpl = template_load(d->cf->messages, &cause)) == NULL)
 		fatal("%s", cause);
+	router_use_jit(d->cf->regex_jit);
 	if ((d->router = router_new(d->cf->commands, handlers_all, d->tpl,
 	    &cause)) == NULL)
 		fatal("%s", cause);

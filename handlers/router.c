@@ -434,6 +434,15 @@ router_entry_cb(const char *section, const char *key, const char *value,
 	return -1;
 }
 
+/* JIT for the routers made from now on (see router.h). */
+static int router_jit = 1;
+
+void
+router_use_jit(int on)
+{
+	router_jit = on;
+}
+
 /* Compile one pattern, with JIT when the library has it. 0 or -1. */
 static int
 router_compile(const struct router *r, const char *path,
@@ -455,7 +464,8 @@ router_compile(const struct router *r, const char *path,
 		    (const char *)msg);
 		return -1;
 	}
-	if ((rc = pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE)) != 0) {
+	if (router_jit &&
+	    (rc = pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE)) != 0) {
 		pcre2_get_error_message(rc, msg, sizeof msg);
 		log_debug("router: command %s: no JIT, interpreting: %s",
 		    c->name, (const char *)msg);

@@ -18,6 +18,14 @@ struct router;
 struct router_match;
 
 /*
+ * Compile the patterns of routers made from now on with PCRE2's JIT (on
+ * by default) or not: off where the memory may not be both writable and
+ * executable (systemd's MemoryDenyWriteExecute) or under valgrind, which
+ * cannot follow JIT code ([gateway] regex_jit = no).
+ */
+void	 router_use_jit(int on);
+
+/*
  * Load the command table from path (commands.conf; its format is described
  * at the top of router.c and in config/commands.conf), compile each pattern
  * (UTF, caseless, JIT when available), resolve handler names against

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +51,8 @@
  * long each time it does it again, until a send goes through.
  */
 #define MODEM_LOST_SENDS	2
+/* At a stop, how long a worker has to close its modem and exit. */
+#define MODEM_STOP_MS		5000
 /* The daemon's own loop stood still this long: not the worker's fault. */
 #define MODEM_STALL_MS		3000
 #define MODEM_REST_MIN		60000	/* ms */
@@ -91,6 +94,11 @@ struct modem {
 	size_t			 njobs;
 	int			 lost_sends;	/* in a row; a sent one resets */
 	int64_t			 tick_ms;	/* the last modem_tick */
+	/*
+	 * This program's path, for the worker's exec: by its name, not
+	 * /proc/self/exe, so valgrind --trace-children=yes follows it.
+	 */
+	char			 self[PATH_MAX];
 };
 
 static void	modem_lost(struct modem *, const char *why);
@@ -477,6 +485,7 @@ modem_new(struct event_base *base, const struct config *cf,
     const struct config_modem *m, const struct modem_callbacks *cb)
 {
 	struct modem *md;
+	ssize_t n;
 
 	md = xcalloc(1, sizeof *md);
 	md->base = base;
@@ -488,6 +497,12 @@ modem_new(struct event_base *base, const struct config *cf,
 	md->pid = -1;
 	md->reaped = 1;
 	md->backoff_ms = MODEM_BACKOFF_MIN;
+	/* valgrind answers this with the program it runs, not itself. */
+	n = readlink("/proc/self/exe", md->self, sizeof md->self - 1);
+	if (n <= 0)
+		fatal("modem %s: readlink /proc/self/exe: %s", m->name,
+		    strerror(errno));
+	md->self[n] = '\0';
 	return md;
 }
 
@@ -534,7 +549,7 @@ modem_spawn(struct modem *md)
 		argv[3] = (char *)"-W";
 		argv[4] = md->m->name;
 		argv[5] = NULL;
-		execv("/proc/self/exe", argv);
+		execv(md->self, argv);
 		_exit(127);
 	}
 
@@ -590,9 +605,23 @@ modem_free(struct modem *md)
 		return;
 	if (md->tick != NULL)
 		event_free(md->tick);
-	if (md->bev != NULL)
+	if (md->bev != NULL) {
+		/*
+		 * EOF for the worker now: bufferevent_free may close the socket
+		 * only when the (stopped) loop runs its deferred callbacks.
+		 */
+		shutdown(bufferevent_getfd(md->bev), SHUT_RDWR);
 		bufferevent_free(md->bev);
+	}
 	proto_reader_free(&md->rd);
+	/*
+	 * A clean stop: at the EOF the worker closes its modem and exits (it
+	 * blocks signals, for libgammu's sake). Only one stuck in a libgammu
+	 * call for longer than MODEM_STOP_MS is killed.
+	 */
+	for (i = 0; i < MODEM_STOP_MS / 10 && md->pid != -1 &&
+	    !modem_reap(md); i++)
+		usleep(10000);
 	modem_kill(md);
 	if (md->pid != -1 && !md->reaped) {
 		/* Bounded: a worker stuck in the kernel is left to init. */

@@ -240,14 +240,16 @@ class Gateway:
         return [f for f in os.listdir(d) if not f.startswith(".")]
 
     # --- the daemon ---
-    def start(self, env=None):
+    def start(self, env=None, wrap=(), timeout=20.0):
+        """Start the daemon (behind the command wrap, e.g. valgrind) and
+        wait until its first modem is up."""
         self._logf = open(self.log, "a")
-        self.proc = subprocess.Popen([DAEMON, "-c", self.conf],
+        self.proc = subprocess.Popen([*wrap, DAEMON, "-c", self.conf],
                                      stdout=self._logf, stderr=self._logf,
                                      env=dict(os.environ, **(env or {})))
         first = self.modems[0] if self.modems else None
         wait_for(lambda: first is None or self.modem_state(first) == "up"
-                 or self.proc.poll() is not None,
+                 or self.proc.poll() is not None, timeout=timeout,
                  what=f"modem {first} up")
         assert self.proc.poll() is None, self.logtext()
         return self.proc

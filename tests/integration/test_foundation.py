@@ -252,3 +252,13 @@ def test_repeats_without_a_readable_time_stamp_are_all_kept(make_gw):
         what="four messages handled")
     assert [r["handler"] for r in rows] == ["grievance.report"] * 4
     assert len(gw.json("grievance", "list")) == 4
+
+
+def test_an_ordinary_stop_lets_the_worker_close_its_modem(gw):
+    gw.seed()
+    gw.start()
+    gw.inject(RESIDENT, "帮助")
+    wait_for(lambda: sent_to(gw, RESIDENT), what="a reply")
+    gw.stop()
+    log = gw.logtext()
+    assert "exited with 0" in log and "killed by signal" not in log, log
