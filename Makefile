@@ -49,6 +49,7 @@ HANDLERS = \
 	handlers/optout.c \
 	handlers/prompt.c \
 	handlers/register.c \
+	handlers/route.c \
 	handlers/router.c \
 	handlers/template.c \
 	handlers/unknown.c
