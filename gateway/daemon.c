@@ -675,13 +675,14 @@ main(int argc, char **argv)
 		log_warn("daemon: no [modem] sections: nothing will be sent");
 	if ((d.st = store_open(d.cf->database, &cause)) == NULL)
 		fatal("store: %s", cause);
-	store_set_busy_timeout(d.st, DAEMON_BUSY_MS);
 	/* Rows a previous run handed to a worker: in doubt, not resent. */
 	if ((rc = outbox_recover(d.st, d.cf, now_real())) > 0)
 		log_info("outbox: %d message(s) in flight at the last stop: in "
 		    "doubt until a status report or its deadline", rc);
 	else if (rc == -1)
-		fatal("outbox: %s", store_error(d.st));
+		log_warn("outbox: in flight at the last stop: %s: left as "
+		    "they are until the next start", store_error(d.st));
+	store_set_busy_timeout(d.st, DAEMON_BUSY_MS);
 	d.crash_after_store = getenv("CUNGATE_FAULT") != NULL &&
 	    strcmp(getenv("CUNGATE_FAULT"), "crash_after_store") == 0;
 

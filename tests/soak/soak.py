@@ -14,7 +14,10 @@ resolution) are one message to the gateway's dedupe key, on purpose. Meanwhile e
 time, each on for a while (faults.json): `+CMS ERROR: 38` on a few
 AT+CMGS, silence on AT+CMGS, garbage on one command, a SIM of 2-4 slots,
 no +CMTI, delivery reports on; and now and then the modem's worker gets
-SIGKILL.
+SIGKILL; every 10-30 s the daemon itself gets SIGKILL (its workers die
+with it) and is started again, so what was inside AT+CMGS is in doubt at
+the restart and must be settled by its status report, not sent twice;
+and every 30-60 s another process holds the store's write lock for 2-8 s.
 
 Then faults go off and the gateway drains. The run fails, listing each
 discrepancy, unless:
@@ -51,6 +54,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -67,6 +71,9 @@ SENDER_GAP = 2              # seconds before one number texts again
 FAULT_OFF = (5, 25)         # seconds a modem runs clean between faults
 FAULT_ON = (10, 45)         # seconds a fault lasts
 KILL_EVERY = (40, 90)       # seconds between worker kills, per modem
+DAEMON_KILL_EVERY = (10, 30)    # seconds between kill -9 of cungated itself
+LOCK_EVERY = (30, 60)       # seconds between store outages
+LOCK_FOR = (2, 8)           # seconds another process holds the write lock
 MODEMS = ("m1", "m2")
 RESIDENTS = ("+8613900000001", "+8613900000002", "+8613900000003")
 MOBILES = RESIDENTS + tuple(f"+86137{i:08d}" for i in range(57))
@@ -76,6 +83,7 @@ CHATTER = ("今天停水了吗", "路灯坏了", "你好", "什么时候开会",
 LONG = ("村里的路从上个月下雨以后一直有个大坑，晚上看不清很危险，"
         "已经有两个老人摔倒了，希望村委会尽快派人来修一下，谢谢。"
         "另外村东头的垃圾也好几天没人清运了，天热味道很大。")
+RECEIPT = "已收到您反映的问题"   # grievance_receipt's first words
 PART_CHARS = 60             # UCS-2 characters per injected part (max 67)
 
 
@@ -162,6 +170,9 @@ class Faults:
         self.on = {m: None for m in MODEMS}            # modem -> (kind, until)
         self.next = {m: start + rng.uniform(*FAULT_OFF) for m in MODEMS}
         self.kill_at = {m: start + rng.uniform(*KILL_EVERY) for m in MODEMS}
+        self.daemon_at = start + rng.uniform(*DAEMON_KILL_EVERY)
+        self.lock_at = start + rng.uniform(*LOCK_EVERY)
+        self.lock = None                                # (db, until)
         self.events = collections.Counter()
         for m in MODEMS:
             gw.sims[m].faults(**self.BASE)
@@ -194,7 +205,7 @@ class Faults:
                 self.gw.sims[m].faults(**self.fault(kind), **self.BASE)
                 self.on[m] = (kind, now + self.rng.uniform(*FAULT_ON))
                 self.events[kind] += 1
-            if now >= self.kill_at[m]:
+            if now >= self.kill_at[m] and self.gw.proc is not None:
                 for pid in worker_pids(self.gw.conf, m):
                     try:
                         os.kill(pid, signal.SIGKILL)
@@ -202,12 +213,40 @@ class Faults:
                     except ProcessLookupError:
                         pass
                 self.kill_at[m] = now + self.rng.uniform(*KILL_EVERY)
+        self.store_step(now)
+        if now >= self.daemon_at and self.lock is None:
+            # The daemon itself, in the middle of whatever it does; its
+            # workers die with it. What was inside AT+CMGS is in doubt at
+            # the restart, settled by its status report.
+            self.gw.kill9()
+            self.events["daemon kill -9"] += 1
+            self.gw.start(timeout=60)
+            self.daemon_at = time.monotonic() + \
+                self.rng.uniform(*DAEMON_KILL_EVERY)
+
+    def store_step(self, now):
+        """Another process takes the store's write lock for a while."""
+        if self.lock is not None and now >= self.lock[1]:
+            self.lock[0].execute("COMMIT")
+            self.lock[0].close()
+            self.lock = None
+            self.lock_at = now + self.rng.uniform(*LOCK_EVERY)
+        elif self.lock is None and now >= self.lock_at:
+            db = sqlite3.connect(os.path.join(self.gw.dir, "cungate.db"),
+                                 timeout=10, isolation_level=None)
+            db.execute("BEGIN EXCLUSIVE")
+            self.lock = (db, now + self.rng.uniform(*LOCK_FOR))
+            self.events["store locked"] += 1
 
     def clear(self):
-        """Every fault off, on both modems."""
+        """Every fault off, on both modems; the store unlocked."""
         for m in MODEMS:
             self.gw.sims[m].faults(**self.BASE)
             self.on[m] = None
+        if self.lock is not None:
+            self.lock[0].execute("COMMIT")
+            self.lock[0].close()
+            self.lock = None
 
 
 def drained(gw, traffic):
@@ -281,6 +320,12 @@ def reckon(gw, traffic):
                        f"{sorted(texts)!r}, stored {got!r}")
         for msg in msgs_from[sender]:
             rows = replies.pop(msg["id"], [])
+            # A registration also files the reports the number sent
+            # before (problem words from a stranger are kept): their
+            # receipts answer it too.
+            if msg["text"].startswith("注册"):
+                rows = [r for r in rows if not r["text"].startswith(
+                    RECEIPT)]
             want = 0 if sender in SERVICE else 1
             if len(rows) != want or any(r["recipient"] != sender
                                         for r in rows):
