@@ -201,6 +201,7 @@ router_route_as(struct router *r, struct store *store,
 	struct handler_ctx ctx;
 	struct router_subject sj;
 	char sm[PHONE_MAX], *raw;
+	const char *ignore;
 	size_t len, *map;
 	int found, senders, rc = -1;
 
@@ -232,23 +233,17 @@ router_route_as(struct router *r, struct store *store,
 	ctx.message_id = id;
 	ctx.sender = msg.sender;
 
-	if (msg.binary) {
-		/* WAP push, OTA settings: data for the phone, not words. */
-		log_info("router: %s: message %lld: ignored: 8-bit data", sm,
-		    (long long)id);
+	/*
+	 * Kept, never answered: 8-bit data (WAP push, OTA settings) is for
+	 * the phone, not words; and an auto-reply loop with 10086 costs money.
+	 */
+	ignore = msg.binary ? "8-bit data" : !phone_is_mobile(msg.sender,
+	    cf->country_code) ? "not a mobile number" : NULL;
+	if (ignore != NULL) {
+		log_info("router: %s: message %lld: ignored: %s", sm,
+		    (long long)id, ignore);
 		rc = router_close(&ctx, "ignored", NULL, "message.ignored",
-		    NULL, "8-bit data");
-		if (rc != 0)
-			log_warn("router: %s: message %lld: store failed: %s",
-			    sm, (long long)id, store_error(store));
-		goto out;
-	}
-	if (!phone_is_mobile(msg.sender, cf->country_code)) {
-		/* Never answer: an auto-reply loop with 10086 costs money. */
-		log_info("router: %s: message %lld: ignored: not a mobile "
-		    "number", sm, (long long)id);
-		rc = router_close(&ctx, "ignored", NULL, "message.ignored",
-		    NULL, "not a mobile number");
+		    NULL, ignore);
 		if (rc != 0)
 			log_warn("router: %s: message %lld: store failed: %s",
 			    sm, (long long)id, store_error(store));
