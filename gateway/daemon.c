@@ -59,6 +59,15 @@ struct daemon_outcome {
 	struct daemon_outcome	*next;
 };
 
+/* A missed call the store did not take yet: an elder's check-in. */
+struct daemon_call {
+	char			 modem[33];
+	char			 phone[PHONE_MAX];
+	time_t			 at;
+	int64_t			 id;	/* the call's row, 0 until recorded */
+	struct daemon_call	*next;
+};
+
 struct daemon {
 	struct config		*cf;
 	struct store		*st;
@@ -75,10 +84,12 @@ struct daemon {
 	struct daemon_held	*held;		/* oldest first */
 	size_t			 nheld;
 	struct daemon_outcome	*outcomes;	/* oldest first */
+	struct daemon_call	*calls;		/* oldest first */
 };
 
 static void	daemon_held_retry(struct daemon *);
 static void	daemon_outcomes_retry(struct daemon *);
+static void	daemon_calls_retry(struct daemon *);
 
 static __attribute__((noreturn)) void
 daemon_usage(void)
@@ -130,6 +141,8 @@ daemon_kick_cb(evutil_socket_t fd, short what, void *arg)
 		daemon_held_retry(d);
 	if (d->outcomes != NULL)
 		daemon_outcomes_retry(d);
+	if (d->calls != NULL)
+		daemon_calls_retry(d);
 	daemon_work(d);
 }
 
@@ -347,29 +360,56 @@ daemon_state(struct modem *m, enum modem_state state, const char *why,
  * A missed call from an enrolled elder is the day's check-in (free for
  * them): record it and its confirmation in one transaction.
  */
-static void
-daemon_checkin_call(struct daemon *d, const char *phone, int64_t id)
+static int
+daemon_checkin_call(struct daemon *d, const char *phone, int64_t id,
+    time_t at)
 {
-	struct checkin_ctx c = { d->st, d->cf, d->tpl, now_real(), phone,
-	    "call", 0 };
+	struct checkin_ctx c = { d->st, d->cf, d->tpl, at, phone, "call", 0 };
 	char masked[PHONE_MAX];
 	int rc;
 
 	if (store_begin(d->st) == -1)
-		return;
+		return -1;
 	if ((rc = checkin_call(&c, phone)) == -1 ||
 	    (rc == 1 && store_call_handled(d->st, id) == -1)) {
 		store_rollback(d->st);
 		log_warn("checkin: call from %s: %s", phone_mask(phone, masked),
 		    store_error(d->st));
-		return;
+		return -1;
 	}
 	if (store_commit(d->st) == -1)
-		return;
+		return -1;
 	if (rc == 1) {
 		log_info("checkin: %s checked in by a missed call",
 		    phone_mask(phone, masked));
 		daemon_kick(d);
+	}
+	return 0;
+}
+
+/* Record call c and what it means (a check-in): 0, or -1 to try again. */
+static int
+daemon_call_record(struct daemon *d, struct daemon_call *c)
+{
+	if (c->id == 0 &&
+	    (c->id = store_call_add(d->st, c->modem, c->phone, c->at)) == -1) {
+		c->id = 0;
+		return -1;
+	}
+	return daemon_checkin_call(d, c->phone, c->id, c->at);
+}
+
+/* Record the kept calls, oldest first, while the store takes them. */
+static void
+daemon_calls_retry(struct daemon *d)
+{
+	struct daemon_call *c;
+
+	while ((c = d->calls) != NULL) {
+		if (daemon_call_record(d, c) == -1)
+			return;
+		d->calls = c->next;
+		free(c);
 	}
 }
 
@@ -377,18 +417,31 @@ static void
 daemon_call(struct modem *m, const char *number, time_t at, void *arg)
 {
 	struct daemon *d = arg;
+	struct daemon_call *c, **tail;
 	char phone[PHONE_MAX], masked[PHONE_MAX];
-	int64_t id;
 
 	if (phone_normalise(number, d->cf->country_code, phone) == -1)
 		snprintf(phone, sizeof phone, "%s", number);
 	log_info("modem %s: missed call from %s", modem_name(m),
 	    phone_mask(phone, masked));
-	if ((id = store_call_add(d->st, modem_name(m), phone, at)) == -1)
-		log_warn("modem %s: recording a call: %s", modem_name(m),
-		    store_error(d->st));
-	else
-		daemon_checkin_call(d, phone, id);
+	c = xcalloc(1, sizeof *c);
+	snprintf(c->modem, sizeof c->modem, "%s", modem_name(m));
+	snprintf(c->phone, sizeof c->phone, "%s", phone);
+	c->at = at;
+	/*
+	 * An elder's missed call is the day's check-in, and the ring is gone:
+	 * when the store is busy the call is kept and recorded within a
+	 * second of it answering, like a part.
+	 */
+	if (d->calls == NULL && daemon_call_record(d, c) == 0) {
+		free(c);
+		return;
+	}
+	log_warn("modem %s: call from %s not recorded yet: kept, tried "
+	    "again each second", modem_name(m), phone_mask(phone, masked));
+	for (tail = &d->calls; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = c;
 }
 
 static void
@@ -617,7 +670,8 @@ main(int argc, char **argv)
 	struct daemon d;
 	struct daemon_held *h;
 	struct daemon_outcome *o;
-	char *cause = NULL;
+	struct daemon_call *c;
+	char masked[PHONE_MAX], *cause = NULL;
 	int ch, check = 0, rc;
 	size_t i;
 
@@ -731,6 +785,13 @@ main(int argc, char **argv)
 	free(d.modems);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
+	while ((c = d.calls) != NULL) {
+		log_warn("modem %s: missed call from %s at %lld never recorded: "
+		    "the store did not answer before the stop", c->modem,
+		    phone_mask(c->phone, masked), (long long)c->at);
+		d.calls = c->next;
+		free(c);
+	}
 	while ((o = d.outcomes) != NULL) {
 		/* Left "sending": held in doubt at the next start. */
 		d.outcomes = o->next;

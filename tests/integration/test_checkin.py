@@ -6,6 +6,8 @@ The ladder days are tomorrow and later (Asia/Shanghai): the daemon's own
 ticks at the real time never reach them, and rows a `tick --at T` queues
 wait until T, so these tests look at outbox rows in any state."""
 import datetime
+import os
+import sqlite3
 import time
 
 from conftest import render, wait_for
@@ -249,3 +251,30 @@ def test_a_cadre_reaches_every_elder_of_a_big_village(gw, tmp_path):
     wait_for(lambda: [r for r in gw.outbox() if r["recipient"] == CADRE
                       and r["text"].startswith("已暂停张老汉66的平安提醒3天")],
              what="pause of the 66th")
+
+
+def test_a_missed_call_while_the_store_is_locked_still_checks_in(make_gw):
+    # The ring is gone once hung up: a call the store cannot take at once
+    # is kept and recorded, with its check-in, when the store answers.
+    gw = make_gw(modems=(), sims=("m1",), gateway_extra="tick_interval = 3600")
+    gw.start()
+    enrol(gw, "--start", day(0))
+    sim = gw.sims["m1"]
+    wait_for(lambda: any("AT+CLIP=1" in str(e) for e in sim.log()),
+             what="caller id on")
+    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"), timeout=0,
+                         isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        sim.ring("13900000010")
+        wait_for(lambda: "13900000010" in sim.state().get("hung_up", []),
+                 what="the call hung up")
+        wait_for(lambda: "not recorded yet" in gw.logtext(),
+                 what="the call kept")
+    finally:
+        db.execute("COMMIT")
+        db.close()
+    wait_for(lambda: gw.json("checkin", "today")[0]["status"] == "checked",
+             what="the check-in once the store answers")
+    assert gw.json("checkin", "today")[0]["source"] == "call"
+    assert [c["number"] for c in gw.json("calls")] == [ELDER]
