@@ -601,7 +601,7 @@ daemon_report(struct modem *m, int msgref, const char *number,
 	}
 	/* No part on record: perhaps one sent by a worker that then died. */
 	if (rc == 0 && phone[0] != '\0' && (rc = outbox_settle(d->st,
-	    modem_name(m), phone, names[status], at, &id)) == 1)
+	    modem_name(m), phone, msgref, names[status], at, &id)) == 1)
 		rc = 2;
 	if (rc == -1)
 		log_warn("modem %s: recording a status report: %s",

@@ -230,10 +230,28 @@ outbox_recover(struct store *st, const struct config *cf, time_t now)
 
 int
 outbox_settle(struct store *st, const char *modem, const char *recipient,
-    const char *status, time_t at, int64_t *id)
+    int msgref, const char *status, time_t at, int64_t *id)
 {
-	return store_outbox_settle(st, modem, recipient, OUTBOX_IN_DOUBT,
-	    status, at, id);
+	struct store_outbox o;
+	int rc;
+
+	if ((rc = store_outbox_settle(st, modem, recipient, OUTBOX_IN_DOUBT,
+	    status, at, id)) != 1)
+		return rc;
+	/*
+	 * The report proves the part it answers went: record it as sent,
+	 * so the counts of parts agree with the modem's (at least that one;
+	 * which other parts of a long message went, nobody can tell).
+	 */
+	if (store_outbox_get(st, *id, &o) != 1)
+		return -1;
+	rc = store_outbox_mark_sent(st, *id, o.parts > 0 ? o.parts : 1,
+	    msgref, o.sent_at != 0 ? o.sent_at : at);
+	if (rc == 0)
+		rc = store_outbox_add_part(st, *id, 1, modem, msgref,
+		    o.recipient, o.sent_at != 0 ? o.sent_at : at);
+	store_outbox_clear(&o);
+	return rc == -1 ? -1 : 1;
 }
 
 /* Does the recipient's number start with one of the modem's prefixes? */

@@ -68,7 +68,7 @@ int	 outbox_recover(struct store *, const struct config *, time_t now);
  * the report's status, and return 1 with *id. 0 if none, -1 on error.
  */
 int	 outbox_settle(struct store *, const char *modem,
-	    const char *recipient, const char *status, time_t at,
+	    const char *recipient, int msgref, const char *status, time_t at,
 	    int64_t *id);
 
 struct modem;

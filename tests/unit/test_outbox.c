@@ -220,18 +220,22 @@ test_a_lost_job_is_settled_by_a_late_status_report(void **state)
 	assert_int_equal(o.state, OUTBOX_QUEUED);
 	assert_true(o.next_attempt_at >= NOW + 15);
 	/* A report from another modem or to another phone does not match. */
-	assert_int_equal(outbox_settle(st, "m2", ALICE, "delivered", NOW + 1,
-	    &got), 0);
-	assert_int_equal(outbox_settle(st, "m1", "+8613900000002",
+	assert_int_equal(outbox_settle(st, "m2", ALICE, 7, "delivered",
+	    NOW + 1, &got), 0);
+	assert_int_equal(outbox_settle(st, "m1", "+8613900000002", 7,
 	    "delivered", NOW + 1, &got), 0);
-	assert_int_equal(outbox_settle(st, "m1", ALICE, "delivered", NOW + 2,
-	    &got), 1);
+	assert_int_equal(outbox_settle(st, "m1", ALICE, 7, "delivered",
+	    NOW + 2, &got), 1);
 	assert_int_equal(got, id);
 	o = row(st, id);
 	assert_int_equal(o.state, OUTBOX_SENT);
 	assert_string_equal(o.delivery, "delivered");
-	assert_int_equal(outbox_settle(st, "m1", ALICE, "delivered", NOW + 3,
-	    &got), 0);
+	/* The part the report proves is on record, so the counts agree. */
+	assert_int_equal(o.parts, 1);
+	assert_int_equal(o.msgref, 7);
+	assert_int_equal(store_outbox_parts_since(st, "m1", NOW - 60), 1);
+	assert_int_equal(outbox_settle(st, "m1", ALICE, 7, "delivered",
+	    NOW + 3, &got), 0);
 	/* A report for a part on record updates its row's delivery. */
 	id = outbox_queue(st, ALICE, "两段", OUTBOX_REPLY, 0, NOW);
 	assert_int_equal(store_outbox_mark_sending(st, id, "m1", NOW), 0);
