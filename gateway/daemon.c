@@ -59,6 +59,17 @@ struct daemon_outcome {
 	struct daemon_outcome	*next;
 };
 
+/* A status report the store did not take yet: acked once it does. */
+struct daemon_report {
+	struct modem		*m;
+	uint64_t		 id;
+	int			 msgref;
+	char			 phone[PHONE_MAX];
+	enum modem_delivery	 status;
+	time_t			 at;
+	struct daemon_report	*next;
+};
+
 /* A missed call the store did not take yet: an elder's check-in. */
 struct daemon_call {
 	char			 modem[33];
@@ -84,11 +95,13 @@ struct daemon {
 	struct daemon_held	*held;		/* oldest first */
 	size_t			 nheld;
 	struct daemon_outcome	*outcomes;	/* oldest first */
+	struct daemon_report	*reports;	/* oldest first */
 	struct daemon_call	*calls;		/* oldest first */
 };
 
 static void	daemon_held_retry(struct daemon *);
 static void	daemon_outcomes_retry(struct daemon *);
+static void	daemon_reports_retry(struct daemon *);
 static void	daemon_calls_retry(struct daemon *);
 
 static __attribute__((noreturn)) void
@@ -141,6 +154,8 @@ daemon_kick_cb(evutil_socket_t fd, short what, void *arg)
 		daemon_held_retry(d);
 	if (d->outcomes != NULL)
 		daemon_outcomes_retry(d);
+	if (d->reports != NULL)
+		daemon_reports_retry(d);
 	if (d->calls != NULL)
 		daemon_calls_retry(d);
 	daemon_work(d);
@@ -580,39 +595,98 @@ daemon_ussd(struct modem *m, const char *text, const char *error, void *arg)
 	daemon_kick(d);
 }
 
-static void
-daemon_report(struct modem *m, int msgref, const char *number,
-    enum modem_delivery status, time_t at, void *arg)
+/*
+ * Record status report r and ack it: 0, or -1 when the store failed. A
+ * report of a part on record sets its delivery; one of a message in doubt
+ * (in the air when its worker or the daemon died) settles it as sent.
+ */
+static int
+daemon_report_record(struct daemon *d, const struct daemon_report *r)
 {
 	static const char *names[] = { "delivered", "pending", "failed" };
-	struct daemon *d = arg;
-	char phone[PHONE_MAX];
+	const char *status = names[r->status];
 	int64_t id;
 	int rc;
 
-	if (phone_normalise(number, d->cf->country_code, phone) == -1)
-		phone[0] = '\0';
-	rc = store_outbox_report(d->st, modem_name(m), msgref, phone,
-	    names[status], at, &id);
-	if (rc == 1) {
-		log_info("outbox: %lld: part %d %s", (long long)id, msgref,
-		    names[status]);
-		return;
+	if (store_begin(d->st) == -1)
+		return -1;
+	rc = store_outbox_report(d->st, modem_name(r->m), r->msgref, r->phone,
+	    status, r->at, &id);
+	if (rc == 0 && r->phone[0] != '\0')
+		rc = outbox_settle(d->st, modem_name(r->m), r->phone,
+		    r->msgref, status, r->at, &id);
+	if (rc == -1) {
+		store_rollback(d->st);
+		return -1;
 	}
-	/* No part on record: perhaps one sent by a worker that then died. */
-	if (rc == 0 && phone[0] != '\0' && (rc = outbox_settle(d->st,
-	    modem_name(m), phone, msgref, names[status], at, &id)) == 1)
-		rc = 2;
-	if (rc == -1)
-		log_warn("modem %s: recording a status report: %s",
-		    modem_name(m), store_error(d->st));
+	if (store_commit(d->st) == -1)
+		return -1;
+	modem_ack(r->m, r->id);
+	if (rc == 1)
+		log_info("outbox: %lld: part %d %s", (long long)id, r->msgref,
+		    status);
 	else if (rc == 2)
 		log_info("outbox: %lld: in doubt after its worker died, settled "
 		    "by a status report (reference %d): not sent again",
-		    (long long)id, msgref);
+		    (long long)id, r->msgref);
+	else if (rc == 3)
+		log_info("outbox: %lld: settled earlier; a status report "
+		    "(reference %d) proves one more part", (long long)id,
+		    r->msgref);
 	else
 		log_info("modem %s: status report for unknown reference %d",
-		    modem_name(m), msgref);
+		    modem_name(r->m), r->msgref);
+	return 0;
+}
+
+/* Record the kept reports, oldest first, while the store takes them. */
+static void
+daemon_reports_retry(struct daemon *d)
+{
+	struct daemon_report *r;
+
+	while ((r = d->reports) != NULL) {
+		if (daemon_report_record(d, r) == -1)
+			return;
+		d->reports = r->next;
+		free(r);
+	}
+}
+
+static void
+daemon_report(struct modem *m, uint64_t id, int msgref, const char *number,
+    enum modem_delivery status, time_t at, void *arg)
+{
+	struct daemon *d = arg;
+	struct daemon_report *r, **tail;
+
+	r = xcalloc(1, sizeof *r);
+	r->m = m;
+	r->id = id;
+	r->msgref = msgref;
+	if (phone_normalise(number, d->cf->country_code, r->phone) == -1)
+		r->phone[0] = '\0';
+	r->status = status;
+	r->at = at;
+	/*
+	 * Behind outcomes and reports kept already: a report is read against
+	 * the parts the outcomes record. Kept while the store is busy; not
+	 * acked until recorded, so a crash meanwhile loses nothing.
+	 */
+	if (d->outcomes == NULL && d->reports == NULL &&
+	    daemon_report_record(d, r) == 0) {
+		free(r);
+		return;
+	}
+	for (tail = &d->reports; *tail != NULL; tail = &(*tail)->next)
+		if ((*tail)->m == m && (*tail)->id == id) {
+			free(r);	/* offered again: kept already */
+			return;
+		}
+	if (d->reports == NULL)
+		log_warn("outbox: store busy: keeping status reports, retrying "
+		    "each second");
+	*tail = r;
 }
 
 static void
@@ -670,6 +744,7 @@ main(int argc, char **argv)
 	struct daemon d;
 	struct daemon_held *h;
 	struct daemon_outcome *o;
+	struct daemon_report *r;
 	struct daemon_call *c;
 	char masked[PHONE_MAX], *cause = NULL;
 	int ch, check = 0, rc;
@@ -796,6 +871,11 @@ main(int argc, char **argv)
 		/* Left "sending": held in doubt at the next start. */
 		d.outcomes = o->next;
 		daemon_outcome_free(o);
+	}
+	while ((r = d.reports) != NULL) {
+		/* Not acked: the workers' next read finds them again. */
+		d.reports = r->next;
+		free(r);
 	}
 	while (d.held != NULL) {
 		/* Not acked: the workers' next read finds them again. */

@@ -21,6 +21,7 @@
 #define OUTBOX_REPORT_WAIT	20	/* s for a lost job's status report */
 #define OUTBOX_IN_DOUBT		"in flight when its worker died: in doubt"
 #define OUTBOX_DIRECT_REPLY	3600	/* s a direct reply beats quiet hours */
+#define OUTBOX_SETTLE_WINDOW	(7 * 24 * 3600)	/* s a report may come late */
 
 int
 outbox_ttl(enum outbox_class class)
@@ -233,25 +234,41 @@ outbox_settle(struct store *st, const char *modem, const char *recipient,
     int msgref, const char *status, time_t at, int64_t *id)
 {
 	struct store_outbox o;
-	int rc;
+	time_t sent_at;
+	int rc, seq, kind = 3;
+	int64_t part_of;
 
-	if ((rc = store_outbox_settle(st, modem, recipient, OUTBOX_IN_DOUBT,
-	    status, at, id)) != 1)
-		return rc;
 	/*
-	 * The report proves the part it answers went: record it as sent,
-	 * so the counts of parts agree with the modem's (at least that one;
-	 * which other parts of a long message went, nobody can tell).
+	 * Another part of a long message settled by an earlier part's
+	 * report: it went too. Each report proves its own part, so the
+	 * parts on record are the parts the network took, and a part whose
+	 * report never comes is not counted.
 	 */
-	if (store_outbox_get(st, *id, &o) != 1)
+	rc = store_outbox_settle_part(st, modem, recipient, msgref,
+	    at - OUTBOX_SETTLE_WINDOW, &part_of, &seq, &sent_at);
+	if (rc == -1)
 		return -1;
-	rc = store_outbox_mark_sent(st, *id, o.parts > 0 ? o.parts : 1,
-	    msgref, o.sent_at != 0 ? o.sent_at : at);
-	if (rc == 0)
-		rc = store_outbox_add_part(st, *id, 1, modem, msgref,
-		    o.recipient, o.sent_at != 0 ? o.sent_at : at);
-	store_outbox_clear(&o);
-	return rc == -1 ? -1 : 1;
+	if (rc == 0) {
+		if ((rc = store_outbox_settle(st, modem, recipient,
+		    OUTBOX_IN_DOUBT, status, at, &part_of)) != 1)
+			return rc;
+		/* The report proves the part it answers went: record it. */
+		if (store_outbox_get(st, part_of, &o) != 1)
+			return -1;
+		seq = 1;
+		sent_at = o.sent_at != 0 ? o.sent_at : at;
+		rc = store_outbox_mark_sent(st, part_of, 1, msgref, sent_at);
+		store_outbox_clear(&o);
+		if (rc == -1)
+			return -1;
+		kind = 2;
+	}
+	*id = part_of;
+	if (store_outbox_add_part(st, part_of, seq, modem, msgref, recipient,
+	    sent_at) == -1 || store_outbox_report(st, modem, msgref, recipient,
+	    status, at, &part_of) == -1)
+		return -1;
+	return kind;
 }
 
 /* Does the recipient's number start with one of the modem's prefixes? */
@@ -372,7 +389,7 @@ outbox_pump(struct store *st, const struct config *cf,
 		if ((rc = outbox_admit(st, cf, &o, now)) == 1) {
 			cm = config_modem_find(cf, modem_name(m));
 			if (store_outbox_mark_sending(st, o.id, modem_name(m),
-			    now) == 0) {
+			    modem_parts(o.text), now) == 0) {
 				if (modem_submit(m, (uint64_t)o.id,
 				    o.recipient, o.text,
 				    cm != NULL && cm->delivery_reports) == 0)

@@ -62,10 +62,13 @@ int	 outbox_lost(struct store *, const struct config *, int64_t id,
 int	 outbox_recover(struct store *, const struct config *, time_t now);
 
 /*
- * A status report from modem to recipient matched no part on record: if
- * a row to that recipient is held in doubt after its worker died while
- * sending it (outbox_lost), the report says it went: mark it sent, with
- * the report's status, and return 1 with *id. 0 if none, -1 on error.
+ * A status report from modem to recipient matched no part on record. If
+ * a row to that recipient is held in doubt after its worker (or the
+ * daemon) died while sending it (outbox_lost), the report says it went:
+ * mark it sent, with the report's part, and return 2 with *id. If it is
+ * another part of a long message such a report settled (its reference
+ * next to that part's), add the part and return 3 with *id. 0 if
+ * neither, -1 on error.
  */
 int	 outbox_settle(struct store *, const char *modem,
 	    const char *recipient, int msgref, const char *status, time_t at,

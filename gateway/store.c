@@ -347,6 +347,12 @@ static const char *const store_migrations[] = {
 	/* 10: 8-bit data parts (WAP push, OTA), kept and never answered */
 	"ALTER TABLE inbound_part ADD COLUMN binary INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE message ADD COLUMN binary INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 11: the parts a row's text encodes into, set as it is handed to a
+	 * modem: a message in doubt that reports settle part by part
+	 */
+	"ALTER TABLE outbox ADD COLUMN encoded_parts INTEGER NOT NULL"
+	"  DEFAULT 0;",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -413,6 +419,7 @@ enum store_stmt {
 	S_CALL_ADD,
 	S_CALL_LIST,
 	S_OUTBOX_SETTLE,
+	S_OUTBOX_SETTLE_PART,
 	S_TICKET_INSERT,
 	S_TICKET_FIND,
 	S_TICKET_GET,
@@ -672,7 +679,7 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " AND next_attempt_at <= ? ORDER BY class, id LIMIT ?",
 	[S_OUTBOX_GET] = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?",
 	[S_OUTBOX_SENDING] = "UPDATE outbox SET state = 1, modem = ?,"
-	    " sent_at = ? WHERE id = ? AND state = 0",
+	    " sent_at = ?, encoded_parts = ? WHERE id = ? AND state = 0",
 	[S_OUTBOX_SENT] = "UPDATE outbox SET state = 2, parts = ?, msgref = ?,"
 	    " sent_at = ?, last_error = '' WHERE id = ?",
 	[S_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, sent_at = NULL,"
@@ -754,6 +761,21 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " THEN ?5 END, last_error = '' WHERE id = (SELECT id FROM outbox"
 	    " WHERE state = 0 AND modem = ?1 AND recipient = ?2"
 	    " AND last_error = ?3 ORDER BY id LIMIT 1) RETURNING id",
+	/*
+	 * A row settled by one part's report, with fewer parts proven than it
+	 * encodes into, whose proven parts all have references near ?3: a
+	 * modem numbers the parts of one message one after another (TP-MR,
+	 * modulo 256), so all its references lie within encoded_parts - 1 of
+	 * each other, and ?3 is another part of it.
+	 */
+	[S_OUTBOX_SETTLE_PART] = "UPDATE outbox SET parts = parts + 1"
+	    " WHERE id = (SELECT o.id FROM outbox o WHERE o.recipient = ?2"
+	    " AND o.sent_at >= ?4 AND o.state = 2 AND o.modem = ?1"
+	    " AND o.parts < o.encoded_parts AND o.parts > 0 AND NOT EXISTS"
+	    " (SELECT 1 FROM outbox_part p WHERE p.outbox_id = o.id"
+	    " AND (p.msgref = ?3 OR min((?3 - p.msgref + 256) % 256,"
+	    " (p.msgref - ?3 + 256) % 256) >= o.encoded_parts))"
+	    " ORDER BY o.id DESC LIMIT 1) RETURNING id, parts, sent_at",
 	[S_CALL_ADD] = "INSERT INTO call (modem, number, at) VALUES (?, ?, ?)",
 	[S_CALL_LIST] = "SELECT id, modem, number, at, handled FROM call"
 	    " ORDER BY id DESC LIMIT ?",
@@ -1933,11 +1955,11 @@ store_outbox_clear(struct store_outbox *o)
 
 int
 store_outbox_mark_sending(struct store *st, int64_t id, const char *modem,
-    time_t now)
+    int parts, time_t now)
 {
 	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_SENDING);
 
-	store_bind(s, "sll", modem, (int64_t)now, id);
+	store_bind(s, "slil", modem, (int64_t)now, parts, id);
 	if (store_exec_stmt(st, s) == -1)
 		return -1;
 	return sqlite3_changes(st->db) == 1 ? 0 : -1;
@@ -2317,6 +2339,24 @@ store_outbox_settle(struct store *st, const char *modem,
 	if ((rc = store_step_row(st, s)) != 1)
 		return rc;
 	*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 1;
+}
+
+int
+store_outbox_settle_part(struct store *st, const char *modem,
+    const char *recipient, int msgref, time_t since, int64_t *id, int *seq,
+    time_t *sent_at)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_SETTLE_PART);
+	int rc;
+
+	store_bind(s, "ssil", modem, recipient, msgref, (int64_t)since);
+	if ((rc = store_step_row(st, s)) != 1)
+		return rc;
+	*id = sqlite3_column_int64(s, 0);
+	*seq = sqlite3_column_int(s, 1);
+	*sent_at = (time_t)sqlite3_column_int64(s, 2);
 	sqlite3_reset(s);
 	return 1;
 }

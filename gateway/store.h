@@ -250,9 +250,12 @@ int	 store_outbox_due(struct store *, time_t now, int64_t *ids, int max);
 /* -1 / 0 / 1; store_outbox_clear frees out->text. */
 int	 store_outbox_get(struct store *, int64_t id, struct store_outbox *out);
 void	 store_outbox_clear(struct store_outbox *);
-/* Queued -> sending on modem. 0, or -1 (also when no longer queued). */
+/*
+ * Queued -> sending on modem, in parts (what its text encodes into). 0, or
+ * -1 (also when no longer queued).
+ */
 int	 store_outbox_mark_sending(struct store *, int64_t id,
-	    const char *modem, time_t now);
+	    const char *modem, int parts, time_t now);
 /* Sending -> sent, with parts and the network's reference. 0 or -1. */
 int	 store_outbox_mark_sent(struct store *, int64_t id, int parts,
 	    int msgref, time_t now);
@@ -371,6 +374,15 @@ int	 store_outbox_report(struct store *, const char *modem, int msgref,
 int	 store_outbox_settle(struct store *, const char *modem,
 	    const char *recipient, const char *marker, const char *status,
 	    time_t at, int64_t *id);
+/*
+ * One more part of a row to recipient that a report settled, sent on modem
+ * since since: the row whose proven parts are fewer than its encoded ones
+ * and one of whose parts' references lies next to msgref. Its parts + 1:
+ * 1 with *id, the part's *seq and the row's *sent_at; 0 none; -1.
+ */
+int	 store_outbox_settle_part(struct store *, const char *modem,
+	    const char *recipient, int msgref, time_t since, int64_t *id,
+	    int *seq, time_t *sent_at);
 /* Parts handed to modem since t (for its send rate). -1 on error. */
 int	 store_outbox_parts_since(struct store *, const char *modem,
 	    time_t since);

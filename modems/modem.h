@@ -97,10 +97,12 @@ struct modem_callbacks {
 	void	(*health)(struct modem *, const struct modem_health *, void *);
 	/*
 	 * A status report: the part with network reference msgref, sent by
-	 * this modem to number, reached status at time at.
+	 * this modem to number, reached status at time at. Acked like a
+	 * part (modem_ack with id) once recorded; until then it stays on the
+	 * SIM and a later worker reads it again.
 	 */
-	void	(*report)(struct modem *, int msgref, const char *number,
-		    enum modem_delivery, time_t at, void *);
+	void	(*report)(struct modem *, uint64_t id, int msgref,
+		    const char *number, enum modem_delivery, time_t at, void *);
 	/*
 	 * The network's answer to the modem's balance_ussd code (issue 7);
 	 * text "" and error why when it gave none.
@@ -139,6 +141,11 @@ size_t	 modem_inflight(const struct modem *);
  */
 int	 modem_submit(struct modem *, uint64_t job, const char *number,
 	    const char *text, int want_report);
+/*
+ * The number of parts the worker will send text in (the same encoding),
+ * or -1 if it cannot be sent (too long).
+ */
+int	 modem_parts(const char *text);
 /*
  * The part with this id is stored: the worker may delete it. An id from an
  * earlier worker (the modem was respawned since) is dropped: that worker's

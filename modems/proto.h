@@ -47,7 +47,7 @@ enum proto_type {
 	PROTO_CALL = 9,		/* number, at */
 	PROTO_HEALTH = 10,	/* signal, battery, network, op_code,
 				   op_name, sim_used, sim_total */
-	PROTO_REPORT = 11,	/* msgref, number, status, at */
+	PROTO_REPORT = 11,	/* id, msgref, number, status, at */
 	PROTO_USSD = 12		/* text, error: the network's answer to the
 				   balance code ("" and why when none) */
 };

@@ -258,7 +258,8 @@ modem_msg(struct modem *md, struct proto_msg *msg)
 		    (int)msg->msgref, phone_mask(msg->number, masked),
 		    msg->status);
 		if (md->cb.report != NULL)
-			md->cb.report(md, (int)msg->msgref, msg->number,
+			md->cb.report(md, (md->gen << MODEM_GEN_SHIFT) |
+			    msg->id, (int)msg->msgref, msg->number,
 			    (enum modem_delivery)msg->status, (time_t)msg->at,
 			    md->cb.arg);
 		break;

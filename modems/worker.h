@@ -41,8 +41,8 @@ struct worker_slot {
 	int			 folder;
 	int			 location;
 	GSM_SMSMessage		*sms;		/* for GSM_DeleteSMS */
-	uint64_t		 first_id;	/* parts are first_id + k */
-	int			 nparts;
+	uint64_t		 first_id;	/* parts, reports: first_id + k */
+	int			 nparts;	/* parts and reports in it */
 	int			 undecodable;	/* libgammu cannot read it */
 	uint64_t		 acked;		/* bit k: part k acked */
 	int64_t			 sent_ms;
@@ -158,6 +158,12 @@ void	 worker_ack(struct worker *w, uint64_t id);
 void	 worker_job_queue(struct worker *w, struct proto_msg *msg);
 /* Send the first queued job and report its RESULT; may disconnect. */
 void	 worker_send_job(struct worker *w);
+/*
+ * text (UTF-8) encoded into ms as a job's parts: the number of parts, or
+ * -1 with why in err (too long, not encodable). di may be NULL.
+ */
+int	 worker_encode(GSM_Debug_Info *di, const char *text,
+	    GSM_MultiSMSMessage *ms, char *err, size_t errlen);
 /* Report every queued job as failed (retry) with why, and drop them. */
 void	 worker_fail_jobs(struct worker *w, const char *why);
 

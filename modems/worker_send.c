@@ -226,6 +226,60 @@ worker_part_failed(int status, const char *detail, int i, int parts,
 }
 
 /*
+ * Encode text (UTF-8) into ms as the worker sends it: GSM-7 when every
+ * character has a place in it, UCS-2 otherwise, in linked parts as needed
+ * (GSM_EncodeMultiPartSMS). The number of parts, or -1 with why in err.
+ */
+int
+worker_encode(GSM_Debug_Info *di, const char *text, GSM_MultiSMSMessage *ms,
+    char *err, size_t errlen)
+{
+	GSM_MultiPartSMSInfo *info;
+	unsigned char *ucs2;
+	GSM_Error e;
+	size_t len = strlen(text);
+	int rc = -1;
+
+	ucs2 = xmalloc(2 * len + 4);
+	DecodeUTF8(ucs2, text, len);
+	if (UnicodeLength(ucs2) > WORKER_MAX_UNITS) {
+		snprintf(err, errlen, "text too long (%zu units, at most %d)",
+		    (size_t)UnicodeLength(ucs2), WORKER_MAX_UNITS);
+		free(ucs2);
+		return -1;
+	}
+	info = xcalloc(1, sizeof *info);
+	GSM_ClearMultiPartSMSInfo(info);
+	info->EntriesNum = 1;
+	info->UnicodeCoding = FALSE;
+	info->Entries[0].ID = SMS_ConcatenatedAutoTextLong;
+	info->Entries[0].Buffer = ucs2;
+	e = GSM_EncodeMultiPartSMS(di, info, ms);
+	info->Entries[0].Buffer = NULL;	/* ours, not libgammu's to free */
+	if (e != ERR_NONE || ms->Number < 1 || ms->Number > GSM_MAX_MULTI_SMS)
+		snprintf(err, errlen, "cannot encode: %s", GSM_ErrorString(e));
+	else
+		rc = ms->Number;
+	free(info);
+	free(ucs2);
+	return rc;
+}
+
+int
+modem_parts(const char *text)
+{
+	GSM_MultiSMSMessage *ms;
+	char err[128];
+	int n;
+
+	ms = xcalloc(1, sizeof *ms);
+	/* No debug handle: libgammu's global one, silent unless enabled. */
+	n = worker_encode(NULL, text, ms, err, sizeof err);
+	free(ms);
+	return n;
+}
+
+/*
  * Send the first queued job, all its parts, and report the result: the
  * network's reference of each part sent and, on failure, the +CMS code.
  * Parts stop at the first failure; the parts sent before it are counted,
@@ -234,15 +288,12 @@ worker_part_failed(int status, const char *detail, int i, int parts,
 void
 worker_send_job(struct worker *w)
 {
-	GSM_MultiPartSMSInfo *info = NULL;
 	GSM_MultiSMSMessage *ms = NULL;
 	struct worker_job *j = w->jobs;
-	unsigned char *ucs2 = NULL;
 	char masked[PHONE_MAX], err_text[256];
 	enum modem_result res = MODEM_FAILED_RETRY;
 	int32_t msgrefs[GSM_MAX_MULTI_SMS];
-	GSM_Error err;
-	size_t len;
+	GSM_Error err = ERR_NONE;
 	int i, parts = 0, sent = 0, cms = -1, broken = 0;
 
 	w->jobs = j->next;
@@ -254,30 +305,10 @@ worker_send_job(struct worker *w)
 		snprintf(err_text, sizeof err_text, "invalid number");
 		goto done;
 	}
-	len = strlen(j->text);
-	ucs2 = xmalloc(2 * len + 4);
-	DecodeUTF8(ucs2, j->text, len);
-	if (UnicodeLength(ucs2) > WORKER_MAX_UNITS) {
-		res = MODEM_FAILED_PERMANENT;
-		snprintf(err_text, sizeof err_text, "text too long (%zu units,"
-		    " at most %d)", (size_t)UnicodeLength(ucs2),
-		    WORKER_MAX_UNITS);
-		goto done;
-	}
-	info = xcalloc(1, sizeof *info);
 	ms = xcalloc(1, sizeof *ms);
-	GSM_ClearMultiPartSMSInfo(info);
-	info->EntriesNum = 1;
-	info->UnicodeCoding = FALSE;
-	info->Entries[0].ID = SMS_ConcatenatedAutoTextLong;
-	info->Entries[0].Buffer = ucs2;
-	err = GSM_EncodeMultiPartSMS(GSM_GetDebug(w->sm), info, ms);
-	info->Entries[0].Buffer = NULL;	/* ours, not libgammu's to free */
-	if (err != ERR_NONE || ms->Number < 1 ||
-	    ms->Number > GSM_MAX_MULTI_SMS) {
+	if (worker_encode(GSM_GetDebug(w->sm), j->text, ms, err_text,
+	    sizeof err_text) == -1) {
 		res = MODEM_FAILED_PERMANENT;
-		snprintf(err_text, sizeof err_text, "cannot encode: %s",
-		    GSM_ErrorString(err));
 		goto done;
 	}
 	parts = ms->Number;
@@ -338,8 +369,6 @@ done:
 	    cms, err_text);
 	if (broken)
 		worker_disconnect(w, "send SMS", err);
-	free(ucs2);
-	free(info);
 	free(ms);
 	worker_job_free(j);
 }

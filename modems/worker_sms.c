@@ -250,9 +250,12 @@ worker_delivery(unsigned char st)
 	return MODEM_DELIVERY_FAILED;
 }
 
-/* A status report as REPORT: which part, to whom, what became of it. */
+/*
+ * A status report as REPORT id: which part, to whom, what became of it.
+ * Acked like a part: it may be all that settles a message in doubt.
+ */
 static void
-worker_send_report(struct worker *w, const GSM_SMSMessage *sms)
+worker_send_report(struct worker *w, const GSM_SMSMessage *sms, uint64_t id)
 {
 	static const char *names[] = { "delivered", "pending", "failed" };
 	struct proto_msg msg;
@@ -261,6 +264,7 @@ worker_send_report(struct worker *w, const GSM_SMSMessage *sms)
 
 	memset(&msg, 0, sizeof msg);
 	msg.type = PROTO_REPORT;
+	msg.id = id;
 	msg.msgref = sms->MessageReference;
 	msg.number = worker_ucs2_utf8(sms->Number, GSM_MAX_NUMBER_LENGTH);
 	msg.status = worker_delivery(sms->DeliveryStatus);
@@ -286,26 +290,22 @@ worker_is_incoming(const GSM_SMSMessage *sms)
 
 /*
  * A location read from the SIM: hand over its parts once, as PART, and
- * its status reports as REPORT. The location is deleted when every part
- * has been acked; a location holding only status reports is deleted at
- * once, without an ack: a status report lost in a crash only leaves a
- * message without its delivery confirmation.
+ * its status reports as REPORT, each with an id of the location's slot.
+ * The location is deleted when every one has been acked. A status report
+ * is kept like a part: when its message was in the air as the daemon or
+ * the worker died, the report is what tells it went, and losing it in a
+ * crash would send that message twice.
  */
 static void
 worker_take(struct worker *w, GSM_MultiSMSMessage *ms)
 {
 	struct worker_slot *s;
-	int i, n = 0, reports = 0;
+	int i, n = 0;
 
-	for (i = 0; i < ms->Number && i < GSM_MAX_MULTI_SMS; i++) {
-		if (!worker_is_incoming(&ms->SMS[i]))
-			continue;
-		if (ms->SMS[i].PDU == SMS_Deliver)
+	for (i = 0; i < ms->Number && i < GSM_MAX_MULTI_SMS; i++)
+		if (worker_is_incoming(&ms->SMS[i]))
 			n++;
-		else
-			reports++;
-	}
-	if (n == 0 && reports == 0)
+	if (n == 0)
 		return;
 	if (worker_slot_find(w, ms->SMS[0].Location) != NULL)
 		return;		/* handed over already, ack pending */
@@ -316,7 +316,7 @@ worker_take(struct worker *w, GSM_MultiSMSMessage *ms)
 	s->sms = xmalloc(sizeof *s->sms);
 	*s->sms = ms->SMS[0];
 	s->first_id = w->next_id;
-	s->nparts = n;		/* 0: nothing to ack, delete it now */
+	s->nparts = n;
 	s->sent_ms = now_ms();
 	w->next_id += (uint64_t)n;
 	s->next = w->slots;
@@ -330,7 +330,8 @@ worker_take(struct worker *w, GSM_MultiSMSMessage *ms)
 			worker_send_part(w, &ms->SMS[i],
 			    s->first_id + (uint64_t)n++);
 		else
-			worker_send_report(w, &ms->SMS[i]);
+			worker_send_report(w, &ms->SMS[i],
+			    s->first_id + (uint64_t)n++);
 	}
 }
 
@@ -474,8 +475,8 @@ worker_fetch_noted(struct worker *w)
 
 /*
  * Messages the modem routed to us without storing them (+CMT, +CDS): a
- * part goes to the daemon with an id no slot has (its ack finds nothing
- * to delete), a status report as REPORT.
+ * part or a status report goes to the daemon with an id no slot has (its
+ * ack finds nothing to delete).
  */
 void
 worker_handle_direct(struct worker *w)
@@ -488,7 +489,7 @@ worker_handle_direct(struct worker *w)
 	for (i = 0; i < n; i++) {
 		sms = w->direct[i];
 		if (sms->PDU == SMS_Status_Report)
-			worker_send_report(w, sms);
+			worker_send_report(w, sms, w->next_id++);
 		else if (sms->PDU == SMS_Deliver)
 			worker_send_part(w, sms, w->next_id++);
 		free(sms);

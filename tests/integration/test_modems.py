@@ -141,6 +141,55 @@ def test_a_restart_holds_what_was_in_flight_in_doubt(make_gw):
     assert len(sent_to(sim, RESIDENT)) == 1
 
 
+def test_reports_settle_a_long_message_in_doubt_across_a_crash(make_gw):
+    # A two-part message goes out while another process holds the store's
+    # write lock, so its outcome cannot be recorded; its parts' status
+    # reports reach the SIM, and the daemon dies before recording them
+    # either. The reports stay on the SIM until recorded, so the next run
+    # reads them, settles the message as sent in both its parts, and
+    # never sends it again.
+    gw = make_gw(modems=(), sims=("m1",))
+    gw.seed()
+    sim = gw.sims["m1"]
+    sim.faults(**{"AT+CMGS": {"mode": "delay", "seconds": 1}})
+    gw.start()
+    text = "村里通知：" + "明天上午九点在村委会院子里开会，请各家派一人参加。" * 3
+    gw.ctl("send", RESIDENT, text)
+    wait_for(lambda: any(e.get("cmd", "").startswith("AT+CMGS")
+                         for e in sim.log()), what="the first part going")
+    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"), timeout=5,
+                         isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        parts = wait_for(lambda: (lambda p: p if len(p) == 2 else None)(
+            sent_to(sim, RESIDENT)), what="both parts taken")
+        wait_for(lambda: "result not recorded yet" in gw.logtext(),
+                 what="the outcome kept")
+        for n, p in enumerate(parts):
+            hexpdu, _ = pdu.encode_status_report(p["mr"], RESIDENT,
+                                                 smsc="+8613800290500")
+            sim._drop("inject", f"{n}-report.pdu", hexpdu)
+        wait_for(lambda: gw.logtext().count("status report for") >= 2,
+                 what="both reports read")
+        wait_for(lambda: "keeping status reports" in gw.logtext(),
+                 what="the reports kept")
+        assert (sim.sim() or {}).get("used") == 2, sim.sim()
+        gw.kill9()
+    finally:
+        db.execute("COMMIT")
+        db.close()
+    gw.start()
+    [row] = wait_for(lambda: [r for r in rows_to(gw, RESIDENT, "sent")
+                              if r.get("delivery") == "delivered"],
+                     timeout=30, what="settled by its reports")
+    assert row["parts"] == 2, row
+    wait_for(lambda: (sim.sim() or {}).get("used") == 0, what="SIM empty")
+    # Past the deadline a report had: nothing went again.
+    time.sleep(22)
+    assert len(sent_to(sim, RESIDENT)) == 2
+    assert [r["state"] for r in rows_to(gw, RESIDENT)] == ["sent"]
+
+
 def test_send_rate_is_the_pace_from_one_start_to_the_next(make_gw):
     # send_rate = 60: a part a second from the start of one to the start
     # of the next, not a second of rest after each send (which gave 35 a

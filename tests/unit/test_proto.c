@@ -100,6 +100,7 @@ test_proto_roundtrip(void **state)
 
 	memset(&in, 0, sizeof in);
 	in.type = PROTO_REPORT;
+	in.id = 9;
 	in.msgref = 200;
 	in.number = "+8613912345678";
 	in.status = 2;
@@ -180,6 +181,7 @@ test_proto_roundtrip(void **state)
 
 	assert_int_equal(proto_reader_next(&r, &out), 1);
 	assert_int_equal(out.type, PROTO_REPORT);
+	assert_int_equal(out.id, 9);
 	assert_int_equal(out.msgref, 200);
 	assert_string_equal(out.number, "+8613912345678");
 	assert_int_equal(out.status, 2);
@@ -399,8 +401,9 @@ test_proto_malformed_new(void **state)
 	unsigned char p[256];
 	struct proto_msg m;
 	size_t n;
-	/* REPORT: msgref 7, number "1", status s, at 0 */
+	/* REPORT: id 1, msgref 7, number "1", status s, at 0 */
 	unsigned char rep[] = { PROTO_REPORT,
+	    PROTO_TAG_ID, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1,
 	    PROTO_TAG_MSGREF, 0, 4, 0, 0, 0, 7,
 	    PROTO_TAG_NUMBER, 0, 1, '1',
 	    PROTO_TAG_STATUS, 0, 1, 2,
@@ -440,9 +443,9 @@ test_proto_malformed_new(void **state)
 	assert_int_equal(test_proto_decode_bytes(p, n), -1);
 
 	assert_int_equal(test_proto_decode_bytes(rep, sizeof rep), 0);
-	rep[15] = 3;
+	rep[27] = 3;
 	assert_int_equal(test_proto_decode_bytes(rep, sizeof rep), -1);
-	rep[15] = 0xff;
+	rep[27] = 0xff;
 	assert_int_equal(test_proto_decode_bytes(rep, sizeof rep), -1);
 	assert_int_equal(test_proto_decode_bytes(send_old, sizeof send_old),
 	    -1);

@@ -166,8 +166,8 @@ test_outbox_rows(void **state)
 	assert_int_equal(store_outbox_due(st, NOW + 10, ids, 8), 3);
 	assert_int_equal(ids[0], c);
 
-	assert_int_equal(store_outbox_mark_sending(st, b, "m1", NOW), 0);
-	assert_int_equal(store_outbox_mark_sending(st, b, "m1", NOW), -1);
+	assert_int_equal(store_outbox_mark_sending(st, b, "m1", 1, NOW), 0);
+	assert_int_equal(store_outbox_mark_sending(st, b, "m1", 1, NOW), -1);
 	assert_int_equal(store_outbox_count_since(st, "+8613900000002",
 	    NOW - 3600), 1);
 	assert_int_equal(store_outbox_mark_sent(st, b, 1, 77, NOW + 1), 0);
@@ -178,7 +178,7 @@ test_outbox_rows(void **state)
 	assert_string_equal(o.text, "回复");
 	store_outbox_clear(&o);
 
-	assert_int_equal(store_outbox_mark_sending(st, a, "m1", NOW), 0);
+	assert_int_equal(store_outbox_mark_sending(st, a, "m1", 1, NOW), 0);
 	/* In flight: what a restart holds in doubt (outbox_recover). */
 	assert_int_equal(store_outbox_sending(st, ids, 8), 1);
 	assert_int_equal(ids[0], a);
