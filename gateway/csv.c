@@ -48,15 +48,28 @@ csv_row_clear(struct csv_row *row)
 	memset(row, 0, sizeof *row);
 }
 
+/* Would a spreadsheet take a cell starting so for a formula? */
+static int
+csv_formula_lead(const char *s)
+{
+	return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
 static void
 csv_row_push(struct csv_row *row, struct buf *field)
 {
+	char *f;
+
 	if (row->nfields == row->cap) {
 		row->cap = row->cap == 0 ? 8 : row->cap * 2;
 		row->fields = xrealloc(row->fields,
 		    row->cap * sizeof *row->fields);
 	}
-	row->fields[row->nfields++] = buf_take(field);
+	f = buf_take(field);
+	/* What csv_write_field neutralised comes back as it was. */
+	if (f[0] == '\'' && csv_formula_lead(f + 1))
+		memmove(f, f + 1, strlen(f));
+	row->fields[row->nfields++] = f;
 }
 
 static int
@@ -196,11 +209,12 @@ void
 csv_write_field(struct buf *b, const char *s, int last)
 {
 	const char *p;
+	int lead = csv_formula_lead(s);
 
-	if (strpbrk(s, ",\"\r\n") == NULL)
+	if (!lead && strpbrk(s, ",\"\r\n") == NULL)
 		buf_adds(b, s);
 	else {
-		buf_adds(b, "\"");
+		buf_adds(b, lead ? "\"'" : "\"");
 		for (p = s; *p != '\0'; p++) {
 			if (*p == '"')
 				buf_adds(b, "\"");

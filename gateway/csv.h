@@ -2,7 +2,12 @@
  * csv — an RFC 4180 reader over a buffer in memory, for `cungatectl
  * resident import`: quoted fields with "" and line breaks inside, CRLF or
  * LF, a UTF-8 byte order mark skipped. A malformed record is reported
- * with its line and skipped; reading goes on with the next one.
+ * with its line and skipped; reading goes on with the next one. And the
+ * writer for the exports, which spreadsheets (Chinese Excel, WPS) open:
+ * they start with a UTF-8 byte order mark (CSV_BOM), and a cell that a
+ * spreadsheet would run as a formula (starting with = + - @, a tab or a
+ * CR: a villager's text, a phone "+86…") is written with a ' before it,
+ * which shows it as text; the reader takes that ' off again.
  */
 #ifndef CUNGATE_CSV_H
 #define CUNGATE_CSV_H
@@ -35,10 +40,13 @@ int	 csv_read(struct csv *, struct csv_row *row, char **cause);
 /* Free what row holds and zero it; the row can be read into again. */
 void	 csv_row_clear(struct csv_row *);
 
+#define CSV_BOM	"\xef\xbb\xbf"
+
 struct buf;
 /*
- * Append one field to b per RFC 4180, quoted when it holds , " CR or LF,
- * followed by "," or, for the last of a row, CRLF.
+ * Append one field to b per RFC 4180, quoted when it holds , " CR or LF
+ * or starts like a formula (then with a ' first), followed by "," or, for
+ * the last of a row, CRLF.
  */
 void	 csv_write_field(struct buf *b, const char *s, int last);
 

@@ -357,7 +357,7 @@ ctl_event_export(struct ctl *c, int argc, char **argv)
 	if (ctl_event_find(c, c->args[0], &e) == -1)
 		return CTL_EXIT_FAIL;
 	memset(&b, 0, sizeof b);
-	buf_adds(&b, "code,title,status,position,phone,name\r\n");
+	buf_adds(&b, CSV_BOM "code,title,status,position,phone,name\r\n");
 	memset(&p, 0, sizeof p);
 	p.csv = &b;
 	p.e = &e;

@@ -432,9 +432,10 @@ ctl_grievance_export(struct ctl *c, int argc, char **argv)
 		return CTL_EXIT_FAIL;
 	memset(&x, 0, sizeof x);
 	x.tz = c->cf->timezone;
-	buf_adds(&x.b, "code,created,village,category,urgent,status,reporter,"
-	    "reporter_name,text,accept_due,accepted_by,accepted,resolve_due,"
-	    "resolved_by,resolved,reply,rating,rated,escalation\r\n");
+	buf_adds(&x.b, CSV_BOM "code,created,village,category,urgent,status,"
+	    "reporter,reporter_name,text,accept_due,accepted_by,accepted,"
+	    "resolve_due,resolved_by,resolved,reply,rating,rated,"
+	    "escalation\r\n");
 	rc = store_ticket_list(c->st, &f, ctl_export_row, &x);
 	if (rc == -1) {
 		buf_free(&x.b);

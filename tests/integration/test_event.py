@@ -103,19 +103,22 @@ def test_publish_list_signup_full_waiting_cancel_promotion(gw):
         "event_cancel_none", code=code, title="免费义诊")
 
     # The CSV export lists participants with phones.
+    # With a byte order mark (Excel, WPS) and phones as text ('+86…).
     out = gw.ctl("event", "export", code).stdout
-    rows = list(csv.DictReader(io.StringIO(out)))
+    assert out.startswith("\ufeffcode,")
+    rows = list(csv.DictReader(io.StringIO(out[1:])))
     assert [(r["phone"], r["status"], r["position"]) for r in rows] == [
-        (R1, "confirmed", "1"), (R4, "confirmed", "2"), (R2, "cancelled", "")]
+        ("'" + R1, "confirmed", "1"), ("'" + R4, "confirmed", "2"),
+        ("'" + R2, "cancelled", "")]
     assert rows[0]["name"] == "王秀英"
 
     # The reminder: the day before at 18:00 local, once, to the confirmed.
     eve = d - datetime.timedelta(days=1)
-    gw.ctl("tick", "--at", f"{eve} 17:59")
+    gw.ctl("tick", "--force", "--at", f"{eve} 17:59")
     assert not [r for r in gw.outbox() if "提醒" in r["text"]]
-    gw.ctl("tick", "--at", f"{eve} 18:00")
-    gw.ctl("tick", "--at", f"{eve} 18:00")
-    gw.ctl("tick", "--at", f"{eve} 20:00")
+    gw.ctl("tick", "--force", "--at", f"{eve} 18:00")
+    gw.ctl("tick", "--force", "--at", f"{eve} 18:00")
+    gw.ctl("tick", "--force", "--at", f"{eve} 20:00")
     reminders = [r for r in gw.outbox() if r["text"].startswith("提醒")]
     assert sorted(r["recipient"] for r in reminders) == [R1, R4]
     assert reminders[0]["text"] == render("event_reminder", time="09:00",
@@ -124,7 +127,7 @@ def test_publish_list_signup_full_waiting_cancel_promotion(gw):
     assert event(gw, code)["reminded"] is True
 
     # Once it has started it closes; signing up is answered plainly.
-    gw.ctl("tick", "--at", f"{d} 09:00")
+    gw.ctl("tick", "--force", "--at", f"{d} 09:00")
     assert event(gw, code)["status"] == "closed"
     before = event(gw, code)
     assert ask(gw, OTHER, f"报名{code}") == render(
@@ -225,7 +228,7 @@ def test_big_notice_without_confirmation_sends_nothing(gw):
     assert n["status"] == "pending"
     # Ten minutes on, the "1" means nothing: the prompt ran out.
     later = (datetime.datetime.now(TZ) + datetime.timedelta(minutes=11))
-    gw.ctl("tick", "--at", later.strftime("%Y-%m-%d %H:%M"))
+    gw.ctl("tick", "--force", "--at", later.strftime("%Y-%m-%d %H:%M"))
     assert gw.json("notice", "list")[0]["status"] == "expired"
     assert [r for r in gw.outbox() if r["class"] == "broadcast"] == []
     # The CLI needs --yes too.

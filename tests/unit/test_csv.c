@@ -214,11 +214,42 @@ test_write_field(void **state)
 	buf_free(&b);
 }
 
+/* Cells a spreadsheet would run as formulas go out as text, and back. */
+static void
+test_write_formula_cells(void **state)
+{
+	static const char *cells[] = { "=HYPERLINK(\"http://x\",\"点\")",
+	    "+8613900000001", "-1+1", "@SUM(A1)", "\t=1", "a=1", "" };
+	struct buf b;
+	struct csv *c;
+	struct csv_row row;
+	char *cause = NULL;
+	size_t i, n = sizeof cells / sizeof cells[0];
+
+	(void)state;
+	memset(&b, 0, sizeof b);
+	for (i = 0; i < n; i++)
+		csv_write_field(&b, cells[i], i == n - 1);
+	assert_string_equal(b.data,
+	    "\"'=HYPERLINK(\"\"http://x\"\",\"\"点\"\")\","
+	    "\"'+8613900000001\",\"'-1+1\",\"'@SUM(A1)\",\"'\t=1\",a=1,\r\n");
+	c = csv_new(b.data, b.len);
+	memset(&row, 0, sizeof row);
+	assert_int_equal(csv_read(c, &row, &cause), 1);
+	assert_int_equal(row.nfields, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(row.fields[i], cells[i]);
+	csv_row_clear(&row);
+	csv_free(c);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_field),
+		cmocka_unit_test(test_write_formula_cells),
 		cmocka_unit_test(test_csv_plain),
 		cmocka_unit_test(test_csv_edges),
 		cmocka_unit_test(test_csv_quoted),
