@@ -276,6 +276,21 @@ fail:
 	return -1;
 }
 
+/* Say what elder add / update did: who, where, the code QR takes. */
+static void
+ctl_elder_said(struct ctl *c, const char *given, int add)
+{
+	struct store_elder e;
+	char phone[PHONE_MAX];
+
+	if (phone_normalise(given, c->cf->country_code, phone) == -1 ||
+	    store_elder_find(c->st, phone, &e) != 1)
+		return;
+	printf("%s %s %s in village %s: elder code %lld\n",
+	    add ? "enrolled" : "updated", e.phone, e.name, e.village,
+	    (long long)e.id);
+}
+
 /* elder add / update: PHONE [NAME] and options. */
 static enum ctl_exit
 ctl_elder_put(struct ctl *c, int argc, char **argv, int add)
@@ -303,6 +318,7 @@ ctl_elder_put(struct ctl *c, int argc, char **argv, int add)
 		return ctl_rollback_cause(c, cause);
 	if (store_commit(c->st) == -1)
 		return ctl_store_fail(c, "elder");
+	ctl_elder_said(c, c->args[0], add);
 	return CTL_EXIT_OK;
 }
 

@@ -592,9 +592,14 @@ ctl_list_print(struct ctl_list *l)
 enum ctl_exit
 ctl_list_finish(struct ctl *c, struct ctl_list *l, int rc, const char *what)
 {
+	int empty = !l->json && l->nrows == 0;
+
 	ctl_list_print(l);
 	if (rc == -1)
 		return ctl_fail("%s: %s", what, store_error(c->st));
+	/* An empty table says so; an empty JSON array is [] already. */
+	if (empty)
+		printf("%s: none\n", what);
 	return CTL_EXIT_OK;
 }
 

@@ -157,3 +157,24 @@ def test_many_processes_opening_a_new_database_at_once(tmp_path):
         out, err = p.communicate(timeout=30)
         assert p.returncode == 0, err
         json.loads(out)
+
+
+def test_commands_say_what_they_did_and_empty_lists_say_so(gw):
+    gw.seed()
+    out = gw.ctl("elder", "add", "13900000010", "王秀珍", "--village", "LJZ",
+                 "--guardian", "13900000011:王丽:女儿")
+    code = gw.json("elder", "list")[0]["code"]
+    assert out.stdout == (f"enrolled +8613900000010 王秀珍 in village LJZ: "
+                          f"elder code {code}\n")
+    assert gw.ctl("elder", "update", "13900000010", "--due",
+                  "08:00").stdout.startswith("updated +8613900000010")
+    for cmd in (("outbox",), ("event", "list"), ("grievance", "list"),
+                ("notice", "list"), ("calls",)):
+        assert gw.ctl(*cmd).stdout == f"{' '.join(cmd)}: none\n", cmd
+        assert gw.json(*cmd) == [], cmd
+    # An unknown village or phone is an error, with a non-zero exit.
+    out = gw.ctl("elder", "add", "13900000013", "李", "--village", "NOPE",
+                 "--guardian", "13900000011", check=False)
+    assert out.returncode == 1 and "no village NOPE" in out.stderr
+    out = gw.ctl("elder", "remove", "13900000099", check=False)
+    assert out.returncode == 1 and "not enrolled" in out.stderr
