@@ -4,14 +4,25 @@
 #   make deps     install the Debian 12 packages the project needs (as root)
 #   make check    ASan+UBSan build, cmocka unit tests, pytest integration tests
 #   make run      run the daemon on config/cungate.conf with a dummy-phone modem
+#   make install  PREFIX=/usr/local DESTDIR= : programs, config, man pages, unit
 
-PKGS      = gammu libevent libpcre2-8 sqlite3 inih opencc
+PKGS      = gammu libevent libpcre2-8 sqlite3 inih opencc libsystemd
 DEB_PKGS  = build-essential pkg-config libgammu-dev libevent-dev libpcre2-dev \
-            libsqlite3-dev libinih-dev libopencc-dev libcmocka-dev python3 python3-pytest sqlite3 \
-            gammu coreutils \
+            libsqlite3-dev libinih-dev libopencc-dev libsystemd-dev libcmocka-dev python3 python3-pytest sqlite3 \
+            gammu coreutils mandoc systemd prometheus debhelper lintian \
             chromium fonts-wqy-microhei
 BENCH_PKGS = gammu-smsd libdbd-sqlite3 wrk
 PYTHON   ?= /usr/bin/python3
+
+VERSION  := $(shell cat VERSION)
+# Where `make install` puts things; the programs' default config path.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/cungate
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+STATEDIR   ?= /var/lib/cungate
 
 CC       ?= cc
 # pkg-config's -I become -isystem: warnings in library headers are theirs.
@@ -34,6 +45,7 @@ GATEWAY = \
 	gateway/notice.c \
 	gateway/outbox.c \
 	gateway/sched.c \
+	gateway/service.c \
 	gateway/store.c \
 	gateway/util.c \
 	gateway/ussd.c
@@ -95,7 +107,7 @@ REL  = build/rel
 ASAN = build/asan
 ASAN_FLAGS = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-.PHONY: all deps check check-valgrind run clean soak fuzz bench bench-checkin bench-route bench-ussd
+.PHONY: all deps check check-valgrind check-deb run install clean soak fuzz bench bench-checkin bench-route bench-ussd FORCE
 all: cungated cungatectl
 
 cungated: $(REL)/cungated
@@ -103,17 +115,31 @@ cungated: $(REL)/cungated
 cungatectl: $(REL)/cungatectl
 	cp $< $@
 
+# The version and the default config path, for daemon.c and ctl.c: rewritten
+# only when they change, so a new PREFIX rebuilds just those two.
+build/paths.h: FORCE
+	@mkdir -p build
+	@printf '#define CUNGATE_VERSION "%s"\n#define CUNGATE_CONFIG "%s"\n' \
+	    '$(VERSION)' '$(SYSCONFDIR)/cungate/cungate.conf' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+$(REL)/gateway/daemon.o $(REL)/gateway/ctl.o $(ASAN)/gateway/daemon.o \
+    $(ASAN)/gateway/ctl.o: build/paths.h
+
+# $(1) the tree, $(2) its compiler flags, $(3) its linker flags. The release
+# tree takes CPPFLAGS, CFLAGS and LDFLAGS from the environment (a package
+# build's hardening flags); the ASan tree keeps its own.
 define tree
 $(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) -c $$< -o $$@
 $(1)/cungated: $$(addprefix $(1)/,$$(CORE_SRCS:.c=.o) $$(DAEMON_SRCS:.c=.o))
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+	$$(CC) $(2) $(3) -o $$@ $$^ $$(PKG_LIBS)
 $(1)/cungatectl: $$(addprefix $(1)/,$$(CORE_SRCS:.c=.o) $$(CTL_SRCS:.c=.o))
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+	$$(CC) $(2) $(3) -o $$@ $$^ $$(PKG_LIBS)
 endef
-$(eval $(call tree,$(REL),$(OPT)))
-$(eval $(call tree,$(ASAN),$(ASAN_FLAGS)))
+$(eval $(call tree,$(REL),$(OPT) $(CPPFLAGS) $(CFLAGS),$(LDFLAGS)))
+$(eval $(call tree,$(ASAN),$(ASAN_FLAGS),))
 
 $(ASAN)/tests/unit/%: $(ASAN)/tests/unit/%.o $(addprefix $(ASAN)/,$(CORE_SRCS:.c=.o))
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
@@ -136,6 +162,11 @@ check: deps
 	@$(MAKE) --no-print-directory $(ASAN)/cungated $(ASAN)/cungatectl $(addprefix $(ASAN)/,$(UNIT_TESTS))
 	@$(PYTHON) tests/run_checks.py --build $(ASAN) $(addprefix $(ASAN)/,$(UNIT_TESTS))
 
+# The Debian package: builds, passes lintian, installs (user, modes, nothing
+# enabled), purges cleanly. As root; run by .ci/run.
+check-deb: deps
+	@sh tests/deb/check.sh
+
 # The daemon and its workers under valgrind's memcheck through a short
 # burst (release build: valgrind and ASan do not mix): 0 errors, 0 leaks.
 check-valgrind: deps all
@@ -147,6 +178,35 @@ check-valgrind: deps all
 
 run: deps all
 	@./scripts/run-demo.sh
+
+# Programs, man pages, the unit, the shipped config (an edited one is never
+# overwritten: the new one lands beside it as *.dist) and examples. The demo
+# village and its dummy phone stay in the checkout.
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/cungate $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 cungated cungatectl $(DESTDIR)$(SBINDIR)/
+	install -m 644 man/cungated.8 man/cungatectl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/cungate.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@STATEDIR@|$(STATEDIR)|g' dist/cungated.service \
+	    > $(DESTDIR)$(UNITDIR)/cungated.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/cungated.service
+	@mkdir -p build/dist
+	sed 's|@STATEDIR@|$(STATEDIR)|g' dist/cungate.conf > build/dist/cungate.conf
+	for f in cungate.conf commands.conf messages.zh.conf ussd.zh.conf; do \
+		src=build/dist/$$f; [ -f $$src ] || src=config/$$f; \
+		dst=$(DESTDIR)$(SYSCONFDIR)/cungate/$$f; \
+		mode=644; [ $$f = cungate.conf ] && mode=640; \
+		if [ -f $$dst ] && ! cmp -s $$src $$dst; then \
+			install -m $$mode $$src $$dst.dist; \
+			echo "install: $$dst kept; the shipped one is $$dst.dist"; \
+		else install -m $$mode $$src $$dst; fi; \
+	done
+	install -m 644 dist/60-cungate-modems.rules dist/sysusers.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 
 # libFuzzer targets (clang): one per parser of outside input.
 FUZZ = fuzz_config fuzz_normalise fuzz_proto fuzz_ussd

@@ -184,20 +184,21 @@ checkin_render(struct checkin_ctx *c, const char *key,
 	return text;
 }
 
-/* Queue text to phone in class. 0 or -1 (logged). */
-static int
+/* Queue text to phone in class: its outbox id, or -1 (logged). */
+static int64_t
 checkin_queue(struct checkin_ctx *c, const char *to, enum outbox_class class,
     const char *text)
 {
 	char sm[PHONE_MAX];
+	int64_t id;
 
-	if (outbox_queue(c->st, to, text, class, c->message_id, c->now) ==
-	    -1) {
+	if ((id = outbox_queue(c->st, to, text, class, c->message_id,
+	    c->now)) == -1) {
 		log_warn("checkin: queue to %s: %s", phone_mask(to, sm),
 		    store_error(c->st));
 		return -1;
 	}
-	return 0;
+	return id;
 }
 
 /* Render key about e and queue it to phone. 0 or -1. */
@@ -210,7 +211,7 @@ checkin_send(struct checkin_ctx *c, const char *to, enum outbox_class class,
 
 	if ((text = checkin_render(c, key, e, x)) == NULL)
 		return -1;
-	rc = checkin_queue(c, to, class, text);
+	rc = checkin_queue(c, to, class, text) == -1 ? -1 : 0;
 	free(text);
 	return rc;
 }
@@ -304,6 +305,7 @@ checkin_alert_all(struct checkin_ctx *c, const struct store_checkin_day *d,
 {
 	char *text;
 	size_t i;
+	int64_t id;
 	int rc = 0;
 
 	if (ps->n == 0)
@@ -311,9 +313,12 @@ checkin_alert_all(struct checkin_ctx *c, const struct store_checkin_day *d,
 	if ((text = checkin_render(c, key, e, x)) == NULL)
 		return -1;
 	for (i = 0; i < ps->n && rc == 0; i++)
-		if ((rc = checkin_queue(c, ps->v[i], OUTBOX_URGENT, text)) == 0)
+		if ((id = checkin_queue(c, ps->v[i], OUTBOX_URGENT, text)) ==
+		    -1)
+			rc = -1;
+		else
 			rc = store_checkin_alert_add(c->st, d->id, ps->v[i],
-			    step, c->now);
+			    step, c->now, id);
 	free(text);
 	return rc;
 }
@@ -523,7 +528,7 @@ checkin_resolve(struct checkin_ctx *c, const struct store_elder *e,
 	struct checkin_x x;
 	int64_t ids[CHECKIN_OPEN_MAX];
 	size_t j;
-	int n, i, rc = 0, told = 0;
+	int n, i, w, rc = 0, told = 0;
 
 	if ((n = store_checkin_day_open(c->st, e->id, ids,
 	    CHECKIN_OPEN_MAX)) == -1)
@@ -546,6 +551,15 @@ checkin_resolve(struct checkin_ctx *c, const struct store_elder *e,
 			return -1;
 		if (d.step < CHECKIN_STEP_GUARDIANS)
 			continue;
+		/*
+		 * Alerts still waiting for a modem need not go at all; the
+		 * all-clear goes to those who had one (or may have).
+		 */
+		if ((w = store_checkin_withdraw(c->st, d.id, c->now)) == -1)
+			return -1;
+		if (w > 0)
+			log_info("checkin: elder %lld found well: %d alert(s) "
+			    "not sent yet withdrawn", (long long)e->id, w);
 		if (store_checkin_alerted(c->st, d.id, phone_set_add_cb,
 		    &ps) == -1)
 			rc = -1;

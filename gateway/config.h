@@ -112,6 +112,14 @@ struct config {
 struct config *config_load(const char *path, char **cause);
 void	 config_free(struct config *);
 /*
+ * SIGHUP: take into live the settings of fresh (the file read again) that
+ * are read at each use (caps, hours, deadlines, categories, admins, the
+ * table files' names); fresh keeps live's old ones, for config_free. The
+ * settings only a restart can change are left as they are: a new string
+ * naming those that differ ("database, [modem] sections"), or NULL.
+ */
+char	*config_apply_live(struct config *live, struct config *fresh);
+/*
  * The first category (in file order) one of whose keywords text contains,
  * or NULL.
  */

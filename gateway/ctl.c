@@ -21,6 +21,8 @@
  * ctl_grievance.c (tickets), ctl_event.c (events and notices),
  * what they share in ctl_util.c, and ctl.h is the interface between them.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -34,7 +36,10 @@
 #include "gateway/store.h"
 #include "gateway/util.h"
 
-#define CTL_DEFAULT_CONFIG	"config/cungate.conf"
+#include "build/paths.h"
+
+/* The default config; $CUNGATE_CONFIG names another. */
+#define CTL_DEFAULT_CONFIG	CUNGATE_CONFIG
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "township add", "CODE NAME [--supervisor PHONE]...",
@@ -71,9 +76,13 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "simulate", "PHONE TEXT [--modem NAME]",
 	  "drop an SMS into a dummy-phone modem's inbox; prints the parts "
 	  "written", ctl_simulate },
-	{ "tick", "[--at \"YYYY-MM-DD HH:MM\"]",
-	  "run the scheduler once, as of that local time (default now)",
+	{ "tick", "[--at \"YYYY-MM-DD HH:MM\" [--force]]",
+	  "run the scheduler once, as of that local time (default now);\n"
+	  "\t\t\t--at while cungated runs on the database needs --force",
 	  ctl_tick },
+	{ "backup", "FILE",
+	  "copy the database to FILE while the daemon runs (checked;\n"
+	  "\t\t\tsee cungatectl(8) for a restore)", ctl_backup },
 	{ "stats", "[--json]",
 	  "counts: messages in and out, queue, people, modems", ctl_stats },
 	{ "grievance list", "[--village CODE] [--status S] [--json]",
@@ -274,7 +283,8 @@ ctl_usage(FILE *f, const char *only)
 	size_t i, n = only != NULL ? strlen(only) : 0;
 	const char *name;
 
-	fprintf(f, "usage: cungatectl [-c FILE] COMMAND [ARGS]\n\n");
+	fprintf(f, "usage: cungatectl [-c FILE] COMMAND [ARGS]\n"
+	    "       cungatectl -h | --help | --version\n\n");
 	for (i = 0; i < CTL_NCMDS; i++) {
 		name = ctl_cmds[i].name;
 		if (only != NULL && (strncmp(name, only, n) != 0 ||
@@ -283,7 +293,8 @@ ctl_usage(FILE *f, const char *only)
 		fprintf(f, "  %s %s\n\t\t\t%s\n", ctl_cmds[i].name,
 		    ctl_cmds[i].usage, ctl_cmds[i].about);
 	}
-	fprintf(f, "\n  -c FILE\tthe configuration (default %s)\n"
+	fprintf(f, "\n  -c FILE\tthe configuration (default $CUNGATE_CONFIG, "
+	    "else %s)\n"
 	    "  PHONE\t\t+86…, 86… or an 11-digit mobile number\n"
 	    "  --json\tlist commands print a JSON array of objects\n"
 	    "  exit status\t0 done, 1 failed, 2 usage error\n",
@@ -338,6 +349,11 @@ ctl_find(int argc, char **argv, int *words)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct ctl c;
 	const struct ctl_cmd *cmd;
 	enum ctl_exit ex;
@@ -345,12 +361,18 @@ main(int argc, char **argv)
 	int ch, words;
 
 	memset(&c, 0, sizeof c);
-	c.conf_path = CTL_DEFAULT_CONFIG;
+	c.conf_path = getenv("CUNGATE_CONFIG") != NULL ?
+	    getenv("CUNGATE_CONFIG") : CTL_DEFAULT_CONFIG;
 	log_init("cungatectl", LOG_LEVEL_WARN);
+	/* What it writes (exports, backups) is for its user alone. */
+	umask(077);
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:c:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:c:h", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'V':
+			printf("cungatectl %s\n", CUNGATE_VERSION);
+			return CTL_EXIT_OK;
 		case 'c':
 			c.conf_path = optarg;
 			break;
@@ -361,8 +383,12 @@ main(int argc, char **argv)
 			ctl_warnx("-%c needs a value", optopt);
 			return CTL_EXIT_USAGE;
 		default:
-			ctl_warnx("unknown option -%c; try cungatectl help",
-			    optopt);
+			if (optopt != 0)
+				ctl_warnx("unknown option -%c; try cungatectl "
+				    "help", optopt);
+			else
+				ctl_warnx("unknown option %s; try cungatectl "
+				    "help", argv[optind - 1]);
 			return CTL_EXIT_USAGE;
 		}
 	}

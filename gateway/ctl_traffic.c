@@ -17,6 +17,7 @@
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/sched.h"
+#include "gateway/service.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/template.h"
@@ -115,10 +116,42 @@ ctl_send(struct ctl *c, int argc, char **argv)
 	return ex;
 }
 
+struct ctl_outbox_ctx {
+	struct ctl_list	 l;
+	int		 modems_up;	/* modems the daemon last saw up */
+	time_t		 now;
+};
+
+static void
+ctl_outbox_modem(const struct store_modem *m, void *arg)
+{
+	struct ctl_outbox_ctx *x = arg;
+
+	if (strcmp(m->state, "up") == 0)
+		x->modems_up++;
+}
+
+/* Why a row waits, in words; "" when it does not. */
+static const char *
+ctl_outbox_waiting(const struct ctl_outbox_ctx *x, const struct store_outbox *o)
+{
+	if (o->state != OUTBOX_QUEUED)
+		return "";
+	if (o->next_attempt_at > x->now && o->waiting[0] != '\0')
+		return o->waiting;
+	if (o->next_attempt_at > x->now)
+		return o->attempts > 0 ? "retry after a failed attempt" :
+		    "not due yet";
+	if (x->modems_up == 0)
+		return "no modem up";
+	return "next to go (send rate)";
+}
+
 static void
 ctl_outbox_row(const struct store_outbox *o, void *arg)
 {
-	struct ctl_list *l = arg;
+	struct ctl_outbox_ctx *x = arg;
+	struct ctl_list *l = &x->l;
 
 	ctl_list_row(l);
 	ctl_list_int(l, "id", o->id);
@@ -138,12 +171,14 @@ ctl_outbox_row(const struct store_outbox *o, void *arg)
 		ctl_list_time(l, "expires", o->expires_at);
 		ctl_list_str(l, "text", o->text);
 		ctl_list_opt(l, "last_error", o->last_error);
+		ctl_list_opt(l, "waiting", ctl_outbox_waiting(x, o));
 		if (o->message_id != 0)
 			ctl_list_int(l, "message_id", o->message_id);
 		else
 			ctl_list_field(l, "message_id", NULL, "null");
 	} else {
 		/* The text last, where its length bothers no column. */
+		ctl_list_str(l, "waiting", ctl_outbox_waiting(x, o));
 		ctl_list_str(l, "last_error", o->last_error);
 		ctl_list_str(l, "text", o->text);
 	}
@@ -159,7 +194,7 @@ ctl_outbox(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ctl_list l;
+	struct ctl_outbox_ctx x;
 	enum ctl_exit ex;
 	const char *state = NULL;
 	int ch, js = 0, limit = CTL_DEFAULT_LIMIT, rc;
@@ -172,7 +207,8 @@ ctl_outbox(struct ctl *c, int argc, char **argv)
 		}
 		if (store_outbox_state_parse(optarg) == -1)
 			return ctl_usage_fail(c, "unknown state \"%s\" "
-			    "(queued, sending, sent, failed or expired)",
+			    "(queued, sending, sent, failed, expired or "
+			    "withdrawn)",
 			    optarg);
 		state = optarg;
 	}
@@ -180,9 +216,13 @@ ctl_outbox(struct ctl *c, int argc, char **argv)
 		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
-	ctl_list_init(&l, js, c->cf->timezone);
-	rc = store_outbox_list(c->st, state, limit, ctl_outbox_row, &l);
-	return ctl_list_finish(c, &l, rc, "outbox");
+	memset(&x, 0, sizeof x);
+	x.now = now_real();
+	if (store_modem_list(c->st, ctl_outbox_modem, &x) == -1)
+		return ctl_store_fail(c, "outbox");
+	ctl_list_init(&x.l, js, c->cf->timezone);
+	rc = store_outbox_list(c->st, state, limit, ctl_outbox_row, &x);
+	return ctl_list_finish(c, &x.l, rc, "outbox");
 }
 
 static void
@@ -297,6 +337,7 @@ ctl_tick(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "at", required_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -304,12 +345,15 @@ ctl_tick(struct ctl *c, int argc, char **argv)
 	struct template *tpl;
 	char when[32], *detail, *cause = NULL;
 	time_t now;
-	int ch, n;
+	int ch, n, force = 0;
 
 	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 'a')
+		if (ch == 'a')
+			at = optarg;
+		else if (ch == 'f')
+			force = 1;
+		else
 			return ctl_opt_end(c, ch);
-		at = optarg;
 	}
 	if (c->nargs != 0)
 		return ctl_usage_line(c);
@@ -320,6 +364,15 @@ ctl_tick(struct ctl *c, int argc, char **argv)
 	else if (tz_parse(c->cf->timezone, at, &now) == -1)
 		return ctl_usage_fail(c, "--at \"%s\": expected \"YYYY-MM-DD "
 		    "HH:MM\" (local time, %s)", at, c->cf->timezone);
+	/*
+	 * Another time on the live database would run tomorrow's ladder and
+	 * deadlines for real, today: for a copy (cungatectl backup) only.
+	 */
+	if (at != NULL && !force && service_database_live(c->cf->database))
+		return ctl_fail("tick --at: cungated is running on %s: a time "
+		    "other than now would send tomorrow's alerts for real; "
+		    "use a copy (cungatectl backup), or --force",
+		    c->cf->database);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 
@@ -330,7 +383,8 @@ ctl_tick(struct ctl *c, int argc, char **argv)
 	}
 	/* The scheduler logs what it does at info: let that through. */
 	log_init("cungatectl", LOG_LEVEL_INFO);
-	n = sched_run(c->st, c->cf, tpl, now);
+	n = at != NULL ? sched_run_as_of(c->st, c->cf, tpl, now) :
+	    sched_run(c->st, c->cf, tpl, now);
 	log_init("cungatectl", LOG_LEVEL_WARN);
 	template_free(tpl);
 	if (n == -1)
@@ -419,8 +473,8 @@ ctl_calls(struct ctl *c, int argc, char **argv)
 enum ctl_exit
 ctl_stats(struct ctl *c, int argc, char **argv)
 {
-	static const char *const states[5] = {
-		"queued", "sending", "sent", "failed", "expired"
+	static const char *const states[OUTBOX_NSTATES] = {
+		"queued", "sending", "sent", "failed", "expired", "withdrawn"
 	};
 	struct store_stats s;
 	struct ctl_list l;
@@ -450,9 +504,9 @@ ctl_stats(struct ctl *c, int argc, char **argv)
 		    (long long)s.messages_in, (long long)s.messages_partial,
 		    (long long)s.messages_pending);
 		printf("outbox       ");
-		for (i = 0; i < 5; i++)
+		for (i = 0; i < OUTBOX_NSTATES; i++)
 			printf(" %lld %s%s", (long long)s.outbox[i], states[i],
-			    i < 4 ? "," : "\n");
+			    i < OUTBOX_NSTATES - 1 ? "," : "\n");
 		printf("queued       ");
 		for (i = 0; i < OUTBOX_NCLASSES; i++)
 			printf(" %lld %s%s", (long long)s.queued_by_class[i],
@@ -474,7 +528,7 @@ ctl_stats(struct ctl *c, int argc, char **argv)
 	ctl_obj_int(&sub, "partial", s.messages_partial);
 	ctl_obj_int(&sub, "pending", s.messages_pending);
 	ctl_obj_json(&o, "messages_in", ctl_obj_take(&sub));
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < OUTBOX_NSTATES; i++)
 		ctl_obj_int(&sub, states[i], s.outbox[i]);
 	ctl_obj_json(&o, "outbox", ctl_obj_take(&sub));
 	for (i = 0; i < OUTBOX_NCLASSES; i++)
@@ -490,3 +544,37 @@ ctl_stats(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+
+/*
+ * backup FILE: an online copy of the database, safe while the daemon runs
+ * (a consistent snapshot; it goes on receiving and sending), checked
+ * before it takes the name FILE. A restore is: stop the service, copy the
+ * backup over the database, remove its -wal and -shm files, start it.
+ */
+enum ctl_exit
+ctl_backup(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *cause = NULL;
+	int ch;
+
+	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
+		return ctl_opt_end(c, ch);
+	if (c->nargs != 1)
+		return ctl_usage_line(c);
+	if (ctl_store(c) == NULL)
+		return CTL_EXIT_FAIL;
+	if (strcmp(c->args[0], c->cf->database) == 0)
+		return ctl_fail("%s is the database itself", c->args[0]);
+	if (store_backup(c->st, c->args[0], &cause) == -1) {
+		ctl_warnx("backup: %s", cause);
+		free(cause);
+		return CTL_EXIT_FAIL;
+	}
+	printf("backed up %s (schema %d) to %s\n", c->cf->database,
+	    store_schema_version(c->st), c->args[0]);
+	return CTL_EXIT_OK;
+}

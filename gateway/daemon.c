@@ -4,10 +4,17 @@
  * routes complete messages to handlers, hands the outbox to the modems and
  * runs the scheduler on a timer.
  *
- *	cungated -c FILE	run in the foreground, log to stderr
- *	cungated -c FILE -n	check the configuration and exit
+ *	cungated [-c FILE]	run in the foreground, log to stderr
+ *	cungated [-c FILE] -n	check the configuration and exit
+ *	cungated -h | --version
  *	cungated -c FILE -W NAME	(internal) the worker of modem NAME
+ *
+ * SIGTERM and SIGINT stop it cleanly; SIGHUP reloads the keyword table,
+ * the reply templates, the USSD menu and the settings read at each use.
  */
+#include <sys/stat.h>
+
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +30,7 @@
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/sched.h"
+#include "gateway/service.h"
 #include "gateway/store.h"
 #include "gateway/ussd.h"
 #include "gateway/util.h"
@@ -30,6 +38,8 @@
 #include "handlers/router.h"
 #include "handlers/template.h"
 #include "modems/modem.h"
+
+#include "build/paths.h"
 
 #define DAEMON_ROUTE_BATCH	64
 /*
@@ -105,10 +115,16 @@ static void	daemon_reports_retry(struct daemon *);
 static void	daemon_calls_retry(struct daemon *);
 
 static __attribute__((noreturn)) void
-daemon_usage(void)
+daemon_usage(int status)
 {
-	fprintf(stderr, "usage: cungated -c FILE [-n]\n");
-	exit(2);
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: cungated [-n] [-c FILE]\n"
+	    "       cungated -h | --version\n"
+	    "  -c FILE    the configuration (default %s)\n"
+	    "  -n         check the configuration and its tables, then exit\n"
+	    "  -h, --help this text\n"
+	    "  --version  the version\n", CUNGATE_CONFIG);
+	exit(status);
 }
 
 /* Route every message waiting in state "new", then feed the modems. */
@@ -596,9 +612,15 @@ daemon_ussd(struct modem *m, const char *text, const char *error, void *arg)
 }
 
 /*
- * Record status report r and ack it: 0, or -1 when the store failed. A
- * report of a part on record sets its delivery; one of a message in doubt
- * (in the air when its worker or the daemon died) settles it as sent.
+ * Record status report r and ack it: 0; 1 when it must wait (kept, not
+ * acked); -1 when the store failed. A report of a part on record sets its
+ * delivery; one of a message in doubt (in the air when its worker or the
+ * daemon died) settles it as sent. A report that matches nothing while a
+ * message to that phone is still with the modem waits for its outcome:
+ * the network reports a part as soon as it has it, often before the
+ * worker has told the daemon (a long message's first part always is),
+ * and that report may be all that tells, should the worker die now,
+ * that the message went.
  */
 static int
 daemon_report_record(struct daemon *d, const struct daemon_report *r)
@@ -615,12 +637,17 @@ daemon_report_record(struct daemon *d, const struct daemon_report *r)
 	if (rc == 0 && r->phone[0] != '\0')
 		rc = outbox_settle(d->st, modem_name(r->m), r->phone,
 		    r->msgref, status, r->at, &id);
+	if (rc == 0 && r->phone[0] != '\0' && (rc = store_outbox_in_flight_to(
+	    d->st, modem_name(r->m), r->phone)) > 0)
+		rc = 4;
 	if (rc == -1) {
 		store_rollback(d->st);
 		return -1;
 	}
 	if (store_commit(d->st) == -1)
 		return -1;
+	if (rc == 4)
+		return 1;	/* its message's outcome first */
 	modem_ack(r->m, r->id);
 	if (rc == 1)
 		log_info("outbox: %lld: part %d %s", (long long)id, r->msgref,
@@ -639,16 +666,25 @@ daemon_report_record(struct daemon *d, const struct daemon_report *r)
 	return 0;
 }
 
-/* Record the kept reports, oldest first, while the store takes them. */
+/*
+ * Record the kept reports, oldest first, while the store takes them; one
+ * that waits for its message's outcome stays, the others go on.
+ */
 static void
 daemon_reports_retry(struct daemon *d)
 {
-	struct daemon_report *r;
+	struct daemon_report *r, **rp;
+	int rc;
 
-	while ((r = d->reports) != NULL) {
-		if (daemon_report_record(d, r) == -1)
+	rp = &d->reports;
+	while ((r = *rp) != NULL) {
+		if ((rc = daemon_report_record(d, r)) == -1)
 			return;
-		d->reports = r->next;
+		if (rc == 1) {
+			rp = &r->next;
+			continue;
+		}
+		*rp = r->next;
 		free(r);
 	}
 }
@@ -659,6 +695,7 @@ daemon_report(struct modem *m, uint64_t id, int msgref, const char *number,
 {
 	struct daemon *d = arg;
 	struct daemon_report *r, **tail;
+	int rc = -1;
 
 	r = xcalloc(1, sizeof *r);
 	r->m = m;
@@ -668,26 +705,28 @@ daemon_report(struct modem *m, uint64_t id, int msgref, const char *number,
 		r->phone[0] = '\0';
 	r->status = status;
 	r->at = at;
-	/*
-	 * Behind outcomes and reports kept already: a report is read against
-	 * the parts the outcomes record. Kept while the store is busy; not
-	 * acked until recorded, so a crash meanwhile loses nothing.
-	 */
-	if (d->outcomes == NULL && d->reports == NULL &&
-	    daemon_report_record(d, r) == 0) {
-		free(r);
-		return;
-	}
 	for (tail = &d->reports; *tail != NULL; tail = &(*tail)->next)
 		if ((*tail)->m == m && (*tail)->id == id) {
 			free(r);	/* offered again: kept already */
 			return;
 		}
-	if (d->reports == NULL)
+	/*
+	 * After the outcomes kept already: a report is read against the
+	 * parts they record. Kept while the store is busy or its message is
+	 * still with the modem; not acked until recorded, so a crash
+	 * meanwhile loses nothing.
+	 */
+	if (d->outcomes == NULL && (rc = daemon_report_record(d, r)) == 0) {
+		free(r);
+		return;
+	}
+	if (rc == -1 && d->reports == NULL)
 		log_warn("outbox: store busy: keeping status reports, retrying "
 		    "each second");
 	*tail = r;
 }
+
+static void	daemon_reload(struct daemon *);
 
 static void
 daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -695,33 +734,107 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct daemon *d = arg;
 
 	(void)what;
-	log_info("daemon: signal %d: shutting down", (int)sig);
+	if (sig == SIGHUP) {
+		daemon_reload(d);
+		return;
+	}
+	log_info("daemon: %s: stopping", sig == SIGTERM ? "SIGTERM" :
+	    "SIGINT");
+	service_stopping(sig == SIGTERM ? "stopping (SIGTERM)" :
+	    "stopping (SIGINT)");
 	event_base_loopbreak(d->base);
 }
 
-/* Load commands and templates: the parts of the config outside the INI. */
-static void
-daemon_load_tables(struct daemon *d)
+/*
+ * The tables named by the config (keyword table, reply templates, each
+ * modem's balance pattern, and the USSD menu when the HTTP server answers
+ * USSD): all of them into *router, *tpl and *menu, or -1 with *cause and
+ * nothing loaded.
+ */
+static int
+daemon_tables(const struct config *cf, struct router **router,
+    struct template **tpl, struct ussd_menu **menu, char **cause)
 {
-	char *cause = NULL, *out = NULL;
+	char *out = NULL;
 	size_t i;
 
-	if ((d->tpl = template_load(d->cf->messages, &cause)) == NULL)
-		fatal("%s", cause);
-	router_use_jit(d->cf->regex_jit);
-	if ((d->router = router_new(d->cf->commands, handlers_all, d->tpl,
-	    &cause)) == NULL)
-		fatal("%s", cause);
-	for (i = 0; i < d->cf->nmodems; i++) {
-		if (d->cf->modems[i].balance_pattern == NULL)
+	*router = NULL;
+	*menu = NULL;
+	if ((*tpl = template_load(cf->messages, cause)) == NULL)
+		return -1;
+	router_use_jit(cf->regex_jit);
+	if ((*router = router_new(cf->commands, handlers_all, *tpl,
+	    cause)) == NULL)
+		goto fail;
+	for (i = 0; i < cf->nmodems; i++) {
+		if (cf->modems[i].balance_pattern == NULL)
 			continue;
-		if (router_extract(d->cf->modems[i].balance_pattern, "", &out,
-		    &cause) == -1)
-			fatal("%s:%d: [modem %s] balance_pattern: %s",
-			    d->cf->path, d->cf->modems[i].line,
-			    d->cf->modems[i].name, cause);
+		if (router_extract(cf->modems[i].balance_pattern, "", &out,
+		    cause) == -1) {
+			out = *cause;
+			*cause = xasprintf("%s:%d: [modem %s] balance_pattern: "
+			    "%s", cf->path, cf->modems[i].line,
+			    cf->modems[i].name, out);
+			free(out);
+			goto fail;
+		}
 		free(out);
 	}
+	if (cf->http_listen != NULL && cf->http_secret != NULL &&
+	    (*menu = ussd_menu_load(cf->ussd_menu, cause)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	router_free(*router);
+	template_free(*tpl);
+	*router = NULL;
+	*tpl = NULL;
+	return -1;
+}
+
+/*
+ * SIGHUP: read the config file and its tables again. Nothing is taken
+ * unless all of them load; a bad file keeps the running ones and says
+ * file:line. Settings only a restart can change are named, not taken.
+ */
+static void
+daemon_reload(struct daemon *d)
+{
+	struct config *fresh;
+	struct router *router;
+	struct template *tpl;
+	struct ussd_menu *menu;
+	char *cause = NULL, *fixed;
+
+	log_info("daemon: SIGHUP: reloading %s", d->cf->path);
+	if ((fresh = config_load(d->cf->path, &cause)) == NULL) {
+		log_warn("daemon: reload: %s: the running configuration is "
+		    "kept", cause);
+		free(cause);
+		return;
+	}
+	if (daemon_tables(fresh, &router, &tpl, &menu, &cause) == -1) {
+		log_warn("daemon: reload: %s: the running configuration is "
+		    "kept", cause);
+		free(cause);
+		config_free(fresh);
+		return;
+	}
+	fixed = config_apply_live(d->cf, fresh);
+	config_free(fresh);
+	log_init("cungated", d->cf->log_level);
+	http_set_tables(d->http, router, tpl, menu);
+	router_free(d->router);
+	template_free(d->tpl);
+	d->router = router;
+	d->tpl = tpl;
+	if (fixed != NULL)
+		log_warn("daemon: reload: changed settings that take effect "
+		    "only at a restart: %s", fixed);
+	log_info("daemon: reloaded: keyword table %s, templates %s%s%s",
+	    d->cf->commands, d->cf->messages, menu != NULL ?
+	    ", USSD menu " : "", menu != NULL ? d->cf->ussd_menu : "");
+	free(fixed);
 }
 
 int
@@ -739,7 +852,13 @@ main(int argc, char **argv)
 	struct modem_callbacks mcb = cbs;
 	struct event *sigs[3];
 	struct timeval sec = { 1, 0 }, tickv = { 0, 0 };
-	const char *path = "config/cungate.conf", *worker = NULL;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = CUNGATE_CONFIG, *worker = NULL;
+	struct ussd_menu *menu = NULL;
 	const struct config_modem *cm;
 	struct daemon d;
 	struct daemon_held *h;
@@ -751,23 +870,30 @@ main(int argc, char **argv)
 	size_t i;
 
 	memset(&d, 0, sizeof d);
-	while ((ch = getopt(argc, argv, "c:nW:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:hnW:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
+		case 'h':
+			daemon_usage(0);
 		case 'n':
 			check = 1;
 			break;
+		case 'V':
+			printf("cungated %s\n", CUNGATE_VERSION);
+			return 0;
 		case 'W':
 			worker = optarg;
 			break;
 		default:
-			daemon_usage();
+			daemon_usage(2);
 		}
 	}
 	if (optind != argc)
-		daemon_usage();
+		daemon_usage(2);
+	/* Files it creates (the database, its WAL) are for its user alone. */
+	umask(077);
 	log_init("cungated", LOG_LEVEL_INFO);
 	if ((d.cf = config_load(path, &cause)) == NULL) {
 		fprintf(stderr, "cungated: %s\n", cause);
@@ -780,25 +906,25 @@ main(int argc, char **argv)
 			fatal("no [modem %s] in %s", worker, d.cf->path);
 		modem_worker_main(d.cf, cm, 3);
 	}
-	daemon_load_tables(&d);
+	if (daemon_tables(d.cf, &d.router, &d.tpl, &menu, &cause) == -1) {
+		fprintf(stderr, "cungated: %s\n", cause);
+		free(cause);
+		config_free(d.cf);
+		return 1;
+	}
 	if (check) {
-		struct ussd_menu *menu;
-
-		if (d.cf->http_listen != NULL && d.cf->http_secret != NULL) {
-			if ((menu = ussd_menu_load(d.cf->ussd_menu,
-			    &cause)) == NULL) {
-				fprintf(stderr, "cungated: %s\n", cause);
-				free(cause);
-				return 1;
-			}
-			ussd_menu_free(menu);
-		}
 		printf("%s: ok (%zu modem%s)\n", d.cf->path, d.cf->nmodems,
 		    d.cf->nmodems == 1 ? "" : "s");
+		ussd_menu_free(menu);
 		router_free(d.router);
 		template_free(d.tpl);
 		config_free(d.cf);
 		return 0;
+	}
+	if (service_lock(d.cf, &cause) == -1) {
+		log_error("daemon: not started: %s", cause);
+		free(cause);
+		return 1;
 	}
 	if (d.cf->nmodems == 0)
 		log_warn("daemon: no [modem] sections: nothing will be sent");
@@ -846,9 +972,11 @@ main(int argc, char **argv)
 		if ((d.http = http_new(d.base, &he, &cause)) == NULL)
 			fatal("%s", cause);
 	}
-	log_info("daemon: started on %s: %zu modem(s), database %s",
-	    d.cf->path, d.nmodems, d.cf->database);
+	http_set_tables(d.http, d.router, d.tpl, menu);
+	log_info("daemon: cungated %s started on %s: %zu modem(s), database "
+	    "%s", CUNGATE_VERSION, d.cf->path, d.nmodems, d.cf->database);
 	daemon_tick_cb(-1, 0, &d);	/* catch up on what was due */
+	service_ready(d.base, "running");
 	event_base_dispatch(d.base);
 
 	http_free(d.http);

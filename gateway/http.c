@@ -575,7 +575,7 @@ http_m_out_cb(const char *a, const char *state, int64_t v, void *arg)
 	buf_adds(b, "cungate_messages_out_total{modem=\"");
 	http_label(b, a);
 	buf_printf(b, "\",result=\"%s\"} %lld\n",
-	    st >= 0 && st <= OUTBOX_EXPIRED ?
+	    st >= 0 && st < OUTBOX_NSTATES ?
 	    store_outbox_state_name((enum outbox_state)st) : "unknown",
 	    (long long)v);
 }
@@ -672,7 +672,7 @@ http_m_modem_cb(const struct store_modem *m, void *arg)
 		    "%d\n", m->name, m->battery);
 	if (m->sim_used >= 0)
 		buf_printf(b, "cungate_modem_sim_used{modem=\"%s\"} %d\n"
-		    "cungate_modem_sim_total{modem=\"%s\"} %d\n", m->name,
+		    "cungate_modem_sim_capacity{modem=\"%s\"} %d\n", m->name,
 		    m->sim_used, m->name, m->sim_total);
 }
 
@@ -739,7 +739,7 @@ http_metrics(struct http *h, struct evhttp_request *req)
 	    "Last battery reading.");
 	http_family(&b, "cungate_modem_sim_used", "gauge",
 	    "SMS stored on the SIM.");
-	http_family(&b, "cungate_modem_sim_total", "gauge",
+	http_family(&b, "cungate_modem_sim_capacity", "gauge",
 	    "SMS the SIM can store.");
 	rc |= store_modem_list(st, http_m_modem_cb, &b);
 
@@ -1001,12 +1001,13 @@ http_status_page(struct http *h, struct evhttp_request *req)
 	rc |= store_modem_list(st, http_p_modem_cb, &p);
 	buf_printf(&b, "</table>\n<h2>Queue 待发</h2>\n<p><span class=\"big\">"
 	    "%lld</span>queued · %lld sending · %lld sent · %lld failed · "
-	    "%lld expired · %lld inbound waiting</p>\n",
+	    "%lld expired · %lld withdrawn · %lld inbound waiting</p>\n",
 	    (long long)ss.outbox[OUTBOX_QUEUED],
 	    (long long)ss.outbox[OUTBOX_SENDING],
 	    (long long)ss.outbox[OUTBOX_SENT],
 	    (long long)ss.outbox[OUTBOX_FAILED],
 	    (long long)ss.outbox[OUTBOX_EXPIRED],
+	    (long long)ss.outbox[OUTBOX_WITHDRAWN],
 	    (long long)ss.messages_pending);
 	buf_adds(&b, "<h2>Check-ins today 今日平安</h2>\n");
 	rc |= store_metric(st, STORE_METRIC_CHECKINS,
@@ -1059,6 +1060,22 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		http_status_page(h, req);
 	else
 		http_text(req, 404, "not found");
+}
+
+void
+http_set_tables(struct http *h, struct router *router,
+    const struct template *tpl, struct ussd_menu *menu)
+{
+	if (h == NULL) {
+		ussd_menu_free(menu);
+		return;
+	}
+	h->env.router = router;
+	h->env.tpl = tpl;
+	if (menu != NULL) {
+		ussd_menu_free(h->menu);
+		h->menu = menu;
+	}
 }
 
 struct http *

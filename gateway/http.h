@@ -17,6 +17,7 @@ struct router;
 struct template;
 struct modem;
 struct http;
+struct ussd_menu;
 
 /* What the server reads and runs; all borrowed, outliving the server. */
 struct http_env {
@@ -38,6 +39,12 @@ struct http *http_new(struct event_base *, const struct http_env *,
 	    char **cause);
 /* NULL is a no-op. */
 void	 http_free(struct http *);
+/*
+ * After a reload (SIGHUP): answer with these tables from now on; menu,
+ * when not NULL, replaces the USSD menu (and is the server's to free).
+ */
+void	 http_set_tables(struct http *, struct router *,
+	    const struct template *, struct ussd_menu *);
 
 /* A decoded USSD callback body. */
 struct http_ussd_form {

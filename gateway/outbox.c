@@ -97,11 +97,32 @@ outbox_quiet_wait(struct store *st, const struct config *cf,
 	return wait > 0 ? wait : 60;
 }
 
+/* Is o the answer to a command its recipient, a cadre, sent? -1/0/1. */
+static int
+outbox_cadre_answer(struct store *st, const struct store_outbox *o)
+{
+	struct store_message msg;
+	struct store_person p;
+	int rc;
+
+	if (o->class != OUTBOX_REPLY || o->message_id == 0)
+		return 0;
+	if ((rc = store_message_get(st, o->message_id, &msg)) != 1)
+		return rc;
+	rc = strcmp(msg.sender, o->recipient) == 0;
+	store_message_clear(&msg);
+	if (!rc)
+		return 0;
+	if ((rc = store_person_find(st, o->recipient, &p)) != 1)
+		return rc;
+	return (p.roles & ROLE_CADRE) != 0;
+}
+
 int
 outbox_admit(struct store *st, const struct config *cf,
     const struct store_outbox *o, time_t now)
 {
-	char masked[PHONE_MAX];
+	char masked[PHONE_MAX], until[32], why[128];
 	int n;
 
 	if (o->expires_at <= now) {
@@ -117,19 +138,34 @@ outbox_admit(struct store *st, const struct config *cf,
 	if (o->class == OUTBOX_URGENT)
 		return 1;
 	if ((n = outbox_quiet_wait(st, cf, o, now)) != 0) {
-		if (n == -1 || store_outbox_defer(st, o->id, now + n) == -1)
+		if (n == -1)
+			return -1;
+		tz_format(cf->timezone, now + n, until);
+		snprintf(why, sizeof why, "quiet hours, until %s", until);
+		if (store_outbox_defer(st, o->id, now + n, why) == -1)
 			return -1;
 		log_debug("outbox: %lld to %s: quiet hours, deferred %d s",
 		    (long long)o->id, phone_mask(o->recipient, masked), n);
 		return 0;
 	}
-	/* A cap per recipient: a loop with an auto-replier stops here. */
+	/*
+	 * A cap per recipient: a loop with an auto-replier stops here. Not
+	 * for the answer to a cadre's own command: a cadre at work texts
+	 * more than ten times an hour, and an answer held back an hour
+	 * reads as none. Alerts and broadcasts to cadres are still capped.
+	 */
+	if ((n = outbox_cadre_answer(st, o)) != 0)
+		return n == -1 ? -1 : 1;
 	if ((n = store_outbox_count_since(st, o->recipient, now - 3600)) == -1)
 		return -1;
 	if (n >= cf->recipient_hourly_cap) {
 		log_info("outbox: %lld to %s: %d sent this hour, deferred",
 		    (long long)o->id, phone_mask(o->recipient, masked), n);
-		if (store_outbox_defer(st, o->id, now + OUTBOX_CAP_RETRY) == -1)
+		snprintf(why, sizeof why, "%d sent to this phone in the last "
+		    "hour (recipient_hourly_cap %d)", n,
+		    cf->recipient_hourly_cap);
+		if (store_outbox_defer(st, o->id, now + OUTBOX_CAP_RETRY,
+		    why) == -1)
 			return -1;
 		return 0;
 	}

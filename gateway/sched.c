@@ -83,9 +83,26 @@ sched_modem_alert(const char *name, time_t since, int alerted,
 	free(text);
 }
 
+static int	sched_run_as(struct store *, const struct config *,
+		    const struct template *, time_t, int);
+
 int
 sched_run(struct store *st, const struct config *cf,
     const struct template *tpl, time_t now)
+{
+	return sched_run_as(st, cf, tpl, now, 1);
+}
+
+int
+sched_run_as_of(struct store *st, const struct config *cf,
+    const struct template *tpl, time_t now)
+{
+	return sched_run_as(st, cf, tpl, now, 0);
+}
+
+static int
+sched_run_as(struct store *st, const struct config *cf,
+    const struct template *tpl, time_t now, int real)
 {
 	struct sched_alert sa = { st, cf, tpl, now, 0, 0 };
 	struct grievance_ctx g = { st, cf, tpl, now, "system", "system", 0 };
@@ -97,9 +114,14 @@ sched_run(struct store *st, const struct config *cf,
 
 	if (store_begin(st) == -1)
 		return -1;
+	/*
+	 * Queued messages expire by the real clock only: a tick as of
+	 * another time never throws away what waits to go.
+	 */
+	expired = 0;
 	if ((flushed = store_part_flush_stale(st,
 	    now - cf->reassembly_timeout, now)) == -1 ||
-	    (expired = store_outbox_expire(st, now)) == -1 ||
+	    (real && (expired = store_outbox_expire(st, now)) == -1) ||
 	    store_modem_alerts_due(st, now - cf->modem_down_alert,
 	    sched_modem_alert, &sa) == -1 || sa.failed ||
 	    (steps = grievance_sla_run(&g)) == -1 ||

@@ -23,6 +23,12 @@ struct template;
  */
 int	 sched_run(struct store *, const struct config *,
 	    const struct template *, time_t now);
+/*
+ * The same as of a time that is not now (cungatectl tick --at), except
+ * that no queued message expires: that goes by the real clock.
+ */
+int	 sched_run_as_of(struct store *, const struct config *,
+	    const struct template *, time_t now);
 struct phone_set;
 /*
  * Who hears what must reach the township: its supervisors (township may

@@ -3,6 +3,7 @@
  * open and reset after each use; the schema moves forward by the
  * migrations below, one PRAGMA user_version step at a time.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +354,13 @@ static const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE outbox ADD COLUMN encoded_parts INTEGER NOT NULL"
 	"  DEFAULT 0;",
+	/*
+	 * 12: why a queued row waits, in words, for `cungatectl outbox`; the
+	 * outbox row of each check-in alert, withdrawn if the elder is found
+	 * well before it went
+	 */
+	"ALTER TABLE outbox ADD COLUMN waiting TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE checkin_alert ADD COLUMN outbox_id INTEGER;",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -395,6 +403,7 @@ enum store_stmt {
 	S_OUTBOX_FINAL,
 	S_OUTBOX_DEFER,
 	S_OUTBOX_IN_FLIGHT,
+	S_OUTBOX_IN_FLIGHT_TO,
 	S_COUNTER_ADD,
 	S_MESSAGE_REPEAT,
 	S_MESSAGE_COUNT_SINCE,
@@ -467,6 +476,7 @@ enum store_stmt {
 	S_CHECKIN_DAY_RANGE,
 	S_CHECKIN_ALERT_ADD,
 	S_CHECKIN_ALERTED,
+	S_CHECKIN_WITHDRAW,
 	S_SOS_ADD,
 	S_SOS_DUE,
 	S_SOS_REPEAT,
@@ -500,7 +510,8 @@ enum store_stmt {
 	"id, recipient, text, class, state, attempts, created_at," \
 	" next_attempt_at, expires_at, coalesce(sent_at, 0)," \
 	" coalesce(modem, ''), parts, msgref, last_error," \
-	" coalesce(message_id, 0), delivery, coalesce(delivered_at, 0)"
+	" coalesce(message_id, 0), delivery, coalesce(delivered_at, 0)," \
+	" waiting"
 #define MESSAGE_COLS \
 	"id, sender, modem, text, parts, partial, received_at, state," \
 	" coalesce(handler, ''), binary"
@@ -679,7 +690,8 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " AND next_attempt_at <= ? ORDER BY class, id LIMIT ?",
 	[S_OUTBOX_GET] = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?",
 	[S_OUTBOX_SENDING] = "UPDATE outbox SET state = 1, modem = ?,"
-	    " sent_at = ?, encoded_parts = ? WHERE id = ? AND state = 0",
+	    " sent_at = ?, encoded_parts = ?, waiting = '' WHERE id = ?"
+	    " AND state = 0",
 	[S_OUTBOX_SENT] = "UPDATE outbox SET state = 2, parts = ?, msgref = ?,"
 	    " sent_at = ?, last_error = '' WHERE id = ?",
 	[S_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, sent_at = NULL,"
@@ -687,8 +699,10 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " WHERE id = ?",
 	[S_OUTBOX_FINAL] = "UPDATE outbox SET state = ?, last_error = ?,"
 	    " sent_at = NULL, attempts = attempts + ? WHERE id = ?",
-	[S_OUTBOX_DEFER] = "UPDATE outbox SET next_attempt_at = ?"
-	    " WHERE id = ? AND state = 0",
+	[S_OUTBOX_DEFER] = "UPDATE outbox SET next_attempt_at = ?,"
+	    " waiting = ? WHERE id = ? AND state = 0",
+	[S_OUTBOX_IN_FLIGHT_TO] = "SELECT count(*) FROM outbox WHERE state = 1"
+	    " AND modem = ? AND recipient = ?",
 	[S_OUTBOX_IN_FLIGHT] = "SELECT id FROM outbox WHERE state = 1"
 	    " ORDER BY id LIMIT ?",
 	[S_COUNTER_ADD] = "INSERT INTO counter (name, value) VALUES (?1, ?2)"
@@ -941,9 +955,17 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " WHERE d.day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR v.code = ?3)"
 	    " ORDER BY v.code, d.day",
 	[S_CHECKIN_ALERT_ADD] = "INSERT OR IGNORE INTO checkin_alert (day_id,"
-	    " phone, step, at) VALUES (?, ?, ?, ?)",
-	[S_CHECKIN_ALERTED] = "SELECT phone FROM checkin_alert"
-	    " WHERE day_id = ? ORDER BY step, rowid",
+	    " phone, step, at, outbox_id) VALUES (?, ?, ?, ?, ?)",
+	/* Who was (or may have been) told: not those whose alert was
+	   withdrawn before it went. */
+	[S_CHECKIN_ALERTED] = "SELECT a.phone FROM checkin_alert a"
+	    " LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.day_id = ?"
+	    " AND (o.state IS NULL OR o.state != 5) ORDER BY a.step, a.rowid",
+	[S_CHECKIN_WITHDRAW] = "UPDATE outbox SET state = 5, waiting = '',"
+	    " last_error = 'withdrawn: the elder was found well before it went'"
+	    " WHERE state = 0 AND attempts = 0 AND next_attempt_at <= ?2"
+	    " AND id IN (SELECT outbox_id FROM checkin_alert"
+	    " WHERE day_id = ?1)",
 	[S_SOS_ADD] = "INSERT INTO checkin_sos (elder_id, at, next_at)"
 	    " VALUES (?, ?, ?)",
 	[S_SOS_DUE] = "SELECT id, elder_id, at, next_at, repeats"
@@ -1005,7 +1027,7 @@ struct store {
 };
 
 static const char *const store_state_names[] = {
-	"queued", "sending", "sent", "failed", "expired"
+	"queued", "sending", "sent", "failed", "expired", "withdrawn"
 };
 
 /* The statement for id, reset and unbound, ready for binding. */
@@ -1115,6 +1137,109 @@ store_user_version(struct store *st)
 	return v;
 }
 
+int
+store_backup(struct store *st, const char *path, char **cause)
+{
+	static const char *suffix[] = { "", "-wal", "-shm" };
+	sqlite3 *to = NULL;
+	sqlite3_backup *b;
+	sqlite3_stmt *s;
+	char *tmp, *ok = NULL;
+	int i, rc;
+
+	/*
+	 * One step: a read transaction over the whole copy, a consistent
+	 * snapshot, while the daemon goes on writing (WAL). Into path.tmp.PID
+	 * (the daemon and cungatectl may back up at once), checked, then
+	 * renamed: path is a whole backup or none.
+	 */
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	unlink(tmp);
+	if (sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", tmp, to != NULL ?
+		    sqlite3_errmsg(to) : "cannot open");
+		goto fail;
+	}
+	if ((b = sqlite3_backup_init(to, "main", st->db, "main")) == NULL) {
+		*cause = xasprintf("%s: %s", tmp, sqlite3_errmsg(to));
+		goto fail;
+	}
+	do {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			usleep(100 * 1000);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", tmp, sqlite3_errstr(rc));
+		goto fail;
+	}
+	if (sqlite3_prepare_v2(to, "PRAGMA quick_check", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			ok = xstrdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	if (ok == NULL || strcmp(ok, "ok") != 0) {
+		*cause = xasprintf("%s: the copy does not check: %s", tmp,
+		    ok != NULL ? ok : sqlite3_errmsg(to));
+		goto fail;
+	}
+	/* One self-contained file, whatever mode the database runs in. */
+	if (sqlite3_exec(to, "PRAGMA journal_mode = DELETE", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", tmp, sqlite3_errmsg(to));
+		goto fail;
+	}
+	if (sqlite3_close(to) != SQLITE_OK || rename(tmp, path) == -1) {
+		to = NULL;
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(ok);
+	free(tmp);
+	return 0;
+fail:
+	sqlite3_close(to);
+	free(ok);
+	for (i = 0; i < 3; i++) {
+		ok = xasprintf("%s%s", tmp, suffix[i]);
+		unlink(ok);
+		free(ok);
+	}
+	free(tmp);
+	return -1;
+}
+
+/*
+ * Before the first migration of a database that has rows already: a
+ * backup beside it, path.schema-V.bak, and a line in the log saying so.
+ */
+static int
+store_backup_before_migrating(struct store *st, char **cause)
+{
+	const char *path = sqlite3_db_filename(st->db, "main");
+	char *bak, *err = NULL;
+	int v = store_user_version(st);
+
+	if (v <= 0 || v >= STORE_NMIGRATIONS || path == NULL || *path == '\0')
+		return 0;
+	bak = xasprintf("%s.schema-%d.bak", path, v);
+	if (store_backup(st, bak, &err) == -1) {
+		*cause = xasprintf("backup before migrating from schema %d: %s",
+		    v, err);
+		free(err);
+		free(bak);
+		return -1;
+	}
+	/* Warn: cungatectl shows it too, whoever opens it first. */
+	log_warn("store: schema %d to %d: the database was backed up first "
+	    "to %s", v, STORE_NMIGRATIONS, bak);
+	free(bak);
+	return 0;
+}
+
 /*
  * Run every migration past the database's version, each in its own
  * transaction. The version is read again under the write lock: the daemon
@@ -1204,7 +1329,8 @@ store_open(const char *path, char **cause)
 	sqlite3_busy_timeout(st->db, 5000);
 	if (store_wal(st, &err) == -1 || store_exec(st,
 	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-	    &err) == -1 || store_migrate(st, &err) == -1) {
+	    &err) == -1 || store_backup_before_migrating(st, &err) == -1 ||
+	    store_migrate(st, &err) == -1) {
 		*cause = xasprintf("%s: %s", path, err);
 		free(err);
 		goto fail;
@@ -1930,6 +2056,7 @@ store_outbox_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->message_id = sqlite3_column_int64(s, 14);
 	store_copy(o->delivery, sizeof o->delivery, s, 15);
 	o->delivered_at = sqlite3_column_int64(s, 16);
+	store_copy(o->waiting, sizeof o->waiting, s, 17);
 }
 
 int
@@ -1998,11 +2125,12 @@ store_outbox_mark_final(struct store *st, int64_t id,
 }
 
 int
-store_outbox_defer(struct store *st, int64_t id, time_t next)
+store_outbox_defer(struct store *st, int64_t id, time_t next,
+    const char *why)
 {
 	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_DEFER);
 
-	store_bind(s, "ll", (int64_t)next, id);
+	store_bind(s, "lsl", (int64_t)next, why, id);
 	return store_exec_stmt(st, s);
 }
 
@@ -2015,6 +2143,21 @@ store_outbox_sending(struct store *st, int64_t *ids, int max)
 
 	store_bind(s, "i", max);
 	return store_ids(st, s, ids, max);
+}
+
+int
+store_outbox_in_flight_to(struct store *st, const char *modem,
+    const char *recipient)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_IN_FLIGHT_TO);
+	int rc, n;
+
+	store_bind(s, "ss", modem, recipient);
+	if ((rc = store_step_row(st, s)) != 1)
+		return rc == 0 ? 0 : -1;
+	n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
 }
 
 int
@@ -2440,7 +2583,7 @@ store_stats(struct store *st, struct store_stats *out)
 		int class = sqlite3_column_int(s, 1);
 		int64_t n = sqlite3_column_int64(s, 2);
 
-		if (state >= 0 && state < 5)
+		if (state >= 0 && state < OUTBOX_NSTATES)
 			out->outbox[state] += n;
 		if (state == OUTBOX_QUEUED && class >= 0 &&
 		    class < OUTBOX_NCLASSES)
@@ -3215,12 +3358,23 @@ store_checkin_day_range(struct store *st, int from, int to,
 
 int
 store_checkin_alert_add(struct store *st, int64_t day_id, const char *phone,
-    int step, time_t now)
+    int step, time_t now, int64_t outbox_id)
 {
 	sqlite3_stmt *s = store_stmt(st, S_CHECKIN_ALERT_ADD);
 
-	store_bind(s, "lsil", day_id, phone, step, (int64_t)now);
+	store_bind(s, "lsill", day_id, phone, step, (int64_t)now, outbox_id);
 	return store_exec_stmt(st, s);
+}
+
+int
+store_checkin_withdraw(struct store *st, int64_t day_id, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_CHECKIN_WITHDRAW);
+
+	store_bind(s, "ll", day_id, (int64_t)now);
+	if (store_exec_stmt(st, s) == -1)
+		return -1;
+	return sqlite3_changes(st->db);
 }
 
 int

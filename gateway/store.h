@@ -37,8 +37,10 @@ enum outbox_state {
 	OUTBOX_SENDING,		/* handed to a modem */
 	OUTBOX_SENT,
 	OUTBOX_FAILED,		/* gave up after errors */
-	OUTBOX_EXPIRED		/* its TTL passed before it could go */
+	OUTBOX_EXPIRED,		/* its TTL passed before it could go */
+	OUTBOX_WITHDRAWN	/* no longer needed before it went */
 };
+#define OUTBOX_NSTATES	6
 
 struct store_village {
 	int64_t	 id;
@@ -106,6 +108,7 @@ struct store_outbox {
 	int64_t		 message_id;	/* the message it answers, 0 if none */
 	char		 delivery[16];	/* "", "pending", "delivered", "failed" */
 	time_t		 delivered_at;	/* 0 if not (yet) */
+	char		 waiting[129];	/* why it was last deferred, or "" */
 };
 
 /* Open (creating and migrating) the database at path; ":memory:" works. */
@@ -118,6 +121,12 @@ void	 store_close(struct store *);
  */
 void	 store_set_busy_timeout(struct store *, int ms);
 /* The schema version this build migrates to. */
+/*
+ * An online copy of the database into path (SQLite's backup API: a
+ * consistent snapshot while the daemon writes), checked (quick_check)
+ * before it takes the name path. 0, or -1 with *cause (caller frees).
+ */
+int	 store_backup(struct store *, const char *path, char **cause);
 int	 store_schema_version(struct store *);
 
 /*
@@ -269,9 +278,11 @@ int	 store_outbox_mark_final(struct store *, int64_t id,
 	    enum outbox_state, const char *error, time_t now);
 /*
  * Move a queued row's next try to next without counting an attempt (a
- * recipient over its hourly cap, no modem up). 0 or -1.
+ * recipient over its hourly cap, quiet hours), saying why in words (shown
+ * by `cungatectl outbox`). 0 or -1.
  */
-int	 store_outbox_defer(struct store *, int64_t id, time_t next);
+int	 store_outbox_defer(struct store *, int64_t id, time_t next,
+	    const char *why);
 /* Add n to the counter name (made at 0). 0 or -1. */
 int	 store_counter_add(struct store *, const char *name, int64_t n);
 /*
@@ -296,6 +307,9 @@ int	 store_outbox_sending(struct store *, int64_t *ids, int max);
 /* Queued rows whose TTL has passed at now become EXPIRED. Count or -1. */
 int	 store_outbox_expire(struct store *, time_t now);
 /* Messages sent (or being sent) to recipient since t. -1 on error. */
+/* Rows to recipient handed to modem and not yet back: -1 or the count. */
+int	 store_outbox_in_flight_to(struct store *, const char *modem,
+	    const char *recipient);
 int	 store_outbox_count_since(struct store *, const char *recipient,
 	    time_t since);
 /* Rows of the outbox, newest first; state may be NULL for all. */
@@ -730,7 +744,13 @@ int	 store_checkin_day_range(struct store *, int from, int to,
 	    const char *village, store_checkin_cb, void *arg);
 /* Who a day's ladder alerted (each phone once), for the all-clear. */
 int	 store_checkin_alert_add(struct store *, int64_t day_id,
-	    const char *phone, int step, time_t now);
+	    const char *phone, int step, time_t now, int64_t outbox_id);
+/*
+ * The day's alerts due by now but still queued, never tried (no modem was
+ * up): withdrawn, the elder was found well. The number withdrawn, or -1.
+ * store_checkin_alerted then leaves their phones out.
+ */
+int	 store_checkin_withdraw(struct store *, int64_t day_id, time_t now);
 int	 store_checkin_alerted(struct store *, int64_t day_id,
 	    void (*cb)(const char *phone, void *), void *arg);
 /* SOS: open one (its id or -1); due ones; repeat; resolve an elder's. */
@@ -748,7 +768,7 @@ struct store_stats {
 	int64_t	 messages_in;
 	int64_t	 messages_partial;
 	int64_t	 messages_pending;
-	int64_t	 outbox[5];		/* by enum outbox_state */
+	int64_t	 outbox[OUTBOX_NSTATES];	/* by enum outbox_state */
 	int64_t	 queued_by_class[OUTBOX_NCLASSES];
 	int64_t	 parts_out;
 	int64_t	 people;

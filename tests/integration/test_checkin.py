@@ -53,9 +53,9 @@ def test_whole_ladder_once_then_qr_all_clear(gw):
              ("10:30", (DAUGHTER, "checkin_alert_guardian")),
              ("12:30", (CADRE, "checkin_alert_cadre"))]
     for hhmm, _ in steps + steps:              # every tick twice
-        gw.ctl("tick", "--at", f"{day(1)} {hhmm}")
+        gw.ctl("tick", "--force", "--at", f"{day(1)} {hhmm}")
     for _ in range(2):
-        gw.ctl("tick", "--at", f"{day(2)} 08:00")
+        gw.ctl("tick", "--force", "--at", f"{day(2)} 08:00")
     expect = {ELDER: "checkin_remind", DAUGHTER: "checkin_alert_guardian",
               SON: "checkin_alert_guardian", CADRE: "checkin_alert_cadre",
               SUPERVISOR: "checkin_alert_township"}
@@ -78,7 +78,7 @@ def test_whole_ladder_once_then_qr_all_clear(gw):
     assert st["status"] == "confirmed" and st["resolved_by"] == DAUGHTER
     # Resolved: later ticks change nothing.
     n = len(gw.outbox())
-    gw.ctl("tick", "--at", f"{day(2)} 09:00")
+    gw.ctl("tick", "--force", "--at", f"{day(2)} 09:00")
     assert len([r for r in gw.outbox() if "平安提醒" in r["text"]]) == 3
 
 
@@ -103,8 +103,8 @@ def test_missed_call_checks_in_and_no_ladder(make_gw):
     ok = render("checkin_ok", elder="王秀珍")
     wait_for(lambda: rows_to(gw, ELDER, ok), what="the confirmation")
     for hhmm in ("09:30", "10:30", "12:30", "23:59"):
-        gw.ctl("tick", "--at", f"{day(0)} {hhmm}")
-    gw.ctl("tick", "--at", f"{day(1)} 08:00")
+        gw.ctl("tick", "--force", "--at", f"{day(0)} {hhmm}")
+    gw.ctl("tick", "--force", "--at", f"{day(1)} 08:00")
     assert [r["recipient"] for r in gw.outbox()] == [ELDER]
 
 
@@ -112,8 +112,8 @@ def test_late_checkin_sends_all_clear(gw):
     code = enrol(gw)
     gw.start()
     f = fields(code)
-    gw.ctl("tick", "--at", f"{day(1)} 09:30")
-    gw.ctl("tick", "--at", f"{day(1)} 10:30")
+    gw.ctl("tick", "--force", "--at", f"{day(1)} 09:30")
+    gw.ctl("tick", "--force", "--at", f"{day(1)} 10:30")
     assert rows_to(gw, SON, render("checkin_alert_guardian", **f))
     gw.inject(ELDER, "平安")
     clear = render("checkin_allclear", **f, by="王秀珍")
@@ -121,8 +121,8 @@ def test_late_checkin_sends_all_clear(gw):
              what="all-clear to both guardians")
     assert not rows_to(gw, CADRE, clear)       # the cadre was never alerted
     assert rows_to(gw, ELDER, render("checkin_ok", elder="王秀珍"))
-    gw.ctl("tick", "--at", f"{day(1)} 12:30")
-    gw.ctl("tick", "--at", f"{day(2)} 08:00")
+    gw.ctl("tick", "--force", "--at", f"{day(1)} 12:30")
+    gw.ctl("tick", "--force", "--at", f"{day(2)} 08:00")
     assert not [r for r in gw.outbox() if r["recipient"] in (CADRE,
                                                              SUPERVISOR)]
 
@@ -150,7 +150,7 @@ def test_sos_reaches_everyone_in_quiet_hours(make_gw):
                if r["text"] == alert)
     # Repeated to the cadre until someone confirms.
     now = datetime.datetime.now(SHANGHAI) + datetime.timedelta(minutes=31)
-    gw.ctl("tick", "--at", now.strftime("%Y-%m-%d %H:%M"))
+    gw.ctl("tick", "--force", "--at", now.strftime("%Y-%m-%d %H:%M"))
     rep = [r for r in gw.outbox() if r["recipient"] == CADRE
            and r["text"].startswith("求助未确认")]
     assert len(rep) == 1
@@ -159,7 +159,7 @@ def test_sos_reaches_everyone_in_quiet_hours(make_gw):
         "checkin_allclear", **fields(code), by="张明")),
         what="all-clear after the SOS")
     now += datetime.timedelta(minutes=31)
-    gw.ctl("tick", "--at", now.strftime("%Y-%m-%d %H:%M"))
+    gw.ctl("tick", "--force", "--at", now.strftime("%Y-%m-%d %H:%M"))
     assert len([r for r in gw.outbox() if r["recipient"] == CADRE
                 and r["text"].startswith("求助未确认")]) == 1
 
@@ -172,7 +172,7 @@ def test_paused_elder_gets_no_reminder(gw):
         "checkin_pause_ok", **dict(fields(code), days=3, date=day(2)[5:]))),
         what="pause confirmed")
     for hhmm in ("09:30", "10:30", "12:30"):
-        gw.ctl("tick", "--at", f"{day(1)} {hhmm}")
+        gw.ctl("tick", "--force", "--at", f"{day(1)} {hhmm}")
     assert not [r for r in gw.outbox() if r["recipient"] != SON]
     assert gw.json("checkin", "today", "--day", day(1))[0]["status"] == \
         "paused"
@@ -181,7 +181,7 @@ def test_paused_elder_gets_no_reminder(gw):
     wait_for(lambda: rows_to(gw, SON, render("checkin_resume_ok",
                                              **fields(code))),
              what="resume confirmed")
-    gw.ctl("tick", "--at", f"{day(2)} 09:30")
+    gw.ctl("tick", "--force", "--at", f"{day(2)} 09:30")
     assert rows_to(gw, ELDER, render("checkin_remind", **fields(code)))
 
 
@@ -190,7 +190,7 @@ def test_qr_from_a_stranger_changes_nothing(gw):
     gw.ctl("resident", "add", "13900000099", "路人", "--village", "LJZ")
     gw.start()
     f = fields(code)
-    gw.ctl("tick", "--at", f"{day(1)} 10:30")
+    gw.ctl("tick", "--force", "--at", f"{day(1)} 10:30")
     before = gw.json("checkin", "today", "--day", day(1))
     gw.inject(STRANGER, f"QR {code}")
     gw.inject(STRANGER, "QR 王秀珍")
@@ -201,7 +201,7 @@ def test_qr_from_a_stranger_changes_nothing(gw):
              what="both answered")
     assert gw.json("checkin", "today", "--day", day(1)) == before
     assert not [r for r in gw.outbox() if "平安：" in r["text"]]
-    gw.ctl("tick", "--at", f"{day(1)} 12:30")
+    gw.ctl("tick", "--force", "--at", f"{day(1)} 12:30")
     assert rows_to(gw, CADRE, render("checkin_alert_cadre", **f))
 
 
@@ -219,7 +219,7 @@ def test_distress_from_the_elder_alerts_at_once_and_is_no_checkin(gw):
              what="SOS to the family and the cadre")
     assert rows_to(gw, ELDER, render("checkin_sos_ok", **f))
     assert not rows_to(gw, ELDER, render("checkin_ok", **f))
-    gw.ctl("tick", "--at", f"{day(0)} 12:31")
+    gw.ctl("tick", "--force", "--at", f"{day(0)} 12:31")
     st = gw.json("checkin", "today")[0]
     assert st["status"] == "open", st
     assert rows_to(gw, DAUGHTER, render("checkin_alert_guardian", **f))

@@ -212,7 +212,7 @@ def test_missing_part_goes_on_as_partial_after_the_timeout(gw):
     assert gw.messages() == []
     later = datetime.datetime.now(ZoneInfo("Asia/Shanghai")) + \
         datetime.timedelta(hours=1)
-    gw.ctl("tick", "--at", later.strftime("%Y-%m-%d %H:%M"))
+    gw.ctl("tick", "--force", "--at", later.strftime("%Y-%m-%d %H:%M"))
     msgs = wait_for(lambda: gw.messages(), what="partial message")
     assert msgs[0]["partial"] and msgs[0]["text"].startswith(LONG[:67])
     wait_for(lambda: sent_to(gw, RESIDENT), what="reply to partial")

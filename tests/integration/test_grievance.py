@@ -99,8 +99,8 @@ def test_whole_lifecycle_over_sms(gw):
     # Later: the deadline of the reopened ticket reminds, but it was
     # escalated already, so the township hears nothing more.
     before = len(sent_to(gw, SUPERVISOR))
-    gw.ctl("tick", "--at", local(24 * 8))
-    gw.ctl("tick", "--at", local(24 * 20))
+    gw.ctl("tick", "--force", "--at", local(24 * 8))
+    gw.ctl("tick", "--force", "--at", local(24 * 20))
     assert len(sent_to(gw, SUPERVISOR)) == before
     assert actions(gw, code).count("remind.resolve") == 1
 
@@ -119,14 +119,14 @@ def test_missed_accept_deadline_reminds_then_escalates_once(gw):
     def escalations():
         return [r for r in sent_to(gw, SUPERVISOR) if code in r["text"]]
 
-    gw.ctl("tick", "--at", local(23))
+    gw.ctl("tick", "--force", "--at", local(23))
     assert reminders() == []
     for _ in range(3):
-        gw.ctl("tick", "--at", local(25))    # past 24 h: remind
+        gw.ctl("tick", "--force", "--at", local(25))    # past 24 h: remind
     assert len(reminders()) == 1 and escalations() == []
     for _ in range(3):
-        gw.ctl("tick", "--at", local(37))    # past 24 h + 50 %: escalate
-        gw.ctl("tick", "--at", local(60))
+        gw.ctl("tick", "--force", "--at", local(37))    # past 24 h + 50 %: escalate
+        gw.ctl("tick", "--force", "--at", local(60))
     assert len(reminders()) == 1
     assert len(escalations()) == 1
     assert "超时未受理" in escalations()[0]["text"]
@@ -233,7 +233,7 @@ def test_return_goes_to_the_township_not_the_resident(gw):
     wait_n(gw, CADRE, 2, "cadre's answer")
     assert len(sent_to(gw, RESIDENT)) == 1         # the receipt only
     # The village's deadlines no longer run.
-    gw.ctl("tick", "--at", local(24 * 30))
+    gw.ctl("tick", "--force", "--at", local(24 * 30))
     assert len(sent_to(gw, SUPERVISOR)) == 1
     # The township gives it back to a cadre: open again, alerted.
     gw.ctl("grievance", "assign", code, "13900000003")
@@ -327,13 +327,15 @@ def test_stats_export_and_show_on_a_seeded_set(gw):
     assert gw.json("grievance", "stats")["accepted_in_time_rate"] == 100.0
 
     out = gw.ctl("grievance", "export", "--village", "LJZ").stdout
-    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    rows = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"),
+                                           newline="")))
     assert [r["code"] for r in rows] == [a, b, c, gw.json(
         "grievance", "list", "--status", "open")[0]["code"]]
     assert rows[0]["reply"] == "已修好" and rows[0]["rating"] == "1"
     raw = subprocess.run([CTL, "-c", gw.conf, "grievance", "export"],
                          capture_output=True, check=True).stdout
-    assert raw.startswith(b"code,created,") and raw.count(b"\r\n") == 5
+    assert raw.startswith(b"\xef\xbb\xbfcode,created,")
+    assert raw.count(b"\r\n") == 5
     assert [t["code"] for t in gw.json("grievance", "list", "--status",
                                        "closed")] == [a]
     text = gw.ctl("grievance", "show", a).stdout

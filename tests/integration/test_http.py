@@ -295,6 +295,12 @@ def test_metrics_move_and_healthz_follows_the_modem(tmp_path):
                       le="+Inf") == \
             metric(after, "cungate_send_latency_seconds_count")
         assert metric(after, "cungate_tickets_overdue") == 0
+        # Prometheus's own checker: one HELP/TYPE per family, no _total on
+        # a gauge, no empty label values; before and after traffic.
+        for text in (text, request(g, "/metrics")[1]):
+            out = subprocess.run(["promtool", "check", "metrics"],
+                                 input=text, capture_output=True, text=True)
+            assert out.returncode == 0, out.stdout + out.stderr
 
     finally:
         g.stop()

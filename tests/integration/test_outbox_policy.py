@@ -1,6 +1,7 @@
 """Outbound policy with several modems: operator prefixes, quiet hours,
 alerts about a modem that stays down (libgammu's dummy phone)."""
 import datetime
+import time
 from zoneinfo import ZoneInfo
 
 from conftest import render, wait_for
@@ -49,7 +50,39 @@ def test_quiet_hours_hold_broadcasts_not_urgent_nor_direct_replies(make_gw):
     wait_for(lambda: sent(gw, "+8613900000003"), what="urgent")
     [held] = [r for r in gw.outbox() if r["recipient"] == "+8613900000002"]
     assert held["state"] == "queued"
+    assert held["waiting"].startswith("quiet hours, until "), held
     assert sent(gw, RESIDENT)[0]["text"] == render("help", name="王秀英")
+
+
+def test_a_cadres_answers_pass_the_hourly_cap_alerts_do_not(make_gw):
+    # recipient_hourly_cap = 2: a cadre's four commands all get their
+    # answers at once; a broadcast to the cadre waits, and so does a
+    # resident's third reply, each saying why.
+    cadre = "+8613900000003"
+    gw = make_gw(gateway_extra="recipient_hourly_cap = 2")
+    gw.seed()
+    gw.start()
+    for text in ("待办", "帮助", "菜单", "使用说明"):
+        gw.inject(cadre, text)
+    wait_for(lambda: len(sent(gw, cadre)) == 4, what="four answers")
+    gw.ctl("send", cadre, "明天开会", "--class", "broadcast")
+    for text in ("帮助", "菜单", "使用说明"):
+        gw.inject(RESIDENT, text)
+    wait_for(lambda: len(sent(gw, RESIDENT)) == 2, what="two replies")
+    time.sleep(2)
+    waiting = [r for r in gw.outbox("queued")]
+    assert sorted(r["recipient"] for r in waiting) == [RESIDENT, cadre]
+    for r in waiting:
+        assert "sent to this phone in the last hour" in r["waiting"], r
+    text = gw.ctl("outbox", "--state", "queued").stdout
+    assert "recipient_hourly_cap 2" in text
+
+
+def test_outbox_says_no_modem_up(make_gw):
+    gw = make_gw()
+    gw.ctl("send", RESIDENT, "没有调制解调器")
+    [row] = gw.outbox()
+    assert row["waiting"] == "no modem up"
 
 
 def test_a_modem_down_too_long_is_reported_through_another(make_gw):
@@ -73,5 +106,5 @@ def test_a_modem_down_too_long_is_reported_through_another(make_gw):
     later = datetime.datetime.now(ZoneInfo("Asia/Shanghai")) + \
         datetime.timedelta(minutes=5)
     for _ in range(3):      # however often tick runs: one alert
-        gw.ctl("tick", "--at", later.strftime("%Y-%m-%d %H:%M"))
+        gw.ctl("tick", "--force", "--at", later.strftime("%Y-%m-%d %H:%M"))
     assert len(gw.outbox()) == 1

@@ -37,6 +37,7 @@ struct world {
 	struct store_elder	 e;
 	int			 day;		/* 2026-11-27 */
 	time_t			 midnight;	/* its local midnight, UTC */
+	int			 modem_up;	/* run() sends what it queued */
 };
 
 static int
@@ -95,6 +96,7 @@ setup(void **state)
 	snprintf(g.relation, sizeof g.relation, "女儿");
 	assert_int_equal(store_guardian_put(w->st, id, &g), 0);
 	assert_int_equal(store_elder_get(w->st, id, &w->e), 1);
+	w->modem_up = 1;
 	*state = w;
 	return 0;
 }
@@ -111,7 +113,27 @@ teardown(void **state)
 	return 0;
 }
 
-/* Run the scheduler's check-in part at local minute m of day + d. */
+/* A modem that is up: every row due by now goes, as the daemon's pump. */
+static void
+pump(struct world *w, time_t now)
+{
+	int64_t ids[64];
+	int i, n;
+
+	n = store_outbox_due(w->st, now, ids, 64);
+	assert_int_not_equal(n, -1);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(store_outbox_mark_sending(w->st, ids[i], "m1",
+		    1, now), 0);
+		assert_int_equal(store_outbox_mark_sent(w->st, ids[i], 1, 7,
+		    now), 0);
+	}
+}
+
+/*
+ * Run the scheduler's check-in part at local minute m of day + d; what it
+ * queues goes at once unless the test took the modem down.
+ */
 static int
 run(struct world *w, int d, int m)
 {
@@ -124,6 +146,8 @@ run(struct world *w, int d, int m)
 	n = checkin_sched_run(&c);
 	assert_int_not_equal(n, -1);
 	assert_int_equal(store_commit(w->st), 0);
+	if (w->modem_up)
+		pump(w, c.now);
 	return n;
 }
 
@@ -281,6 +305,44 @@ test_confirm_stops_and_tells_the_alerted(void **state)
 	assert_int_equal(sent(w, SUPERVISOR, NULL), 0);
 }
 
+/*
+ * No modem was up when the daughter's alert was queued; the elder checks
+ * in before one is: the alert is withdrawn, and nobody gets an all-clear
+ * for an alarm they never had. The cadre's, sent, gets one.
+ */
+static void
+test_checkin_withdraws_alerts_not_yet_sent(void **state)
+{
+	struct world *w = *state;
+	struct checkin_ctx c = { w->st, w->cf, w->tpl, 0, ELDER, "sms", 0 };
+	struct store_stats ss;
+
+	w->modem_up = 0;
+	run(w, 0, 10 * 60 + 30);
+	assert_int_equal(sent(w, DAUGHTER, "平安提醒"), 1);
+	w->modem_up = 1;
+	run(w, 0, 12 * 60 + 30);	/* the modem is back: both go */
+	c.now = w->midnight + 13 * 3600;
+	assert_int_equal(store_begin(w->st), 0);
+	assert_int_equal(checkin_record(&c, &w->e, "keyword", 1), 1);
+	assert_int_equal(store_commit(w->st), 0);
+	assert_int_equal(sent(w, CADRE, "平安："), 1);
+	assert_int_equal(sent(w, DAUGHTER, "平安："), 1);
+
+	/* The next day the modem stays down through the alert. */
+	w->modem_up = 0;
+	run(w, 1, 10 * 60 + 30);
+	assert_int_equal(sent(w, DAUGHTER, "平安提醒"), 2);
+	c.now = checkin_midnight(w->cf, w->day + 1) + 11 * 3600;
+	assert_int_equal(store_begin(w->st), 0);
+	assert_int_equal(checkin_record(&c, &w->e, "keyword", 1), 1);
+	assert_int_equal(store_commit(w->st), 0);
+	assert_int_equal(sent(w, DAUGHTER, "平安："), 1);
+	memset(&ss, 0, sizeof ss);
+	assert_int_equal(store_stats(w->st, &ss), 0);
+	assert_int_equal(ss.outbox[OUTBOX_WITHDRAWN], 1);
+}
+
 static void
 test_pause_and_resume(void **state)
 {
@@ -350,6 +412,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_confirm_stops_and_tells_the_alerted, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_checkin_withdraws_alerts_not_yet_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_and_resume, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_days, setup, teardown),
