@@ -47,7 +47,7 @@ id -nG cungate | grep -qw dialout || fail "cungate is not in group dialout"
 # Installed, not enabled by surprise (nor started).
 [ ! -e /etc/systemd/system/multi-user.target.wants/cungated.service ] ||
 	fail "the service was enabled"
-! pgrep -x cungated >/dev/null || fail "the service was started"
+! pgrep -f '^/usr/sbin/cungated' >/dev/null || fail "the service was started"
 # The man pages render.
 mandoc -Tlint -W warning /usr/share/man/man8/cungated.8.gz ||
 	fail "man page"
