@@ -24,7 +24,8 @@ enum config_section {
 	CONFIG_CHECKIN,
 	CONFIG_EVENT,
 	CONFIG_NOTICE,
-	CONFIG_HTTP
+	CONFIG_HTTP,
+	CONFIG_RETENTION
 };
 
 /*
@@ -434,6 +435,22 @@ config_event(struct config *cf, const char *key, const char *value,
 	return 0;
 }
 
+/* [retention]: days kept; 0 keeps for ever. */
+static int
+config_retention(struct config *cf, const char *key, const char *value,
+    char **cause)
+{
+	if (strcmp(key, "messages") == 0)
+		return config_int(value, 0, 36500, &cf->retain_messages,
+		    cause);
+	if (strcmp(key, "outbox") == 0)
+		return config_int(value, 0, 36500, &cf->retain_outbox, cause);
+	if (strcmp(key, "audit") == 0)
+		return config_int(value, 0, 36500, &cf->retain_audit, cause);
+	*cause = xasprintf("unknown key \"%s\" in [retention]", key);
+	return -1;
+}
+
 /* [notice]: the confirmation threshold and the send rate estimate. */
 static int
 config_notice(struct config *cf, const char *key, const char *value,
@@ -654,6 +671,10 @@ config_section(struct config_parse *cp, const char *section, int line,
 		cp->in = CONFIG_HTTP;
 		return 0;
 	}
+	if (strcmp(section, "retention") == 0) {
+		cp->in = CONFIG_RETENTION;
+		return 0;
+	}
 	if (strncmp(section, "category ", 9) == 0)
 		return config_category_section(cp, section + 9, line, cause);
 	if (strncmp(section, "modem ", 6) != 0) {
@@ -727,6 +748,8 @@ config_entry(const char *section, const char *key, const char *value,
 		return config_notice(cp->cf, key, value, cause);
 	case CONFIG_HTTP:
 		return config_http(cp->cf, key, value, cause);
+	case CONFIG_RETENTION:
+		return config_retention(cp->cf, key, value, cause);
 	case CONFIG_CATEGORY:
 		return config_category(
 		    &cp->cf->categories[cp->cf->ncategories - 1], key, value,
@@ -984,6 +1007,9 @@ config_apply_live(struct config *live, struct config *fresh)
 	live->notice_confirm_minutes = fresh->notice_confirm_minutes;
 	live->notice_rate = fresh->notice_rate;
 	live->ussd_timeout = fresh->ussd_timeout;
+	live->retain_messages = fresh->retain_messages;
+	live->retain_outbox = fresh->retain_outbox;
+	live->retain_audit = fresh->retain_audit;
 	live->ussd_actions_per_minute = fresh->ussd_actions_per_minute;
 	return changed;
 }

@@ -103,6 +103,10 @@ struct config {
 	char	*ussd_menu;		/* ussd.zh.conf */
 	int	 ussd_timeout;		/* s a USSD session lives */
 	int	 ussd_actions_per_minute; /* actions one phone may run */
+	/* [retention]: days kept, 0 for ever. */
+	int	 retain_messages;	/* handled inbound messages */
+	int	 retain_outbox;		/* outbound rows done with */
+	int	 retain_audit;		/* audit rows */
 };
 
 /*

@@ -86,6 +86,16 @@ sched_modem_alert(const char *name, time_t since, int alerted,
 static int	sched_run_as(struct store *, const struct config *,
 		    const struct template *, time_t, int);
 
+/* [retention]: what is older than its days goes, a batch a tick. */
+static int
+sched_prune(struct store *st, const struct config *cf, time_t now)
+{
+	return store_prune(st,
+	    cf->retain_messages > 0 ? now - cf->retain_messages * 86400L : 0,
+	    cf->retain_outbox > 0 ? now - cf->retain_outbox * 86400L : 0,
+	    cf->retain_audit > 0 ? now - cf->retain_audit * 86400L : 0);
+}
+
 int
 sched_run(struct store *st, const struct config *cf,
     const struct template *tpl, time_t now)
@@ -110,7 +120,7 @@ sched_run_as(struct store *st, const struct config *cf,
 	struct event_ctx ev = { st, cf, tpl, now, "system", "system", 0 };
 	struct notice_ctx nc = { st, cf, tpl, now, "system", "system", 0 };
 	int checkins, events, notices;
-	int flushed, expired, steps;
+	int flushed, expired, steps, pruned = 0;
 
 	if (store_begin(st) == -1)
 		return -1;
@@ -124,6 +134,7 @@ sched_run_as(struct store *st, const struct config *cf,
 	    (real && (expired = store_outbox_expire(st, now)) == -1) ||
 	    store_modem_alerts_due(st, now - cf->modem_down_alert,
 	    sched_modem_alert, &sa) == -1 || sa.failed ||
+	    (real && (pruned = sched_prune(st, cf, now)) == -1) ||
 	    (steps = grievance_sla_run(&g)) == -1 ||
 	    (checkins = checkin_sched_run(&ck)) == -1 ||
 	    (events = event_sched_run(&ev)) == -1 ||
@@ -138,6 +149,8 @@ sched_run_as(struct store *st, const struct config *cf,
 		    flushed);
 	if (expired > 0)
 		log_info("sched: %d queued message(s) expired", expired);
+	if (pruned > 0)
+		log_info("sched: retention: %d old row(s) deleted", pruned);
 	if (steps > 0)
 		log_info("sched: %d grievance deadline step(s)", steps);
 	if (checkins > 0)

@@ -2504,6 +2504,84 @@ store_outbox_settle_part(struct store *st, const char *modem,
 	return 1;
 }
 
+/*
+ * Retention, at most 500 rows of each kind a call, so that a tick never
+ * holds the loop long; what is older goes at the next ticks. The ids go
+ * through a temporary table: the rows that refer to them first.
+ */
+int
+store_prune(struct store *st, time_t messages_before, time_t outbox_before,
+    time_t audit_before)
+{
+	static const char *outbox_sql[] = {
+		"CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER"
+		"  PRIMARY KEY)",
+		"DELETE FROM prune_ids",
+		/* Rows done with: sent, failed, expired, withdrawn. */
+		"INSERT INTO prune_ids SELECT id FROM outbox WHERE state >= 2"
+		"  AND created_at < ?1 ORDER BY id LIMIT 500",
+		"DELETE FROM outbox_part WHERE outbox_id IN (SELECT id FROM"
+		"  prune_ids)",
+		"UPDATE checkin_alert SET outbox_id = NULL WHERE outbox_id IN"
+		"  (SELECT id FROM prune_ids)",
+		"DELETE FROM outbox WHERE id IN (SELECT id FROM prune_ids)",
+	};
+	static const char *message_sql[] = {
+		"CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER"
+		"  PRIMARY KEY)",
+		"DELETE FROM prune_ids",
+		/* Handled messages; what came of them keeps its own text. */
+		"INSERT INTO prune_ids SELECT id FROM message WHERE"
+		"  state = 'done' AND received_at < ?1 ORDER BY id LIMIT 500",
+		"UPDATE outbox SET message_id = NULL WHERE message_id IN"
+		"  (SELECT id FROM prune_ids)",
+		"UPDATE ticket SET message_id = NULL WHERE message_id IN"
+		"  (SELECT id FROM prune_ids)",
+		"UPDATE pending_report SET message_id = NULL WHERE message_id"
+		"  IN (SELECT id FROM prune_ids)",
+		"DELETE FROM inbound_part WHERE message_id IN (SELECT id FROM"
+		"  prune_ids)",
+		"DELETE FROM message WHERE id IN (SELECT id FROM prune_ids)",
+	};
+	static const char *audit_sql[] = {
+		"DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE"
+		"  at < ?1 ORDER BY id LIMIT 500)",
+	};
+	const struct {
+		const char *const	*sql;
+		size_t			 n;
+		time_t			 before;
+	} kinds[] = {
+		{ outbox_sql, 6, outbox_before },
+		{ message_sql, 8, messages_before },
+		{ audit_sql, 1, audit_before },
+	};
+	sqlite3_stmt *s;
+	size_t k, i;
+	int total = 0, rc;
+
+	for (k = 0; k < 3; k++) {
+		if (kinds[k].before <= 0)
+			continue;
+		for (i = 0; i < kinds[k].n; i++) {
+			if (sqlite3_prepare_v2(st->db, kinds[k].sql[i], -1, &s,
+			    NULL) != SQLITE_OK)
+				return -1;
+			if (sqlite3_bind_parameter_count(s) > 0)
+				sqlite3_bind_int64(s, 1,
+				    (int64_t)kinds[k].before);
+			while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+				;
+			sqlite3_finalize(s);
+			if (rc != SQLITE_DONE)
+				return -1;
+			if (i == kinds[k].n - 1)	/* the delete */
+				total += sqlite3_changes(st->db);
+		}
+	}
+	return total;
+}
+
 int64_t
 store_call_add(struct store *st, const char *modem, const char *number,
     time_t at)

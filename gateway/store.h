@@ -122,6 +122,15 @@ void	 store_close(struct store *);
 void	 store_set_busy_timeout(struct store *, int ms);
 /* The schema version this build migrates to. */
 /*
+ * Retention: delete outbox rows done with and created before
+ * outbox_before (with their parts), handled messages received before
+ * messages_before (with their parts; tickets, replies and reports that
+ * came from them keep their own text), audit rows before audit_before;
+ * 0 keeps that kind. At most 500 of each a call. The rows deleted, or -1.
+ */
+int	 store_prune(struct store *, time_t messages_before,
+	    time_t outbox_before, time_t audit_before);
+/*
  * An online copy of the database into path (SQLite's backup API: a
  * consistent snapshot while the daemon writes), checked (quick_check)
  * before it takes the name path. 0, or -1 with *cause (caller frees).

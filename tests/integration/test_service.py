@@ -277,3 +277,39 @@ def test_tick_at_another_time_refuses_a_live_database(make_gw):
     assert "tick at 2031-01-01 09:00" in gw.ctl(
         "tick", "--at", "2031-01-01 09:00").stdout
     assert [r["state"] for r in gw.outbox()] == ["sent", "queued"]
+
+
+def test_retention_deletes_old_rows_and_keeps_what_came_of_them(make_gw):
+    gw = make_gw(gateway_extra="tick_interval = 1\n[retention]\n"
+                 "messages = 30\noutbox = 30\naudit = 30")
+    gw.seed()
+    gw.start()
+    gw.inject(RESIDENT, "投诉 村口路灯坏了三天了")
+    wait_for(lambda: gw.json("grievance", "list"), what="the ticket")
+    wait_for(lambda: gw.outbox("sent"), what="the receipt sent")
+    gw.inject(RESIDENT, "帮助")
+    wait_for(lambda: len(gw.outbox("sent")) >= 3, what="help sent")
+    # The first message, its replies and the audit are 31 days old now.
+    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"), timeout=10)
+    old = int(time.time()) - 31 * 86400
+    [first] = db.execute("SELECT min(id) FROM message").fetchone()
+    db.execute("UPDATE message SET received_at = ? WHERE id = ?",
+               (old, first))
+    db.execute("UPDATE outbox SET created_at = ? WHERE message_id = ?",
+               (old, first))
+    db.execute("UPDATE audit SET at = ?", (old,))
+    db.commit()
+    wait_for(lambda: db.execute("SELECT count(*) FROM message WHERE id = ?",
+                                (first,)).fetchone()[0] == 0,
+             what="the old message deleted")
+    assert db.execute("SELECT count(*) FROM message").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM outbox WHERE created_at = ?",
+                      (old,)).fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM audit WHERE at = ?",
+                      (old,)).fetchone()[0] == 0
+    db.close()
+    # The ticket keeps its text; the newer message and reply are kept.
+    [ticket] = gw.json("grievance", "list")
+    assert "路灯坏了三天了" in ticket["text"]
+    assert [m["text"] for m in gw.messages()] == ["帮助"]
+    assert "retention" in gw.logtext()
