@@ -66,7 +66,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "send", "PHONE TEXT [--class urgent|reply|reminder|broadcast]",
 	  "queue a message (class reply by default); prints its outbox id",
 	  ctl_send },
-	{ "outbox", "[--state queued|sending|sent|failed|expired] "
+	{ "outbox", "[--state queued|sending|sent|failed|expired|withdrawn] "
 	  "[--limit N] [--json]",
 	  "outbound messages, newest first", ctl_outbox },
 	{ "messages", "[--from PHONE] [--limit N] [--json]",

@@ -188,6 +188,8 @@ struct ctl_obj {
 void		ctl_obj_int(struct ctl_obj *, const char *key, int64_t v);
 /* Add member key with a string value (NULL: null). */
 void		ctl_obj_str(struct ctl_obj *, const char *key, const char *);
+/* s as a JSON string onto b (escaped; bad UTF-8 as U+FFFD). */
+void		ctl_json_str(struct buf *, const char *s);
 /* Add member key whose value is JSON text json, which is freed. */
 void		ctl_obj_json(struct ctl_obj *, const char *key, char *json);
 /* The object's text (caller frees); the object is reset for reuse. */

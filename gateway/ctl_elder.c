@@ -373,6 +373,7 @@ struct ctl_elder_row {
 	struct ctl_list	*l;
 };
 
+/* The guardians as a table's PHONE:NAME:RELATION,… */
 static void
 ctl_elder_guardian_cb(const struct store_guardian *g, void *arg)
 {
@@ -381,6 +382,37 @@ ctl_elder_guardian_cb(const struct store_guardian *g, void *arg)
 	if (b->len > 0)
 		buf_adds(b, ",");
 	buf_printf(b, "%s:%s:%s", g->phone, g->name, g->relation);
+}
+
+/* The guardians as JSON objects: [{"phone", "name", "relation"}, …] */
+static void
+ctl_elder_guardian_json_cb(const struct store_guardian *g, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_adds(b, b->len > 1 ? ", {\"phone\": " : "{\"phone\": ");
+	ctl_json_str(b, g->phone);
+	buf_adds(b, ", \"name\": ");
+	if (g->name[0] != '\0')
+		ctl_json_str(b, g->name);
+	else
+		buf_adds(b, "null");
+	buf_adds(b, ", \"relation\": ");
+	if (g->relation[0] != '\0')
+		ctl_json_str(b, g->relation);
+	else
+		buf_adds(b, "null");
+	buf_adds(b, "}");
+}
+
+/* A setting that may be unset (-1): its number, or null. */
+static void
+ctl_elder_setting(struct ctl_list *l, const char *key, int v)
+{
+	if (v < 0)
+		ctl_list_field(l, key, "", "null");
+	else
+		ctl_list_int(l, key, v);
 }
 
 /* HH:MM of minutes into out (8), or "" when -1. */
@@ -400,26 +432,37 @@ ctl_elder_list_cb(const struct store_elder *e, void *arg)
 {
 	struct ctl_elder_row *r = arg;
 	struct buf b = { NULL, 0, 0 };
-	char hm[8], day[11];
+	char hm[8], day[11], code[24];
 
-	store_guardians(r->c->st, e->id, ctl_elder_guardian_cb, &b);
+	if (r->l->json) {
+		buf_adds(&b, "[");
+		store_guardians(r->c->st, e->id, ctl_elder_guardian_json_cb,
+		    &b);
+		buf_adds(&b, "]");
+	} else
+		store_guardians(r->c->st, e->id, ctl_elder_guardian_cb, &b);
 	ctl_list_row(r->l);
-	ctl_list_int(r->l, "code", e->id);
+	snprintf(code, sizeof code, "%lld", (long long)e->id);
+	ctl_list_str(r->l, "code", code);
 	ctl_list_str(r->l, "phone", e->phone);
 	ctl_list_str(r->l, "name", e->name);
 	ctl_list_str(r->l, "village", e->village);
-	ctl_list_strs(r->l, "guardians", b.data != NULL ? b.data : "");
+	ctl_list_field(r->l, "guardians", b.data != NULL ? b.data : "",
+	    b.data);
 	ctl_list_opt(r->l, "cadre", e->cadre);
 	ctl_list_opt(r->l, "due", ctl_elder_hhmm(e->due_min, hm));
 	ctl_list_str(r->l, "start", checkin_day_format(e->start_day, day));
 	ctl_list_opt(r->l, "paused_until", e->paused_until > 0 ?
 	    checkin_day_format(e->paused_until, day) : "");
 	if (r->l->json) {
-		ctl_list_int(r->l, "guardian_after", e->guardian_after);
-		ctl_list_int(r->l, "cadre_after", e->cadre_after);
+		ctl_elder_setting(r->l, "guardian_after", e->guardian_after);
+		ctl_elder_setting(r->l, "cadre_after", e->cadre_after);
 		ctl_list_opt(r->l, "township", ctl_elder_hhmm(e->township_min,
 		    hm));
-		ctl_list_int(r->l, "confirm", e->confirm);
+		if (e->confirm < 0)
+			ctl_list_field(r->l, "confirm", "", "null");
+		else
+			ctl_list_bool(r->l, "confirm", e->confirm);
 		ctl_list_opt(r->l, "prompt", e->prompt_min == -1 ? "off" :
 		    ctl_elder_hhmm(e->prompt_min, hm));
 	}
@@ -613,10 +656,11 @@ ctl_checkin_day_cb(const struct store_elder *e,
     const struct store_checkin_day *d, void *arg)
 {
 	struct ctl_list *l = arg;
-	char day[11];
+	char day[11], code[24];
 
 	ctl_list_row(l);
-	ctl_list_int(l, "code", e->id);
+	snprintf(code, sizeof code, "%lld", (long long)e->id);
+	ctl_list_str(l, "code", code);
 	ctl_list_str(l, "name", e->name);
 	ctl_list_str(l, "phone", e->phone);
 	ctl_list_str(l, "village", e->village);

@@ -275,7 +275,7 @@ ctl_cell(const char *s)
  * Append s to b as a JSON string: quote and backslash escaped, control
  * characters as \u00XX, UTF-8 passed through, bad UTF-8 as \ufffd.
  */
-static void
+void
 ctl_json_str(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -506,7 +506,9 @@ ctl_list_time(struct ctl_list *l, const char *key, time_t t)
 {
 	char s[32];
 
-	ctl_list_str(l, key, t == 0 ? NULL : tz_format(l->tz, t, s));
+	/* JSON: ISO 8601 with the offset; a table: the local time alone. */
+	ctl_list_str(l, key, t == 0 ? NULL : l->json ?
+	    tz_format_iso(l->tz, t, s) : tz_format(l->tz, t, s));
 }
 
 /* Free the list without printing it. */

@@ -306,6 +306,23 @@ tz_format(const char *tz, time_t t, char *buf)
 	return buf;
 }
 
+const char *
+tz_format_iso(const char *tz, time_t t, char *buf)
+{
+	struct tm tm;
+	long off;
+
+	if (tz_local(tz, t, &tm) == -1) {
+		snprintf(buf, 32, "%lld", (long long)t);
+		return buf;
+	}
+	off = tm.tm_gmtoff / 60;
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), 32 - strlen(buf), "%c%02ld:%02ld",
+	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	return buf;
+}
+
 time_t
 now_real(void)
 {

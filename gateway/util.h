@@ -68,6 +68,8 @@ void	 phone_set_free(struct phone_set *);
  */
 int	 tz_parse(const char *tz, const char *s, time_t *out);
 const char *tz_format(const char *tz, time_t t, char *buf);
+/* The same as ISO 8601 with the zone's offset: "2026-12-02T13:45:11+08:00". */
+const char *tz_format_iso(const char *tz, time_t t, char *buf);
 int	 tz_local(const char *tz, time_t t, struct tm *out);
 
 /* Seconds since the epoch, from CLOCK_REALTIME. */

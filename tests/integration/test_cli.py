@@ -1,9 +1,11 @@
-"""Config checking and cungatectl, without a running daemon."""
+"""Config checking and cungatectl: its messages, its exit codes, and the
+one scheme of its JSON."""
 import json
 import os
+import re
 import subprocess
 
-from conftest import CTL, DAEMON, ROOT
+from conftest import CTL, DAEMON, ROOT, wait_for
 
 
 def check_config(tmp_path, text):
@@ -178,3 +180,58 @@ def test_commands_say_what_they_did_and_empty_lists_say_so(gw):
     assert out.returncode == 1 and "no village NOPE" in out.stderr
     out = gw.ctl("elder", "remove", "13900000099", check=False)
     assert out.returncode == 1 and "not enrolled" in out.stderr
+
+
+def test_every_json_output_follows_one_scheme(gw):
+    # Every command `help` lists with --json, on a database with a bit of
+    # everything: keys in snake_case; "code" always a string; times as
+    # ISO 8601 with the offset; nothing unset as -1; guardians as objects.
+    # The scheme (cungatectl(8), JSON OUTPUT): "state" is where a message
+    # or modem is in its handling, "status" what became of a case.
+    gw.seed()
+    gw.start()
+    gw.ctl("elder", "add", "13900000010", "王秀珍", "--village", "LJZ",
+           "--guardian", "13900000011:王丽:女儿", "--guardian", "13900000012")
+    gw.inject("+8613900000001", "投诉 村口路灯坏了三天了")
+    [ticket] = wait_for(lambda: gw.json("grievance", "list"),
+                        what="a ticket")
+    event = gw.ctl("event", "add", "免费义诊", "--village", "LJZ", "--date",
+                   "2031-03-15", "--capacity", "30").stdout.split()[0]
+    wait_for(lambda: gw.outbox("sent"), what="a reply sent")
+    args = {"grievance show": [ticket["code"]], "event show": [event],
+            "checkin history": ["13900000010"]}
+    usage = gw.ctl("help").stdout
+    commands = [line.split("[")[0].split(" CODE")[0].split(" PHONE")[0]
+                .strip() for line in usage.splitlines()
+                if line.startswith("  ") and "--json" in line and
+                not line.strip().startswith("-")]
+    assert len(commands) >= 15, commands
+    iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+    looks_like_time = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+    key_ok = re.compile(r"^[a-z][a-z0-9_]*$")
+
+    def check(where, v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                # A by_… object is keyed by data (a category, a status).
+                assert key_ok.match(k) or where.rsplit(".", 1)[-1] \
+                    .startswith("by_"), (where, k)
+                if k == "code":
+                    assert isinstance(x, str), (where, k, x)
+                if k == "guardians":
+                    assert all(isinstance(g, dict) and set(g) ==
+                               {"phone", "name", "relation"} for g in x), x
+                check(f"{where}.{k}", x)
+        elif isinstance(v, list):
+            for x in v:
+                check(where, x)
+        elif isinstance(v, str):
+            assert not looks_like_time.match(v) or iso.match(v), (where, v)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            assert v != -1, (where, v)
+    seen = 0
+    for cmd in commands:
+        out = gw.json(*cmd.split(), *args.get(cmd, []))
+        check(cmd, out)
+        seen += len(out) if isinstance(out, list) else 1
+    assert seen >= 15
