@@ -58,6 +58,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  ctl_resident_add },
 	{ "resident list", "[--village CODE] [--json]",
 	  "list people", ctl_resident_list },
+	{ "resident remove", "PHONE",
+	  "erase a person on request: their messages, the messages to\n"
+	  "\t\t\tthem, their enrolments; tickets keep their text, the phone\n"
+	  "\t\t\tmasked", ctl_resident_remove },
 	{ "resident import", "FILE.csv",
 	  "import people from CSV: header phone,name,village[,role]"
 	  "[,categories];\n\t\t\tbad rows are reported as FILE:LINE and "
@@ -114,8 +118,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  ctl_elder_update },
 	{ "elder list", "[--village CODE] [--json]",
 	  "enrolled elders with their guardians", ctl_elder_list },
-	{ "elder remove", "PHONE",
-	  "end an enrolment (its history is kept)", ctl_elder_remove },
+	{ "elder remove", "PHONE [--forget]",
+	  "end an enrolment (its history is kept); --forget erases\n"
+	  "\t\t\tthe person as resident remove does", ctl_elder_remove },
 	{ "elder import", "FILE.csv",
 	  "enrol from CSV: header phone,name,village,guardians[,cadre][,due];"
 	  "\n\t\t\tguardians PHONE:NAME:RELATION separated by \";\"",

@@ -59,6 +59,7 @@ enum ctl_exit	ctl_messages(struct ctl *, int, char **);
 enum ctl_exit	ctl_simulate(struct ctl *, int, char **);
 enum ctl_exit	ctl_tick(struct ctl *, int, char **);
 enum ctl_exit	ctl_backup(struct ctl *, int, char **);
+enum ctl_exit	ctl_resident_remove(struct ctl *, int, char **);
 enum ctl_exit	ctl_stats(struct ctl *, int, char **);
 enum ctl_exit	ctl_help(struct ctl *, int, char **);
 /* ctl_grievance.c */
@@ -190,6 +191,8 @@ void		ctl_obj_int(struct ctl_obj *, const char *key, int64_t v);
 void		ctl_obj_str(struct ctl_obj *, const char *key, const char *);
 /* s as a JSON string onto b (escaped; bad UTF-8 as U+FFFD). */
 void		ctl_json_str(struct buf *, const char *s);
+/* Erase the person with phone on request; what: the command's name. */
+enum ctl_exit	ctl_forget(struct ctl *, const char *phone, const char *what);
 /* Add member key whose value is JSON text json, which is freed. */
 void		ctl_obj_json(struct ctl_obj *, const char *key, char *json);
 /* The object's text (caller frees); the object is reset for reuse. */

@@ -338,21 +338,33 @@ enum ctl_exit
 ctl_elder_remove(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "forget", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store_elder e;
+	enum ctl_exit ex;
 	char phone[PHONE_MAX], *cause = NULL;
-	int ch, rc;
+	int ch, rc, forget = 0;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
-		return ctl_opt_end(c, ch);
+	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
+		if (ch != 'f')
+			return ctl_opt_end(c, ch);
+		forget = 1;
+	}
 	if (c->nargs != 1)
 		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_parse_phone(c->cf, c->args[0], phone, &cause) == -1)
 		return ctl_usage_cause(c, cause);
+	if (forget) {
+		if ((rc = store_elder_find(c->st, phone, &e)) == -1)
+			return ctl_store_fail(c, "elder remove");
+		if (rc == 0)
+			return ctl_fail("%s is not enrolled", phone);
+		return ctl_forget(c, phone, "elder remove");
+	}
 	if (ctl_begin(c) == -1)
 		return CTL_EXIT_FAIL;
 	if ((rc = store_elder_find(c->st, phone, &e)) == -1)
@@ -363,7 +375,11 @@ ctl_elder_remove(struct ctl *c, int argc, char **argv)
 	/* Kept for the history; their ladders stop at the next tick. */
 	if (store_elder_set(c->st, e.id, 0, e.paused_until, now_real()) == -1)
 		return ctl_store_fail(c, "elder remove");
-	return ctl_commit(c, "elder.remove", phone, NULL, "elder remove");
+	if ((ex = ctl_commit(c, "elder.remove", phone, NULL,
+	    "elder remove")) == CTL_EXIT_OK)
+		printf("ended the enrolment of %s %s (its history is kept)\n",
+		    phone, e.name);
+	return ex;
 }
 
 /* --- list --- */

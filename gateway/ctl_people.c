@@ -789,3 +789,24 @@ out:
 	return ex;
 }
 
+
+enum ctl_exit
+ctl_resident_remove(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char phone[PHONE_MAX], *cause = NULL;
+	int ch;
+
+	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
+		return ctl_opt_end(c, ch);
+	if (c->nargs != 1)
+		return ctl_usage_line(c);
+	if (ctl_store(c) == NULL)
+		return CTL_EXIT_FAIL;
+	if (ctl_parse_phone(c->cf, c->args[0], phone, &cause) == -1)
+		return ctl_usage_cause(c, cause);
+	return ctl_forget(c, phone, "resident remove");
+}

@@ -693,3 +693,31 @@ ctl_parse_sender(const struct config *cf, const char *in, char *out,
 	snprintf(out, PHONE_MAX, "%s", in);
 	return 0;
 }
+
+/*
+ * Erase phone's person on request (resident remove, elder remove
+ * --forget), in one transaction, and say so. The audit keeps that it was
+ * done, with the phone masked.
+ */
+enum ctl_exit
+ctl_forget(struct ctl *c, const char *phone, const char *what)
+{
+	char masked[PHONE_MAX];
+	int rc;
+
+	phone_mask(phone, masked);
+	if (ctl_begin(c) == -1)
+		return CTL_EXIT_FAIL;
+	if ((rc = store_person_forget(c->st, phone, masked)) == -1)
+		return ctl_store_fail(c, what);
+	if (rc == 0)
+		return ctl_rollback_cause(c, xasprintf("%s is not on record",
+		    phone));
+	if (ctl_commit(c, "person.forget", masked, NULL, what) !=
+	    CTL_EXIT_OK)
+		return CTL_EXIT_FAIL;
+	printf("forgot %s: their messages, the messages to them and their "
+	    "enrolments are erased; tickets keep their text as from %s\n",
+	    phone, masked);
+	return CTL_EXIT_OK;
+}

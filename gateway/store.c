@@ -2504,6 +2504,84 @@ store_outbox_settle_part(struct store *st, const char *modem,
 	return 1;
 }
 
+int
+store_person_forget(struct store *st, const char *phone, const char *masked)
+{
+	static const char *sql[] = {
+		/* What they sent, and the parts of it. */
+		"CREATE TEMP TABLE IF NOT EXISTS forget_ids (id INTEGER"
+		"  PRIMARY KEY)",
+		"DELETE FROM forget_ids",
+		"INSERT INTO forget_ids SELECT id FROM message WHERE"
+		"  sender = ?1",
+		"UPDATE outbox SET message_id = NULL WHERE message_id IN"
+		"  (SELECT id FROM forget_ids)",
+		"UPDATE ticket SET message_id = NULL WHERE message_id IN"
+		"  (SELECT id FROM forget_ids)",
+		"DELETE FROM pending_report WHERE phone = ?1 OR message_id IN"
+		"  (SELECT id FROM forget_ids)",
+		"DELETE FROM inbound_part WHERE sender = ?1",
+		"DELETE FROM message WHERE sender = ?1",
+		/* What was sent to them (a row in a modem's hands stays). */
+		"DELETE FROM outbox_part WHERE outbox_id IN (SELECT id FROM"
+		"  outbox WHERE recipient = ?1 AND state != 1)",
+		"UPDATE checkin_alert SET outbox_id = NULL WHERE outbox_id IN"
+		"  (SELECT id FROM outbox WHERE recipient = ?1 AND state != 1)",
+		"DELETE FROM outbox WHERE recipient = ?1 AND state != 1",
+		/* Tickets keep their text; the phone is masked. */
+		"UPDATE ticket SET reporter = ?2 WHERE reporter = ?1",
+		"UPDATE ticket SET accepted_by = ?2 WHERE accepted_by = ?1",
+		"UPDATE ticket SET resolved_by = ?2 WHERE resolved_by = ?1",
+		"UPDATE ticket_event SET actor = ?2 WHERE actor = ?1",
+		"DELETE FROM ticket_assignee WHERE phone = ?1",
+		"DELETE FROM prompt WHERE phone = ?1",
+		"DELETE FROM call WHERE number = ?1",
+		"DELETE FROM event_signup WHERE phone = ?1",
+		"DELETE FROM township_supervisor WHERE phone = ?1",
+		/* Their enrolment as an elder, and as anyone's guardian. */
+		"DELETE FROM checkin_alert WHERE phone = ?1 OR day_id IN"
+		"  (SELECT d.id FROM checkin_day d JOIN elder e ON"
+		"  e.id = d.elder_id JOIN person p ON p.id = e.person_id"
+		"  WHERE p.phone = ?1)",
+		"DELETE FROM checkin_day WHERE elder_id IN (SELECT e.id FROM"
+		"  elder e JOIN person p ON p.id = e.person_id WHERE"
+		"  p.phone = ?1)",
+		"DELETE FROM checkin_sos WHERE elder_id IN (SELECT e.id FROM"
+		"  elder e JOIN person p ON p.id = e.person_id WHERE"
+		"  p.phone = ?1)",
+		"DELETE FROM elder_guardian WHERE phone = ?1 OR elder_id IN"
+		"  (SELECT e.id FROM elder e JOIN person p ON"
+		"  p.id = e.person_id WHERE p.phone = ?1)",
+		"DELETE FROM elder WHERE person_id IN (SELECT id FROM person"
+		"  WHERE phone = ?1)",
+		"UPDATE elder SET cadre = '' WHERE cadre = ?1",
+		"UPDATE audit SET object = ?2 WHERE object = ?1",
+		"UPDATE audit SET actor = ?2 WHERE actor = ?1",
+		"DELETE FROM person WHERE phone = ?1",
+	};
+	sqlite3_stmt *s;
+	size_t i;
+	int rc, person = 0;
+
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) !=
+		    SQLITE_OK)
+			return -1;
+		if (sqlite3_bind_parameter_count(s) >= 1)
+			sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
+		if (sqlite3_bind_parameter_count(s) >= 2)
+			sqlite3_bind_text(s, 2, masked, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			;
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return -1;
+		if (i == sizeof sql / sizeof sql[0] - 1)
+			person = sqlite3_changes(st->db);
+	}
+	return person;
+}
+
 /*
  * Retention, at most 500 rows of each kind a call, so that a tick never
  * holds the loop long; what is older goes at the next ticks. The ids go

@@ -122,6 +122,16 @@ void	 store_close(struct store *);
 void	 store_set_busy_timeout(struct store *, int ms);
 /* The schema version this build migrates to. */
 /*
+ * Erase a person on request: what they sent and what was sent to them,
+ * their prompts, calls, sign-ups, enrolment as an elder (with its days)
+ * and as anyone's guardian, their person row; tickets they reported or
+ * handled keep their text with the phone replaced by masked, and so does
+ * the audit. In the caller's transaction. 1 if they were on record, 0 if
+ * not (what else held their phone is erased all the same), -1.
+ */
+int	 store_person_forget(struct store *, const char *phone,
+	    const char *masked);
+/*
  * Retention: delete outbox rows done with and created before
  * outbox_before (with their parts), handled messages received before
  * messages_before (with their parts; tickets, replies and reports that

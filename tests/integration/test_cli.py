@@ -3,6 +3,7 @@ one scheme of its JSON."""
 import json
 import os
 import re
+import sqlite3
 import subprocess
 
 from conftest import CTL, DAEMON, ROOT, wait_for
@@ -235,3 +236,43 @@ def test_every_json_output_follows_one_scheme(gw):
         check(cmd, out)
         seen += len(out) if isinstance(out, list) else 1
     assert seen >= 15
+
+
+def test_a_person_is_erased_on_request_and_tickets_keep_their_text(gw):
+    resident = "+8613900000001"
+    gw.seed()
+    gw.ctl("elder", "add", "13900000010", "王秀珍", "--village", "LJZ",
+           "--guardian", "13900000001:王秀英:女儿")
+    gw.start()
+    gw.inject(resident, "投诉 村口路灯坏了三天了")
+    [ticket] = wait_for(lambda: gw.json("grievance", "list"),
+                        what="a ticket")
+    wait_for(lambda: [r for r in gw.outbox("sent")
+                      if r["recipient"] == resident], what="the receipt")
+    out = gw.ctl("resident", "remove", "13900000001")
+    assert out.stdout.startswith("forgot +8613900000001"), out.stdout
+    assert not [p for p in gw.json("resident", "list")
+                if p["phone"] == resident]
+    assert not [m for m in gw.messages() if m["sender"] == resident]
+    assert not [r for r in gw.outbox() if r["recipient"] == resident]
+    [after] = gw.json("grievance", "list")
+    assert after["code"] == ticket["code"]
+    assert after["text"] == ticket["text"]
+    assert after["reporter"] == "+86139****0001", after
+    [elder] = gw.json("elder", "list")
+    assert elder["guardians"] == []
+    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"), timeout=10)
+    for table, col in (("audit", "object"), ("audit", "actor"),
+                       ("inbound_part", "sender"), ("prompt", "phone"),
+                       ("elder_guardian", "phone")):
+        assert db.execute(f"SELECT count(*) FROM {table} WHERE {col} = ?",
+                          (resident,)).fetchone()[0] == 0, (table, col)
+    db.close()
+    # An elder erased with --forget: the enrolment and its days go.
+    assert gw.ctl("elder", "remove", "13900000010", "--forget").stdout \
+        .startswith("forgot +8613900000010")
+    assert gw.json("elder", "list") == []
+    assert gw.json("checkin", "today") == []
+    # Twice: nothing left to erase is an error.
+    out = gw.ctl("resident", "remove", "13900000001", check=False)
+    assert out.returncode == 1 and "not on record" in out.stderr
