@@ -658,7 +658,11 @@ ctl_elder_village(struct ctl *c, int argc, char **argv)
 		t.township_min = o.township;
 	if (store_checkin_village_put(c->st, v.id, &t) == -1)
 		return ctl_store_fail(c, "elder village");
-	return ctl_commit(c, "elder.village", v.code, NULL, "elder village");
+	if (ctl_commit(c, "elder.village", v.code, NULL, "elder village") !=
+	    CTL_EXIT_OK)
+		return CTL_EXIT_FAIL;
+	printf("set the check-in times of village %s %s\n", v.code, v.name);
+	return CTL_EXIT_OK;
 }
 
 /* --- checkin today, history, stats --- */
