@@ -61,10 +61,15 @@ struct daemon_held {
 	struct daemon_held	*next;
 };
 
-/* A send's outcome the store did not take yet: recorded when it does. */
+/*
+ * A send's outcome, or one part's word that it went (seq > 0), the store
+ * did not take yet: recorded when it does, in order.
+ */
 struct daemon_outcome {
 	struct modem		*m;
 	struct modem_send_result r;	/* msgrefs and error owned */
+	int			 seq;	/* > 0: part seq went, ref msgref */
+	int			 msgref;
 	time_t			 at;
 	struct daemon_outcome	*next;
 };
@@ -366,11 +371,41 @@ daemon_outcomes_retry(struct daemon *d)
 	struct daemon_outcome *o;
 
 	while ((o = d->outcomes) != NULL) {
-		if (daemon_outcome_record(d, o->m, &o->r, o->at) == -1)
+		if (o->seq > 0 ? outbox_part_sent(d->st, (int64_t)o->r.job,
+		    o->seq, modem_name(o->m), o->msgref, o->at) == -1 :
+		    daemon_outcome_record(d, o->m, &o->r, o->at) == -1)
 			return;
 		d->outcomes = o->next;
 		daemon_outcome_free(o);
 	}
+}
+
+/*
+ * Part seq of job went (the network took it): on record at once, before
+ * the job's result, so that its status report finds it and a worker that
+ * dies now leaves no doubt about it. Kept in order with the outcomes while
+ * the store is busy.
+ */
+static void
+daemon_part_sent(struct modem *m, uint64_t job, int seq, int msgref,
+    void *arg)
+{
+	struct daemon *d = arg;
+	struct daemon_outcome *o, **tail;
+
+	if (d->outcomes == NULL && outbox_part_sent(d->st, (int64_t)job, seq,
+	    modem_name(m), msgref, now_real()) == 0)
+		return;
+	o = xcalloc(1, sizeof *o);
+	o->m = m;
+	o->r.job = job;
+	o->r.error = xstrdup("");
+	o->seq = seq;
+	o->msgref = msgref;
+	o->at = now_real();
+	for (tail = &d->outcomes; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = o;
 }
 
 static void
@@ -634,6 +669,9 @@ daemon_report_record(struct daemon *d, const struct daemon_report *r)
 		return -1;
 	rc = store_outbox_report(d->st, modem_name(r->m), r->msgref, r->phone,
 	    status, r->at, &id);
+	/* A part on record of a message in doubt: the parts that went. */
+	if (rc == 1 && (rc = outbox_part_reported(d->st, id, r->at)) != -1)
+		rc = rc == 1 ? 2 : 1;
 	if (rc == 0 && r->phone[0] != '\0')
 		rc = outbox_settle(d->st, modem_name(r->m), r->phone,
 		    r->msgref, status, r->at, &id);
@@ -843,6 +881,7 @@ main(int argc, char **argv)
 	const struct modem_callbacks cbs = {
 		.part = daemon_part,
 		.result = daemon_result,
+		.part_sent = daemon_part_sent,
 		.state = daemon_state,
 		.call = daemon_call,
 		.health = daemon_health,

@@ -173,6 +173,32 @@ outbox_admit(struct store *st, const struct config *cf,
 }
 
 int
+outbox_part_reported(struct store *st, int64_t id, time_t at)
+{
+	struct store_outbox o;
+	int rc, n;
+
+	if ((rc = store_outbox_get(st, id, &o)) != 1)
+		return rc;
+	rc = 0;
+	/* In doubt with this part on record: those parts are what went. */
+	if (o.state == OUTBOX_QUEUED && strcmp(o.last_error,
+	    OUTBOX_IN_DOUBT) == 0 && (n = store_outbox_parts_taken(st, id,
+	    o.sent_at)) > 0)
+		rc = store_outbox_mark_sent(st, id, n, o.msgref,
+		    o.sent_at != 0 ? o.sent_at : at) == -1 ? -1 : 1;
+	store_outbox_clear(&o);
+	return rc;
+}
+
+int
+outbox_part_sent(struct store *st, int64_t id, int seq, const char *modem,
+    int msgref, time_t now)
+{
+	return store_outbox_part_sent(st, id, seq, modem, msgref, now);
+}
+
+int
 outbox_sent(struct store *st, int64_t id, const char *modem, int parts,
     const int *msgrefs, int nrefs, time_t now)
 {
@@ -232,6 +258,19 @@ outbox_lost(struct store *st, const struct config *cf, int64_t id,
 	 */
 	if ((rc = store_outbox_get(st, id, &o)) != 1)
 		return -1;
+	/*
+	 * The worker said of every part that the network took it (its
+	 * +CMGS) before it died: it went, whole, and no doubt is left.
+	 */
+	if (o.encoded_parts > 0 && (rc = store_outbox_parts_taken(st, id,
+	    o.sent_at)) >= o.encoded_parts) {
+		log_info("outbox: %lld: every part went before its worker "
+		    "died: sent", (long long)id);
+		rc = store_outbox_mark_sent(st, id, o.encoded_parts, o.msgref,
+		    o.sent_at);
+		store_outbox_clear(&o);
+		return rc;
+	}
 	cm = config_modem_find(cf, o.modem);
 	if (cm != NULL && cm->delivery_reports)
 		hold = OUTBOX_REPORT_WAIT;

@@ -42,6 +42,19 @@ int	 outbox_admit(struct store *, const struct config *,
 	    const struct store_outbox *, time_t now);
 
 /*
+ * A status report matched a part of row id on record: if the row is in
+ * doubt (its worker died with it), the parts on record went: mark it sent
+ * with them and return 1; 0 otherwise; -1 on error.
+ */
+int	 outbox_part_reported(struct store *, int64_t id, time_t at);
+/*
+ * Part seq of row id went on modem, reference msgref, before the job's
+ * result: on record at once, so that a report finds it and a worker that
+ * dies now leaves no doubt about it. 0 or -1.
+ */
+int	 outbox_part_sent(struct store *, int64_t id, int seq,
+	    const char *modem, int msgref, time_t now);
+/*
  * The outcome of a send. sent: mark sent on modem, keeping each part's
  * network reference for status reports. retry: back off and try again
  * unless attempts are used up. permanent: fail now. lost (the modem died):

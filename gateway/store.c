@@ -429,6 +429,8 @@ enum store_stmt {
 	S_CALL_LIST,
 	S_OUTBOX_SETTLE,
 	S_OUTBOX_SETTLE_PART,
+	S_OUTBOX_PART_SENT,
+	S_OUTBOX_PARTS_TAKEN,
 	S_TICKET_INSERT,
 	S_TICKET_FIND,
 	S_TICKET_GET,
@@ -506,12 +508,25 @@ enum store_stmt {
 	"p.id, p.phone, p.name, coalesce(p.village_id, 0)," \
 	" coalesce(v.code, ''), coalesce(v.name, ''), p.roles," \
 	" p.categories, p.opted_out"
+#define OUTBOX_PART_UPSERT \
+	"ON CONFLICT (outbox_id, seq) DO UPDATE SET" \
+	" status = CASE WHEN outbox_part.modem = excluded.modem" \
+	"  AND outbox_part.msgref = excluded.msgref THEN outbox_part.status" \
+	"  ELSE 'sent' END," \
+	" reported_at = CASE WHEN outbox_part.modem = excluded.modem" \
+	"  AND outbox_part.msgref = excluded.msgref" \
+	"  THEN outbox_part.reported_at END," \
+	" sent_at = CASE WHEN outbox_part.modem = excluded.modem" \
+	"  AND outbox_part.msgref = excluded.msgref" \
+	"  THEN outbox_part.sent_at ELSE excluded.sent_at END," \
+	" modem = excluded.modem, msgref = excluded.msgref," \
+	" recipient = excluded.recipient"
 #define OUTBOX_COLS \
 	"id, recipient, text, class, state, attempts, created_at," \
 	" next_attempt_at, expires_at, coalesce(sent_at, 0)," \
 	" coalesce(modem, ''), parts, msgref, last_error," \
 	" coalesce(message_id, 0), delivery, coalesce(delivered_at, 0)," \
-	" waiting"
+	" waiting, encoded_parts"
 #define MESSAGE_COLS \
 	"id, sender, modem, text, parts, partial, received_at, state," \
 	" coalesce(handler, ''), binary"
@@ -750,8 +765,18 @@ static const char *const store_sql[S_NSTMTS] = {
 	[S_MODEM_ALERTED] = "UPDATE modem SET alerted = ?2 WHERE name = ?1",
 	[S_MODEM_SIM_WARNED] = "UPDATE modem SET sim_warned = ?2"
 	    " WHERE name = ?1 AND sim_warned <> ?2",
-	[S_OUTBOX_PART_ADD] = "INSERT OR REPLACE INTO outbox_part (outbox_id,"
-	    " seq, modem, msgref, recipient, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
+	/*
+	 * A part on record again (the result after the part's own word, or a
+	 * new attempt): the same part keeps its report, another starts anew.
+	 */
+	[S_OUTBOX_PART_ADD] = "INSERT INTO outbox_part (outbox_id, seq,"
+	    " modem, msgref, recipient, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " " OUTBOX_PART_UPSERT,
+	[S_OUTBOX_PART_SENT] = "INSERT INTO outbox_part (outbox_id, seq,"
+	    " modem, msgref, recipient, sent_at) SELECT ?1, ?2, ?3, ?4,"
+	    " recipient, ?5 FROM outbox WHERE id = ?1 " OUTBOX_PART_UPSERT,
+	[S_OUTBOX_PARTS_TAKEN] = "SELECT count(*) FROM outbox_part"
+	    " WHERE outbox_id = ? AND sent_at >= ?",
 	/* The newest part with that reference: references wrap at 256. */
 	[S_OUTBOX_REPORT] = "UPDATE outbox_part SET status = ?1,"
 	    " reported_at = ?2 WHERE rowid = (SELECT rowid FROM outbox_part"
@@ -2057,6 +2082,7 @@ store_outbox_row(sqlite3_stmt *s, struct store_outbox *o)
 	store_copy(o->delivery, sizeof o->delivery, s, 15);
 	o->delivered_at = sqlite3_column_int64(s, 16);
 	store_copy(o->waiting, sizeof o->waiting, s, 17);
+	o->encoded_parts = sqlite3_column_int(s, 18);
 }
 
 int
@@ -2143,6 +2169,30 @@ store_outbox_sending(struct store *st, int64_t *ids, int max)
 
 	store_bind(s, "i", max);
 	return store_ids(st, s, ids, max);
+}
+
+int
+store_outbox_part_sent(struct store *st, int64_t id, int seq,
+    const char *modem, int msgref, time_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_PART_SENT);
+
+	store_bind(s, "lisil", id, seq, modem, msgref, (int64_t)now);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_outbox_parts_taken(struct store *st, int64_t id, time_t since)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_PARTS_TAKEN);
+	int rc, n;
+
+	store_bind(s, "ll", id, (int64_t)since);
+	if ((rc = store_step_row(st, s)) != 1)
+		return rc == 0 ? 0 : -1;
+	n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
 }
 
 int

@@ -109,6 +109,7 @@ struct store_outbox {
 	char		 delivery[16];	/* "", "pending", "delivered", "failed" */
 	time_t		 delivered_at;	/* 0 if not (yet) */
 	char		 waiting[129];	/* why it was last deferred, or "" */
+	int		 encoded_parts;	/* parts its text makes, 0 unknown */
 };
 
 /* Open (creating and migrating) the database at path; ":memory:" works. */
@@ -326,6 +327,14 @@ int	 store_outbox_sending(struct store *, int64_t *ids, int max);
 /* Queued rows whose TTL has passed at now become EXPIRED. Count or -1. */
 int	 store_outbox_expire(struct store *, time_t now);
 /* Messages sent (or being sent) to recipient since t. -1 on error. */
+/*
+ * Part seq of row id went on modem with reference msgref (the network
+ * took it, before the job's result). 0 or -1.
+ */
+int	 store_outbox_part_sent(struct store *, int64_t id, int seq,
+	    const char *modem, int msgref, time_t now);
+/* Parts of row id on record since since (this attempt's): -1 or count. */
+int	 store_outbox_parts_taken(struct store *, int64_t id, time_t since);
 /* Rows to recipient handed to modem and not yet back: -1 or the count. */
 int	 store_outbox_in_flight_to(struct store *, const char *modem,
 	    const char *recipient);

@@ -85,6 +85,13 @@ struct modem_callbacks {
 	 * part is read again by the next worker.
 	 */
 	void	(*part)(struct modem *, const struct modem_part *, void *);
+	/*
+	 * Part seq (from 1) of job went: the network took it, with reference
+	 * msgref. Comes before the job's result, as each part goes; if the
+	 * worker dies before the result, these are the parts that went.
+	 */
+	void	(*part_sent)(struct modem *, uint64_t job, int seq, int msgref,
+		    void *);
 	/* The outcome of a job given to modem_submit. */
 	void	(*result)(struct modem *, const struct modem_send_result *,
 		    void *);

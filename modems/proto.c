@@ -53,9 +53,11 @@ static const uint64_t proto_type_tags[] = {
 	[PROTO_REPORT] = PROTO_BIT(PROTO_TAG_ID) | PROTO_BIT(PROTO_TAG_MSGREF) |
 	    PROTO_BIT(PROTO_TAG_NUMBER) | PROTO_BIT(PROTO_TAG_STATUS) |
 	    PROTO_BIT(PROTO_TAG_AT),
-	[PROTO_USSD] = PROTO_BIT(PROTO_TAG_TEXT) | PROTO_BIT(PROTO_TAG_ERROR)
+	[PROTO_USSD] = PROTO_BIT(PROTO_TAG_TEXT) | PROTO_BIT(PROTO_TAG_ERROR),
+	[PROTO_PART_SENT] = PROTO_BIT(PROTO_TAG_JOB) | PROTO_BIT(PROTO_TAG_SEQ) |
+	    PROTO_BIT(PROTO_TAG_MSGREF)
 };
-#define PROTO_TYPE_LAST	PROTO_USSD
+#define PROTO_TYPE_LAST	PROTO_PART_SENT
 
 static enum proto_kind
 proto_tag_kind(int tag)
@@ -579,7 +581,7 @@ proto_type_name(int type)
 {
 	static const char *names[] = {
 		"?", "HELLO", "STATE", "PART", "RESULT", "PONG", "PING", "ACK",
-		"SEND", "CALL", "HEALTH", "REPORT", "USSD"
+		"SEND", "CALL", "HEALTH", "REPORT", "USSD", "PART_SENT"
 	};
 
 	if (type < 0 || type > PROTO_TYPE_LAST)

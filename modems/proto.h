@@ -48,8 +48,10 @@ enum proto_type {
 	PROTO_HEALTH = 10,	/* signal, battery, network, op_code,
 				   op_name, sim_used, sim_total */
 	PROTO_REPORT = 11,	/* id, msgref, number, status, at */
-	PROTO_USSD = 12		/* text, error: the network's answer to the
+	PROTO_USSD = 12,	/* text, error: the network's answer to the
 				   balance code ("" and why when none) */
+	PROTO_PART_SENT = 13	/* job, seq, msgref: the network took part
+				   seq of job (its +CMGS), before RESULT */
 };
 
 enum proto_tag {

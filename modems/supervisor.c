@@ -263,6 +263,11 @@ modem_msg(struct modem *md, struct proto_msg *msg)
 			    (enum modem_delivery)msg->status, (time_t)msg->at,
 			    md->cb.arg);
 		break;
+	case PROTO_PART_SENT:
+		if (md->cb.part_sent != NULL)
+			md->cb.part_sent(md, msg->job, msg->seq,
+			    (int)msg->msgref, md->cb.arg);
+		break;
 	case PROTO_USSD:
 		log_debug("modem %s: USSD answer: %s%s", md->m->name,
 		    msg->text, msg->error);

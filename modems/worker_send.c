@@ -25,6 +25,20 @@
 					   most; watchdog_timeout if less */
 #define WORKER_MAX_UNITS	3000	/* UTF-16 units per job: <= 45 parts */
 
+/* PART_SENT: the network took part seq of job, with reference msgref. */
+static void
+worker_part_sent(struct worker *w, uint64_t job, int seq, int32_t msgref)
+{
+	struct proto_msg msg;
+
+	memset(&msg, 0, sizeof msg);
+	msg.type = PROTO_PART_SENT;
+	msg.job = job;
+	msg.seq = seq;
+	msg.msgref = msgref;
+	worker_write(w, &msg);
+}
+
 /* RESULT for job: parts_sent entries of msgrefs went out (may be NULL). */
 static void
 worker_result(struct worker *w, uint64_t job, enum modem_result r,
@@ -353,6 +367,8 @@ worker_send_job(struct worker *w)
 			goto done;
 		}
 		msgrefs[sent++] = w->status_ref;
+		/* At once: if we die before RESULT, this part is not in doubt. */
+		worker_part_sent(w, j->job, i + 1, w->status_ref);
 	}
 	res = MODEM_SENT;
 

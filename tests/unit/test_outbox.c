@@ -307,11 +307,65 @@ test_a_long_message_in_doubt_is_settled_part_by_part(void **state)
 	assert_int_equal(store_outbox_parts_since(st, "m1", NOW - 60), 5);
 }
 
+/*
+ * The worker says of each part that the network took it as it goes. If it
+ * dies after all of them, the message went: sent, no doubt. If it dies
+ * between them, the message is in doubt, and a report of a part on record
+ * settles it with the parts that went.
+ */
+static void
+test_parts_on_record_leave_no_doubt(void **state)
+{
+	struct store *st = *state;
+	struct config_modem m1 = { .name = "m1", .delivery_reports = 1 };
+	struct config c = cf;
+	struct store_outbox o;
+	int64_t a, b, got = 0;
+
+	c.modems = &m1;
+	c.nmodems = 1;
+	a = outbox_queue(st, ALICE, "两段", OUTBOX_REPLY, 0, NOW);
+	b = outbox_queue(st, ALICE, "也是两段", OUTBOX_REPLY, 0, NOW);
+	assert_int_equal(store_outbox_mark_sending(st, a, "m1", 2, NOW), 0);
+	assert_int_equal(outbox_part_sent(st, a, 1, "m1", 40, NOW), 0);
+	assert_int_equal(outbox_part_sent(st, a, 2, "m1", 41, NOW), 0);
+	/* A report before the result finds its part. */
+	assert_int_equal(store_outbox_report(st, "m1", 40, ALICE, "delivered",
+	    NOW + 1, &got), 1);
+	assert_int_equal(got, a);
+	assert_int_equal(outbox_lost(st, &c, a, NOW + 2), 0);
+	o = row(st, a);
+	assert_int_equal(o.state, OUTBOX_SENT);
+	assert_int_equal(o.parts, 2);
+
+	assert_int_equal(store_outbox_mark_sending(st, b, "m1", 2, NOW + 3),
+	    0);
+	assert_int_equal(outbox_part_sent(st, b, 1, "m1", 42, NOW + 3), 0);
+	assert_int_equal(outbox_lost(st, &c, b, NOW + 4), 0);
+	o = row(st, b);
+	assert_int_equal(o.state, OUTBOX_QUEUED);
+	/* Part 1's report: the part that went; part 2 never did. */
+	assert_int_equal(store_outbox_report(st, "m1", 42, ALICE, "delivered",
+	    NOW + 5, &got), 1);
+	assert_int_equal(outbox_part_reported(st, got, NOW + 5), 1);
+	o = row(st, b);
+	assert_int_equal(o.state, OUTBOX_SENT);
+	assert_int_equal(o.parts, 1);
+	/* The result of a job after its parts' own word keeps the report. */
+	assert_int_equal(outbox_sent(st, a, "m1", 2, (int[]){ 40, 41 }, 2,
+	    NOW + 6), 0);
+	assert_int_equal(store_outbox_report(st, "m1", 41, ALICE, "delivered",
+	    NOW + 7, &got), 1);
+	assert_string_equal(row(st, a).delivery, "delivered");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ttl_and_backoff),
+		cmocka_unit_test_setup_teardown(
+		    test_parts_on_record_leave_no_doubt, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_long_message_in_doubt_is_settled_part_by_part,
 		    setup, teardown),

@@ -108,6 +108,13 @@ test_proto_roundtrip(void **state)
 	assert_int_equal(proto_encode(&b, &in), 0);
 
 	memset(&in, 0, sizeof in);
+	in.type = PROTO_PART_SENT;
+	in.job = 77;
+	in.seq = 2;
+	in.msgref = 255;
+	assert_int_equal(proto_encode(&b, &in), 0);
+
+	memset(&in, 0, sizeof in);
 	in.type = PROTO_PING;
 	in.ping = 0xdeadbeef;
 	assert_int_equal(proto_encode(&b, &in), 0);
@@ -186,6 +193,13 @@ test_proto_roundtrip(void **state)
 	assert_string_equal(out.number, "+8613912345678");
 	assert_int_equal(out.status, 2);
 	assert_true(out.at == -1);
+	proto_msg_clear(&out);
+
+	assert_int_equal(proto_reader_next(&r, &out), 1);
+	assert_int_equal(out.type, PROTO_PART_SENT);
+	assert_true(out.job == 77);
+	assert_int_equal(out.seq, 2);
+	assert_int_equal(out.msgref, 255);
 	proto_msg_clear(&out);
 
 	assert_int_equal(proto_reader_next(&r, &out), 1);
