@@ -86,7 +86,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  ctl_tick },
 	{ "backup", "FILE",
 	  "copy the database to FILE while the daemon runs (checked;\n"
-	  "\t\t\tsee cungatectl(8) for a restore)", ctl_backup },
+	  "\t\t\tsee restore)", ctl_backup },
+	{ "restore", "FILE",
+	  "put a backup in place of the database (checked first; only\n"
+	  "\t\t\twhile cungated is stopped)", ctl_restore },
 	{ "stats", "[--json]",
 	  "counts: messages in and out, queue, people, modems", ctl_stats },
 	{ "grievance list", "[--village CODE] [--status S] [--json]",

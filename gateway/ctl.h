@@ -59,6 +59,7 @@ enum ctl_exit	ctl_messages(struct ctl *, int, char **);
 enum ctl_exit	ctl_simulate(struct ctl *, int, char **);
 enum ctl_exit	ctl_tick(struct ctl *, int, char **);
 enum ctl_exit	ctl_backup(struct ctl *, int, char **);
+enum ctl_exit	ctl_restore(struct ctl *, int, char **);
 enum ctl_exit	ctl_resident_remove(struct ctl *, int, char **);
 enum ctl_exit	ctl_stats(struct ctl *, int, char **);
 enum ctl_exit	ctl_help(struct ctl *, int, char **);

@@ -578,3 +578,46 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 	    store_schema_version(c->st), c->args[0]);
 	return CTL_EXIT_OK;
 }
+
+/*
+ * restore FILE: the backup in place of the database. Only while no daemon
+ * runs on it (its lock says so): the service is stopped first.
+ */
+enum ctl_exit
+ctl_restore(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store *st;
+	char *cause = NULL;
+	int ch;
+
+	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
+		return ctl_opt_end(c, ch);
+	if (c->nargs != 1)
+		return ctl_usage_line(c);
+	if (ctl_config(c) == NULL)
+		return CTL_EXIT_FAIL;
+	if (service_database_live(c->cf->database))
+		return ctl_fail("restore: cungated is running on %s: stop it "
+		    "first (systemctl stop cungated)", c->cf->database);
+	if (strcmp(c->args[0], c->cf->database) == 0)
+		return ctl_fail("%s is the database itself", c->args[0]);
+	if (store_restore(c->args[0], c->cf->database, &cause) == -1) {
+		ctl_warnx("restore: %s", cause);
+		free(cause);
+		return CTL_EXIT_FAIL;
+	}
+	/* Opened once: a backup from an older release is migrated now. */
+	if ((st = store_open(c->cf->database, &cause)) == NULL) {
+		ctl_warnx("restore: %s", cause);
+		free(cause);
+		return CTL_EXIT_FAIL;
+	}
+	printf("restored %s from %s (schema %d)\n", c->cf->database,
+	    c->args[0], store_schema_version(st));
+	store_close(st);
+	return CTL_EXIT_OK;
+}

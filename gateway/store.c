@@ -1237,6 +1237,61 @@ fail:
 	return -1;
 }
 
+int
+store_restore(const char *backup, const char *path, char **cause)
+{
+	sqlite3 *from = NULL, *to = NULL;
+	sqlite3_backup *b;
+	sqlite3_stmt *s;
+	const char *ok;
+	int rc = -1, step;
+
+	if (sqlite3_open_v2(backup, &from, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		*cause = xasprintf("%s: %s", backup, from != NULL ?
+		    sqlite3_errmsg(from) : "cannot open");
+		goto done;
+	}
+	/* A backup that does not check is never put in place. */
+	if (sqlite3_prepare_v2(from, "PRAGMA quick_check", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		*cause = xasprintf("%s: %s", backup, sqlite3_errmsg(from));
+		goto done;
+	}
+	ok = sqlite3_step(s) == SQLITE_ROW ?
+	    (const char *)sqlite3_column_text(s, 0) : NULL;
+	if (ok == NULL || strcmp(ok, "ok") != 0) {
+		*cause = xasprintf("%s: not a sound cungate database (%s)",
+		    backup, ok != NULL ? ok : sqlite3_errmsg(from));
+		sqlite3_finalize(s);
+		goto done;
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", path, to != NULL ?
+		    sqlite3_errmsg(to) : "cannot open");
+		goto done;
+	}
+	sqlite3_busy_timeout(to, 5000);
+	/* The backup API writes the pages and the WAL, in one go. */
+	if ((b = sqlite3_backup_init(to, "main", from, "main")) == NULL) {
+		*cause = xasprintf("%s: %s", path, sqlite3_errmsg(to));
+		goto done;
+	}
+	step = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	if (step != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", path, sqlite3_errstr(step));
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_close(to);
+	sqlite3_close(from);
+	return rc;
+}
+
 /*
  * Before the first migration of a database that has rows already: a
  * backup beside it, path.schema-V.bak, and a line in the log saying so.

@@ -142,6 +142,12 @@ int	 store_person_forget(struct store *, const char *phone,
 int	 store_prune(struct store *, time_t messages_before,
 	    time_t outbox_before, time_t audit_before);
 /*
+ * Put backup (checked first) in place of the database at path, through
+ * SQLite's backup API, so that its WAL and locks stay right. No daemon
+ * may be running on it. 0, or -1 with *cause (caller frees).
+ */
+int	 store_restore(const char *backup, const char *path, char **cause);
+/*
  * An online copy of the database into path (SQLite's backup API: a
  * consistent snapshot while the daemon writes), checked (quick_check)
  * before it takes the name path. 0, or -1 with *cause (caller frees).

@@ -168,6 +168,19 @@ def test_backup_while_the_daemon_runs(make_gw, tmp_path):
     # Not over the database itself.
     out = gw.ctl("backup", os.path.join(gw.dir, "cungate.db"), check=False)
     assert out.returncode == 1
+    # A restore: refused while the daemon runs; then the backup's state,
+    # and a file that is no database is never put in place.
+    out = gw.ctl("restore", backup, check=False)
+    assert out.returncode == 1 and "cungated is running" in out.stderr
+    gw.stop()
+    gw.ctl("resident", "add", "13900000077", "新来的", "--village", "LJZ")
+    bad = tmp_path / "bad.db"
+    bad.write_text("not a database")
+    assert gw.ctl("restore", str(bad), check=False).returncode == 1
+    assert len(gw.json("resident", "list")) == 4
+    assert "restored" in gw.ctl("restore", backup).stdout
+    assert len(gw.json("resident", "list")) == 3
+    gw.start()
 
 
 def test_a_schema_migration_backs_up_first(make_gw):
