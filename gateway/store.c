@@ -2226,6 +2226,8 @@ store_outbox_sending(struct store *st, int64_t *ids, int max)
 	return store_ids(st, s, ids, max);
 }
 
+static int64_t	store_count_of(struct store *, sqlite3_stmt *);
+
 int
 store_outbox_part_sent(struct store *st, int64_t id, int seq,
     const char *modem, int msgref, time_t now)
@@ -2240,14 +2242,9 @@ int
 store_outbox_parts_taken(struct store *st, int64_t id, time_t since)
 {
 	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_PARTS_TAKEN);
-	int rc, n;
 
 	store_bind(s, "ll", id, (int64_t)since);
-	if ((rc = store_step_row(st, s)) != 1)
-		return rc == 0 ? 0 : -1;
-	n = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return n;
+	return (int)store_count_of(st, s);
 }
 
 int
@@ -2255,14 +2252,9 @@ store_outbox_in_flight_to(struct store *st, const char *modem,
     const char *recipient)
 {
 	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_IN_FLIGHT_TO);
-	int rc, n;
 
 	store_bind(s, "ss", modem, recipient);
-	if ((rc = store_step_row(st, s)) != 1)
-		return rc == 0 ? 0 : -1;
-	n = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return n;
+	return (int)store_count_of(st, s);
 }
 
 int
