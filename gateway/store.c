@@ -1049,6 +1049,7 @@ static const char *const store_sql[S_NSTMTS] = {
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[S_NSTMTS];
+	int		 busy_ms;	/* how long a statement waits */
 };
 
 static const char *const store_state_names[] = {
@@ -1406,7 +1407,7 @@ store_open(const char *path, char **cause)
 		    sqlite3_errmsg(st->db) : "cannot open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(st->db, 5000);
+	store_set_busy_timeout(st, 5000);
 	if (store_wal(st, &err) == -1 || store_exec(st,
 	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
 	    &err) == -1 || store_backup_before_migrating(st, &err) == -1 ||
@@ -1458,6 +1459,7 @@ store_error(struct store *st)
 void
 store_set_busy_timeout(struct store *st, int ms)
 {
+	st->busy_ms = ms;
 	sqlite3_busy_timeout(st->db, ms);
 }
 
@@ -3769,8 +3771,13 @@ store_metric(struct store *st, enum store_metric which, int64_t param,
 int
 store_is_writable(struct store *st)
 {
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	int rc;
+
+	/* A probe: it answers at once, it does not wait out the lock. */
+	sqlite3_busy_timeout(st->db, 0);
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(st->db, st->busy_ms);
+	if (rc != SQLITE_OK)
 		return 0;
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return 1;
