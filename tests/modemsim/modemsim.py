@@ -48,11 +48,13 @@ DIR/faults.json -- re-read whenever it changes. Per command, keyed by a
     modes: "cms_error"/"cme_error" (+CMS/+CME ERROR: code), "error",
     "silence" (no echo, no answer; keep reading), "garbage" (random bytes
     instead of echo and answer), "delay" ("seconds": s; echo, sleep, then
-    answer normally). "count" limits how often it fires (default: always).
+    answer normally). "count" limits how often it fires (default: always);
+    "after": N lets the first N matching commands through untouched.
     An AT+CMGS fault fires after the PDU and Ctrl-Z, in place of +CMGS:,
     and the message is not recorded in sent.jsonl. Global keys:
         "sim_capacity": N   SIM holds N messages (+CPMS reports N);
-                            injections wait in inject/ while it is full
+                            injections, and status reports (as inject/
+                            report-*.pdu), wait while it is full
         "no_cmti": true     store but never announce (+CMTI, +CDSI)
         "dead": true|secs   answer nothing from now on; exit after secs
                             (true: 5 s)
@@ -198,6 +200,9 @@ class Faults:
             return None
         key = max(keys, key=len)
         fault = self.config[key]
+        if fault.get("after", 0) > 0:
+            fault["after"] -= 1
+            return None
         count = fault.get("count")
         if count is not None:
             if count <= 0:
@@ -770,7 +775,15 @@ class Modem:
         else:
             index = self.sim.store(hexpdu, length)
             if index is None:
-                self.state.log("error", error="SIM full, status report lost",
+                # As a network does with "memory capacity exceeded": the
+                # SMSC keeps the report and delivers it once a slot is
+                # free, the same way as a waiting SMS-DELIVER.
+                name = f"report-{time.time_ns():020d}-{mr:03d}.pdu"
+                tmp = os.path.join(self.state.inject, "." + name)
+                with open(tmp, "w", encoding="ascii") as f:
+                    f.write(hexpdu + "\n")
+                os.replace(tmp, os.path.join(self.state.inject, name))
+                self.state.log("held", error="SIM full, status report held",
                                mr=mr)
             else:
                 self.counters["stored"] += 1
