@@ -41,6 +41,7 @@ GATEWAY = \
 	gateway/grievance.c \
 	gateway/http.c \
 	gateway/inbox.c \
+	gateway/journal.c \
 	gateway/log.c \
 	gateway/notice.c \
 	gateway/outbox.c \

@@ -27,6 +27,7 @@
 #include "gateway/config.h"
 #include "gateway/http.h"
 #include "gateway/inbox.h"
+#include "gateway/journal.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/sched.h"
@@ -112,8 +113,12 @@ struct daemon {
 	struct daemon_outcome	*outcomes;	/* oldest first */
 	struct daemon_report	*reports;	/* oldest first */
 	struct daemon_call	*calls;		/* oldest first */
+	struct journal		*journal;	/* parts the store lacks */
+	int			 recovered;	/* the last run's rows settled:
+						   1; 0 not yet, -1 said so */
 };
 
+static void	daemon_recover(struct daemon *);
 static void	daemon_held_retry(struct daemon *);
 static void	daemon_outcomes_retry(struct daemon *);
 static void	daemon_reports_retry(struct daemon *);
@@ -171,6 +176,8 @@ daemon_kick_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (d->recovered != 1)
+		daemon_recover(d);
 	if (d->held != NULL)
 		daemon_held_retry(d);
 	if (d->outcomes != NULL)
@@ -364,6 +371,54 @@ daemon_result(struct modem *m, const struct modem_send_result *r, void *arg)
 	*tail = o;
 }
 
+/* A part from the journal, on record. */
+static int
+daemon_replay_part(void *arg, const struct journal_part *p)
+{
+	struct daemon *d = arg;
+
+	return outbox_part_sent(d->st, p->job, p->seq, p->modem, p->msgref,
+	    p->at);
+}
+
+/*
+ * The last run's loose ends, in one transaction: the parts its journal
+ * kept on record first, then each row it left "sending" in doubt (those
+ * with every part on record are sent). Tried again each second until the
+ * store takes it; meanwhile those rows stay "sending", so none goes twice.
+ */
+static void
+daemon_recover(struct daemon *d)
+{
+	int n, rc = -1;
+
+	if (store_begin(d->st) == -1)
+		goto fail;
+	if ((n = journal_replay(d->journal, daemon_replay_part, d)) == -1 ||
+	    (rc = outbox_recover(d->st, d->cf, now_real())) == -1) {
+		store_rollback(d->st);
+		goto fail;
+	}
+	if (store_commit(d->st) == -1)
+		goto fail;
+	d->recovered = 1;
+	if (d->outcomes == NULL)
+		journal_clear(d->journal);
+	if (n > 0)
+		log_info("outbox: %d part(s) the network took while the store "
+		    "was busy, on record from the journal", n);
+	if (rc > 0)
+		log_info("outbox: %d message(s) in flight at the last stop: in "
+		    "doubt until a status report or its deadline", rc);
+	return;
+fail:
+	if (d->recovered == 0) {
+		d->recovered = -1;	/* said once */
+		log_warn("outbox: in flight at the last stop: %s: tried "
+		    "again each second", store_error(d->st));
+	}
+}
+
 /* Record the kept outcomes, oldest first, while the store takes them. */
 static void
 daemon_outcomes_retry(struct daemon *d)
@@ -378,6 +433,10 @@ daemon_outcomes_retry(struct daemon *d)
 		d->outcomes = o->next;
 		daemon_outcome_free(o);
 	}
+	/* All on record: the journal's copies too (unless the last run's
+	   are still to be replayed). */
+	if (d->recovered == 1)
+		journal_clear(d->journal);
 }
 
 /*
@@ -392,10 +451,22 @@ daemon_part_sent(struct modem *m, uint64_t job, int seq, int msgref,
 {
 	struct daemon *d = arg;
 	struct daemon_outcome *o, **tail;
+	struct journal_part jp;
 
 	if (d->outcomes == NULL && outbox_part_sent(d->st, (int64_t)job, seq,
 	    modem_name(m), msgref, now_real()) == 0)
 		return;
+	/*
+	 * On disk before anything else happens: should the daemon die
+	 * before the store takes it, the next start replays it, and the
+	 * row in doubt is known to have gone.
+	 */
+	jp.job = (int64_t)job;
+	jp.seq = seq;
+	jp.msgref = msgref;
+	jp.at = now_real();
+	jp.modem = modem_name(m);
+	journal_append(d->journal, &jp);
 	o = xcalloc(1, sizeof *o);
 	o->m = m;
 	o->r.job = job;
@@ -904,8 +975,8 @@ main(int argc, char **argv)
 	struct daemon_outcome *o;
 	struct daemon_report *r;
 	struct daemon_call *c;
-	char masked[PHONE_MAX], *cause = NULL;
-	int ch, check = 0, rc;
+	char masked[PHONE_MAX], *cause = NULL, *journal;
+	int ch, check = 0;
 	size_t i;
 
 	memset(&d, 0, sizeof d);
@@ -969,13 +1040,12 @@ main(int argc, char **argv)
 		log_warn("daemon: no [modem] sections: nothing will be sent");
 	if ((d.st = store_open(d.cf->database, &cause)) == NULL)
 		fatal("store: %s", cause);
+	journal = xasprintf("%s.parts", d.cf->database);
+	if ((d.journal = journal_open(journal, &cause)) == NULL)
+		fatal("journal: %s", cause);
+	free(journal);
 	/* Rows a previous run handed to a worker: in doubt, not resent. */
-	if ((rc = outbox_recover(d.st, d.cf, now_real())) > 0)
-		log_info("outbox: %d message(s) in flight at the last stop: in "
-		    "doubt until a status report or its deadline", rc);
-	else if (rc == -1)
-		log_warn("outbox: in flight at the last stop: %s: left as "
-		    "they are until the next start", store_error(d.st));
+	daemon_recover(&d);
 	store_set_busy_timeout(d.st, DAEMON_BUSY_MS);
 	d.crash_after_store = getenv("CUNGATE_FAULT") != NULL &&
 	    strcmp(getenv("CUNGATE_FAULT"), "crash_after_store") == 0;
@@ -1057,6 +1127,7 @@ main(int argc, char **argv)
 	router_free(d.router);
 	template_free(d.tpl);
 	store_close(d.st);
+	journal_close(d.journal);
 	config_free(d.cf);
 	log_info("daemon: stopped");
 	return 0;

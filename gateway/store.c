@@ -1245,6 +1245,7 @@ store_restore(const char *backup, const char *path, char **cause)
 	sqlite3_backup *b;
 	sqlite3_stmt *s;
 	const char *ok;
+	char *journal;
 	int rc = -1, step;
 
 	if (sqlite3_open_v2(backup, &from, SQLITE_OPEN_READONLY, NULL) !=
@@ -1286,6 +1287,10 @@ store_restore(const char *backup, const char *path, char **cause)
 		*cause = xasprintf("%s: %s", path, sqlite3_errstr(step));
 		goto done;
 	}
+	/* The replaced database's journal of parts speaks of its rows. */
+	journal = xasprintf("%s.parts", path);
+	unlink(journal);
+	free(journal);
 	rc = 0;
 done:
 	sqlite3_close(to);

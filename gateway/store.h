@@ -144,7 +144,8 @@ int	 store_prune(struct store *, time_t messages_before,
 /*
  * Put backup (checked first) in place of the database at path, through
  * SQLite's backup API, so that its WAL and locks stay right. No daemon
- * may be running on it. 0, or -1 with *cause (caller frees).
+ * may be running on it; its journal of parts (path.parts) goes. 0, or -1
+ * with *cause (caller frees).
  */
 int	 store_restore(const char *backup, const char *path, char **cause);
 /*
