@@ -181,10 +181,13 @@ outbox_part_reported(struct store *st, int64_t id, time_t at)
 	if ((rc = store_outbox_get(st, id, &o)) != 1)
 		return rc;
 	rc = 0;
-	/* In doubt with this part on record: those parts are what went. */
+	/*
+	 * In doubt with this part on record: sent if every part is; if not,
+	 * it stays in doubt, and only the parts not on record go again.
+	 */
 	if (o.state == OUTBOX_QUEUED && strcmp(o.last_error,
 	    OUTBOX_IN_DOUBT) == 0 && (n = store_outbox_parts_taken(st, id,
-	    o.sent_at)) > 0)
+	    0)) > 0 && n >= o.encoded_parts)
 		rc = store_outbox_mark_sent(st, id, n, o.msgref,
 		    o.sent_at != 0 ? o.sent_at : at) == -1 ? -1 : 1;
 	store_outbox_clear(&o);
@@ -207,11 +210,15 @@ outbox_sent(struct store *st, int64_t id, const char *modem, int parts,
 
 	if ((rc = store_outbox_get(st, id, &o)) != 1)
 		return -1;
-	rc = store_outbox_mark_sent(st, id, parts,
-	    nrefs > 0 ? msgrefs[nrefs - 1] : -1, now);
+	/* A part at -1 went on an earlier attempt: on record already. */
+	for (i = nrefs - 1; i >= 0 && msgrefs[i] < 0; i--)
+		;
+	rc = store_outbox_mark_sent(st, id, parts, i >= 0 ? msgrefs[i] : -1,
+	    now);
 	for (i = 0; rc == 0 && i < nrefs; i++)
-		rc = store_outbox_add_part(st, id, i + 1, modem, msgrefs[i],
-		    o.recipient, now);
+		if (msgrefs[i] >= 0)
+			rc = store_outbox_add_part(st, id, i + 1, modem,
+			    msgrefs[i], o.recipient, now);
 	store_outbox_clear(&o);
 	return rc;
 }
@@ -263,7 +270,7 @@ outbox_lost(struct store *st, const struct config *cf, int64_t id,
 	 * +CMGS) before it died: it went, whole, and no doubt is left.
 	 */
 	if (o.encoded_parts > 0 && (rc = store_outbox_parts_taken(st, id,
-	    o.sent_at)) >= o.encoded_parts) {
+	    0)) >= o.encoded_parts) {
 		log_info("outbox: %lld: every part went before its worker "
 		    "died: sent", (long long)id);
 		rc = store_outbox_mark_sent(st, id, o.encoded_parts, o.msgref,
@@ -309,7 +316,9 @@ outbox_settle(struct store *st, const char *modem, const char *recipient,
     int msgref, const char *status, time_t at, int64_t *id)
 {
 	struct store_outbox o;
+	char held[sizeof o.modem];
 	time_t sent_at;
+	uint64_t mask;
 	int rc, seq, kind = 3;
 	int64_t part_of;
 
@@ -324,19 +333,34 @@ outbox_settle(struct store *st, const char *modem, const char *recipient,
 	if (rc == -1)
 		return -1;
 	if (rc == 0) {
-		if ((rc = store_outbox_settle(st, modem, recipient,
-		    OUTBOX_IN_DOUBT, status, at, &part_of)) != 1)
+		if ((rc = store_outbox_marked(st, modem, recipient,
+		    OUTBOX_IN_DOUBT, msgref, &part_of)) != 1)
 			return rc;
-		/* The report proves the part it answers went: record it. */
+		/*
+		 * The report proves the part it answers went: the next one
+		 * after those on record (a worker sends them in order). Sent
+		 * once every part is proven; until then the row stays in
+		 * doubt, and at its deadline only the parts not on record go.
+		 */
 		if (store_outbox_get(st, part_of, &o) != 1)
 			return -1;
-		seq = 1;
-		sent_at = o.sent_at != 0 ? o.sent_at : at;
-		rc = store_outbox_mark_sent(st, part_of, 1, msgref, sent_at);
+		if ((rc = store_outbox_parts_on_record(st, part_of, held,
+		    sizeof held, &mask)) == -1) {
+			store_outbox_clear(&o);
+			return -1;
+		}
+		seq = rc + 1;
+		sent_at = at;
+		rc = 0;
+		if (seq >= o.encoded_parts) {
+			rc = store_outbox_mark_sent(st, part_of, seq >
+			    o.encoded_parts ? seq : o.encoded_parts, msgref,
+			    sent_at);
+			kind = 2;
+		}
 		store_outbox_clear(&o);
 		if (rc == -1)
 			return -1;
-		kind = 2;
 	}
 	*id = part_of;
 	if (store_outbox_add_part(st, part_of, seq, modem, msgref, recipient,
@@ -419,6 +443,43 @@ outbox_pick(struct store *st, const struct config *cf,
 	return best;
 }
 
+/*
+ * The modem that holds part of o already, with the parts it sent in *skip:
+ * a part failed after others went, or a worker died between parts. The
+ * rest go on that modem under the same reference, so the recipient's
+ * phone joins them to what it has. NULL (send it whole, on any modem)
+ * when nothing is on record or that modem is not up; *busy when it is up
+ * but cannot take a job now.
+ */
+static struct modem *
+outbox_holder(struct store *st, struct modem *const *modems, size_t n,
+    const struct store_outbox *o, uint64_t *skip, int *busy)
+{
+	char name[sizeof o->modem];
+	size_t i;
+	int rc;
+
+	*skip = 0;
+	*busy = 0;
+	if (o->encoded_parts < 2 || (rc = store_outbox_parts_on_record(st,
+	    o->id, name, sizeof name, skip)) <= 0) {
+		*skip = 0;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(modem_name(modems[i]), name) != 0 ||
+		    modem_get_state(modems[i]) != MODEM_UP)
+			continue;
+		if (!modem_can_take(modems[i])) {
+			*busy = 1;
+			return NULL;
+		}
+		return modems[i];
+	}
+	*skip = 0;
+	return NULL;
+}
+
 /* Can any modem take a job now? */
 static int
 outbox_any_free(struct modem *const *modems, size_t n)
@@ -439,7 +500,8 @@ outbox_pump(struct store *st, const struct config *cf,
 	const struct config_modem *cm;
 	struct store_outbox o;
 	struct modem *m;
-	int n, i, rc, handed = 0;
+	uint64_t skip;
+	int n, i, rc, busy, handed = 0;
 
 	if (!outbox_any_free(modems, nmodems))
 		return 0;
@@ -454,9 +516,11 @@ outbox_pump(struct store *st, const struct config *cf,
 			continue;
 		}
 		/* After a failure, another modem if there is one. */
-		m = outbox_pick(st, cf, modems, nmodems, o.recipient,
-		    o.attempts > 0 && o.modem[0] != '\0' ? o.modem : NULL,
-		    now);
+		if ((m = outbox_holder(st, modems, nmodems, &o, &skip,
+		    &busy)) == NULL && !busy)
+			m = outbox_pick(st, cf, modems, nmodems, o.recipient,
+			    o.attempts > 0 && o.modem[0] != '\0' ? o.modem :
+			    NULL, now);
 		if (m == NULL) {
 			store_outbox_clear(&o);
 			continue;	/* its modem is busy: the next row */
@@ -467,7 +531,8 @@ outbox_pump(struct store *st, const struct config *cf,
 			    modem_parts(o.text), now) == 0) {
 				if (modem_submit(m, (uint64_t)o.id,
 				    o.recipient, o.text,
-				    cm != NULL && cm->delivery_reports) == 0)
+				    cm != NULL && cm->delivery_reports,
+				    skip) == 0)
 					handed++;
 				else
 					store_outbox_mark_retry(st, o.id,

@@ -431,6 +431,7 @@ enum store_stmt {
 	S_OUTBOX_SETTLE_PART,
 	S_OUTBOX_PART_SENT,
 	S_OUTBOX_PARTS_TAKEN,
+	S_OUTBOX_PARTS_ON_RECORD,
 	S_TICKET_INSERT,
 	S_TICKET_FIND,
 	S_TICKET_GET,
@@ -777,6 +778,8 @@ static const char *const store_sql[S_NSTMTS] = {
 	    " recipient, ?5 FROM outbox WHERE id = ?1 " OUTBOX_PART_UPSERT,
 	[S_OUTBOX_PARTS_TAKEN] = "SELECT count(*) FROM outbox_part"
 	    " WHERE outbox_id = ? AND sent_at >= ?",
+	[S_OUTBOX_PARTS_ON_RECORD] = "SELECT seq, modem FROM outbox_part"
+	    " WHERE outbox_id = ? ORDER BY sent_at DESC, seq DESC",
 	/* The newest part with that reference: references wrap at 256. */
 	[S_OUTBOX_REPORT] = "UPDATE outbox_part SET status = ?1,"
 	    " reported_at = ?2 WHERE rowid = (SELECT rowid FROM outbox_part"
@@ -795,11 +798,21 @@ static const char *const store_sql[S_NSTMTS] = {
 	    "   THEN ?2 ELSE delivered_at END WHERE id = ?1",
 	[S_OUTBOX_PARTS_SINCE] = "SELECT coalesce(sum(parts), 0) FROM outbox"
 	    " WHERE modem = ? AND state IN (1, 2) AND sent_at >= ?",
-	[S_OUTBOX_SETTLE] = "UPDATE outbox SET state = 2, sent_at = ?5,"
-	    " delivery = ?4, delivered_at = CASE WHEN ?4 = 'delivered'"
-	    " THEN ?5 END, last_error = '' WHERE id = (SELECT id FROM outbox"
-	    " WHERE state = 0 AND modem = ?1 AND recipient = ?2"
-	    " AND last_error = ?3 ORDER BY id LIMIT 1) RETURNING id",
+	/*
+	 * The row in doubt a report of reference ?4 may be a part of: none
+	 * of its parts on record has ?4, or lies further from it than the
+	 * row has parts (a modem numbers a message's parts one after
+	 * another, modulo 256). One with parts on record first: it was in
+	 * the air; then the oldest.
+	 */
+	[S_OUTBOX_SETTLE] = "SELECT o.id FROM outbox o WHERE o.state = 0"
+	    " AND o.modem = ?1 AND o.recipient = ?2 AND o.last_error = ?3"
+	    " AND NOT EXISTS (SELECT 1 FROM outbox_part p"
+	    "  WHERE p.outbox_id = o.id AND (p.msgref = ?4"
+	    "  OR min((?4 - p.msgref + 256) % 256, (p.msgref - ?4 + 256) % 256)"
+	    "  >= max(o.encoded_parts, 1)))"
+	    " ORDER BY EXISTS (SELECT 1 FROM outbox_part p"
+	    "  WHERE p.outbox_id = o.id) DESC, o.id LIMIT 1",
 	/*
 	 * A row settled by one part's report, with fewer parts proven than it
 	 * encodes into, whose proven parts all have references near ?3: a
@@ -2255,6 +2268,35 @@ store_outbox_parts_taken(struct store *st, int64_t id, time_t since)
 }
 
 int
+store_outbox_parts_on_record(struct store *st, int64_t id, char *modem,
+    size_t len, uint64_t *mask)
+{
+	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_PARTS_ON_RECORD);
+	const char *m;
+	int rc, seq, n = 0;
+
+	*mask = 0;
+	modem[0] = '\0';
+	store_bind(s, "l", id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seq = sqlite3_column_int(s, 0);
+		m = (const char *)sqlite3_column_text(s, 1);
+		if (n++ == 0)
+			snprintf(modem, len, "%s", m != NULL ? m : "");
+		if (m != NULL && strcmp(m, modem) == 0 && seq >= 1 &&
+		    seq <= 64)
+			*mask |= UINT64_C(1) << (seq - 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_warn("store: %s: %s", sqlite3_sql(s),
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return n;
+}
+
+int
 store_outbox_in_flight_to(struct store *st, const char *modem,
     const char *recipient)
 {
@@ -2575,14 +2617,13 @@ store_outbox_parts_since(struct store *st, const char *modem, time_t since)
 }
 
 int
-store_outbox_settle(struct store *st, const char *modem,
-    const char *recipient, const char *marker, const char *status,
-    time_t at, int64_t *id)
+store_outbox_marked(struct store *st, const char *modem,
+    const char *recipient, const char *marker, int msgref, int64_t *id)
 {
 	sqlite3_stmt *s = store_stmt(st, S_OUTBOX_SETTLE);
 	int rc;
 
-	store_bind(s, "ssssl", modem, recipient, marker, status, (int64_t)at);
+	store_bind(s, "sssi", modem, recipient, marker, msgref);
 	if ((rc = store_step_row(st, s)) != 1)
 		return rc;
 	*id = sqlite3_column_int64(s, 0);

@@ -342,6 +342,13 @@ int	 store_outbox_part_sent(struct store *, int64_t id, int seq,
 	    const char *modem, int msgref, time_t now);
 /* Parts of row id on record since since (this attempt's): -1 or count. */
 int	 store_outbox_parts_taken(struct store *, int64_t id, time_t since);
+/*
+ * The parts of row id on record, from every attempt: their number, or -1.
+ * *mask has bit seq - 1 set for each part sent on the modem of the newest
+ * one, whose name goes to modem (len bytes).
+ */
+int	 store_outbox_parts_on_record(struct store *, int64_t id, char *modem,
+	    size_t len, uint64_t *mask);
 /* Rows to recipient handed to modem and not yet back: -1 or the count. */
 int	 store_outbox_in_flight_to(struct store *, const char *modem,
 	    const char *recipient);
@@ -416,13 +423,12 @@ int	 store_outbox_report(struct store *, const char *modem, int msgref,
 	    const char *recipient, const char *status, time_t at,
 	    int64_t *id);
 /*
- * The oldest queued row to recipient last tried on modem whose last error
- * is marker: mark it sent at at with delivery status. -1 / 0 none / 1
- * with *id.
+ * A queued row to recipient last tried on modem whose last error is
+ * marker, of which a part with reference msgref may be one: -1 / 0 none /
+ * 1 with *id. One with parts on record first, then the oldest.
  */
-int	 store_outbox_settle(struct store *, const char *modem,
-	    const char *recipient, const char *marker, const char *status,
-	    time_t at, int64_t *id);
+int	 store_outbox_marked(struct store *, const char *modem,
+	    const char *recipient, const char *marker, int msgref, int64_t *id);
 /*
  * One more part of a row to recipient that a report settled, sent on modem
  * since since: the row whose proven parts are fewer than its encoded ones

@@ -141,13 +141,17 @@ size_t	 modem_inflight(const struct modem *);
  * Give the worker a message to send: text (UTF-8) to number (E.164). The
  * worker encodes it (GSM-7 or UCS-2, split into parts as needed) and sends
  * all parts; the outcome comes through cb->result with this job id.
- * want_report asks the network for a delivery report of each part.
- * Returns 0, or -1 if the modem cannot take it now (nothing was sent).
+ * want_report asks the network for a delivery report of each part. skip
+ * names the parts an earlier attempt on this modem sent (bit i: part i + 1):
+ * they are not sent again, and the parts that are carry the same
+ * concatenation reference (it follows from job), so the recipient's phone
+ * joins them with the ones it has. Returns 0, or -1 if the modem cannot
+ * take it now (nothing was sent).
  * The worker fails a text over 3000 UTF-16 units (45 parts) or a number
  * that is not [+]digits with MODEM_FAILED_PERMANENT.
  */
 int	 modem_submit(struct modem *, uint64_t job, const char *number,
-	    const char *text, int want_report);
+	    const char *text, int want_report, uint64_t skip);
 /*
  * The number of parts the worker will send text in (the same encoding),
  * or -1 if it cannot be sent (too long).

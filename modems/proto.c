@@ -24,7 +24,7 @@ enum proto_kind {
 	PROTO_KIND_I32S		/* a list of i32, 4 bytes each */
 };
 
-#define PROTO_TAG_LAST	PROTO_TAG_BINARY
+#define PROTO_TAG_LAST	PROTO_TAG_SKIP
 #define PROTO_BIT(t)	(UINT64_C(1) << (t))
 
 /* The tags each type carries; all are mandatory. */
@@ -44,7 +44,8 @@ static const uint64_t proto_type_tags[] = {
 	[PROTO_PING] = PROTO_BIT(PROTO_TAG_PING),
 	[PROTO_ACK] = PROTO_BIT(PROTO_TAG_ID),
 	[PROTO_SEND] = PROTO_BIT(PROTO_TAG_JOB) | PROTO_BIT(PROTO_TAG_NUMBER) |
-	    PROTO_BIT(PROTO_TAG_TEXT) | PROTO_BIT(PROTO_TAG_REPORT),
+	    PROTO_BIT(PROTO_TAG_TEXT) | PROTO_BIT(PROTO_TAG_REPORT) |
+	    PROTO_BIT(PROTO_TAG_SKIP),
 	[PROTO_CALL] = PROTO_BIT(PROTO_TAG_NUMBER) | PROTO_BIT(PROTO_TAG_AT),
 	[PROTO_HEALTH] = PROTO_BIT(PROTO_TAG_SIGNAL) |
 	    PROTO_BIT(PROTO_TAG_BATTERY) | PROTO_BIT(PROTO_TAG_NETWORK) |
@@ -88,6 +89,7 @@ proto_tag_kind(int tag)
 		return PROTO_KIND_I32;
 	case PROTO_TAG_ID:
 	case PROTO_TAG_JOB:
+	case PROTO_TAG_SKIP:
 		return PROTO_KIND_U64;
 	case PROTO_TAG_SENT_AT:
 	case PROTO_TAG_AT:
@@ -177,6 +179,8 @@ proto_msg_get_int(const struct proto_msg *msg, int tag)
 		return (uint64_t)msg->seq;
 	case PROTO_TAG_JOB:
 		return msg->job;
+	case PROTO_TAG_SKIP:
+		return msg->skip;
 	case PROTO_TAG_RESULT:
 		return (uint64_t)msg->result;
 	case PROTO_TAG_PARTS:
@@ -239,6 +243,9 @@ proto_msg_set_int(struct proto_msg *msg, int tag, uint64_t v)
 		break;
 	case PROTO_TAG_JOB:
 		msg->job = v;
+		break;
+	case PROTO_TAG_SKIP:
+		msg->skip = v;
 		break;
 	case PROTO_TAG_RESULT:
 		msg->result = (int)v;

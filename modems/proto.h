@@ -42,7 +42,7 @@ enum proto_type {
 	/* daemon -> worker */
 	PROTO_PING = 6,		/* seq */
 	PROTO_ACK = 7,		/* id */
-	PROTO_SEND = 8,		/* job, number, text, report */
+	PROTO_SEND = 8,		/* job, number, text, report, skip */
 	/* worker -> daemon */
 	PROTO_CALL = 9,		/* number, at */
 	PROTO_HEALTH = 10,	/* signal, battery, network, op_code,
@@ -87,7 +87,8 @@ enum proto_tag {
 	PROTO_TAG_CMS = 30,	/* i32: +CMS ERROR code, -1 none */
 	PROTO_TAG_REPORT = 31,	/* u8: 0/1, ask for status reports */
 	PROTO_TAG_LOCATION = 32,	/* i32: the SIM location read from */
-	PROTO_TAG_BINARY = 33	/* u8: 0/1, 8-bit data (WAP push, OTA) */
+	PROTO_TAG_BINARY = 33,	/* u8: 0/1, 8-bit data (WAP push, OTA) */
+	PROTO_TAG_SKIP = 34	/* u64: bit i set, part i + 1 went already */
 };
 
 #define PROTO_STATUS_MAX	2	/* highest enum modem_delivery */
@@ -134,6 +135,7 @@ struct proto_msg {
 	int		 report;	/* 0/1 */
 	int32_t		 location;
 	int		 binary;	/* 0/1 */
+	uint64_t	 skip;		/* SEND: parts not to send again */
 };
 
 /* The bytes being read from one connection. Zero it to start. */

@@ -671,7 +671,7 @@ modem_inflight(const struct modem *md)
 
 int
 modem_submit(struct modem *md, uint64_t job, const char *number,
-    const char *text, int want_report)
+    const char *text, int want_report, uint64_t skip)
 {
 	struct proto_msg msg;
 	struct modem_job *j, **jp;
@@ -685,6 +685,7 @@ modem_submit(struct modem *md, uint64_t job, const char *number,
 	msg.number = (char *)number;
 	msg.text = (char *)text;
 	msg.report = want_report != 0;
+	msg.skip = skip;
 	memset(&b, 0, sizeof b);
 	if (proto_encode(&b, &msg) != 0) {
 		log_warn("modem %s: job %llu: text too long to hand over",

@@ -54,6 +54,7 @@ struct worker_job {
 	char			*number;
 	char			*text;
 	int			 report;	/* ask for status reports */
+	uint64_t		 skip;		/* parts that went already */
 	struct worker_job	*next;
 };
 

@@ -90,6 +90,7 @@ worker_job_queue(struct worker *w, struct proto_msg *msg)
 	j->number = msg->number;
 	j->text = msg->text;
 	j->report = msg->report;
+	j->skip = msg->skip;
 	msg->number = msg->text = NULL;
 	for (jp = &w->jobs; *jp != NULL; jp = &(*jp)->next)
 		;
@@ -279,6 +280,28 @@ worker_encode(GSM_Debug_Info *di, const char *text, GSM_MultiSMSMessage *ms,
 	return rc;
 }
 
+/*
+ * A long message's concatenation reference follows from its job (the
+ * outbox row) instead of the clock: the same on every attempt, so that
+ * the parts sent again join those the recipient's phone holds already.
+ */
+static void
+worker_concat_ref(GSM_Debug_Info *di, GSM_MultiSMSMessage *ms, uint64_t job)
+{
+	GSM_UDHHeader *u;
+	int i;
+
+	for (i = 0; i < ms->Number; i++) {
+		u = &ms->SMS[i].UDH;
+		if (u->Type != UDH_ConcatenatedMessages &&
+		    u->Type != UDH_ConcatenatedMessages16bit)
+			continue;
+		u->ID8bit = (int)(job & 0xff);
+		u->ID16bit = (int)(job & 0xffff);
+		GSM_EncodeUDHHeader(di, u);
+	}
+}
+
 int
 modem_parts(const char *text)
 {
@@ -294,10 +317,11 @@ modem_parts(const char *text)
 }
 
 /*
- * Send the first queued job, all its parts, and report the result: the
- * network's reference of each part sent and, on failure, the +CMS code.
- * Parts stop at the first failure; the parts sent before it are counted,
- * so the outbox knows what the recipient already has.
+ * Send the first queued job, all its parts but those it says went before,
+ * and report the result: the network's reference of each part sent (-1 for
+ * one skipped) and, on failure, the +CMS code. Parts stop at the first
+ * failure; the parts sent before it are counted, so the outbox knows what
+ * the recipient already has.
  */
 void
 worker_send_job(struct worker *w)
@@ -308,7 +332,7 @@ worker_send_job(struct worker *w)
 	enum modem_result res = MODEM_FAILED_RETRY;
 	int32_t msgrefs[GSM_MAX_MULTI_SMS];
 	GSM_Error err = ERR_NONE;
-	int i, parts = 0, sent = 0, cms = -1, broken = 0;
+	int i, parts = 0, sent = 0, skipped = 0, cms = -1, broken = 0;
 
 	w->jobs = j->next;
 	phone_mask(j->number, masked);
@@ -326,8 +350,15 @@ worker_send_job(struct worker *w)
 		goto done;
 	}
 	parts = ms->Number;
+	worker_concat_ref(GSM_GetDebug(w->sm), ms, j->job);
 
 	for (i = 0; i < ms->Number; i++) {
+		if (i < 64 && (j->skip & UINT64_C(1) << i)) {
+			/* It went on an earlier attempt: not twice. */
+			msgrefs[sent++] = -1;
+			skipped++;
+			continue;
+		}
 		worker_pace(w);
 		/* SMS_Status_Report on a submit sets TP-SRR (gsmsms.c). */
 		ms->SMS[i].PDU = j->report ? SMS_Status_Report : SMS_Submit;
@@ -373,7 +404,11 @@ worker_send_job(struct worker *w)
 	res = MODEM_SENT;
 
 done:
-	if (res == MODEM_SENT)
+	if (res == MODEM_SENT && skipped > 0)
+		log_info("modem %s: sent %d more part%s of %d to %s (ref %d)",
+		    w->name, parts - skipped, parts - skipped == 1 ? "" : "s",
+		    parts, masked, (int)msgrefs[sent - 1]);
+	else if (res == MODEM_SENT)
 		log_info("modem %s: sent %d part%s to %s (ref %d%s)", w->name,
 		    parts, parts == 1 ? "" : "s", masked, (int)msgrefs[0],
 		    parts > 1 ? ", ..." : "");

@@ -93,6 +93,55 @@ def test_cms_error_is_retried_while_others_go_and_permanent_stops(make_gw):
     assert rows_to(gw, "+8613900000014")[0]["attempts"] == 1
 
 
+LONG_NOTICE = "村委会通知：" + \
+    "本周六上午九点在村委会大院举行义诊，请需要的村民带好医保卡准时参加。" * 2
+
+
+def test_a_failed_part_goes_again_alone_under_the_same_reference(make_gw):
+    # Part 1 of 2 went; part 2 met +CMS ERROR 38. The retry sends part 2
+    # only, with part 1's concatenation reference, so the phone joins it
+    # to the part it holds: one whole message, no part twice.
+    gw = make_gw(modems=(), sims=("m1",), gateway_extra="retry_backoff = 2")
+    gw.start()
+    sim = gw.sims["m1"]
+    sim.faults(**{"AT+CMGS": {"mode": "cms_error", "code": 38, "count": 1,
+                              "after": 1}})
+    gw.ctl("send", RESIDENT, LONG_NOTICE)
+    [row] = wait_for(lambda: rows_to(gw, RESIDENT, "sent"), timeout=30,
+                     what="sent after the retry")
+    assert row["attempts"] == 1 and row["parts"] == 2, row
+    pdus = sent_to(sim, RESIDENT)
+    assert [p["udh"]["seq"] for p in pdus] == [1, 2], pdus
+    assert pdus[0]["udh"]["ref"] == pdus[1]["udh"]["ref"]
+    assert "".join(p["text"] for p in pdus) == LONG_NOTICE
+    assert "sent 1 more part of 2" in gw.logtext()
+
+
+def test_a_worker_lost_between_parts_sends_only_the_rest(make_gw):
+    # The modem swallows part 2 (no answer to AT+CMGS): the worker gives
+    # up and is replaced, the message in doubt. Part 1's status report
+    # proves part 1 only; half a message is not "sent": at the deadline
+    # part 2 goes, alone, under the same reference.
+    gw = make_gw(modems=(), sims=("m1",))
+    gw.start()
+    sim = gw.sims["m1"]
+    sim.faults(status_report=True,
+               **{"AT+CMGS": {"mode": "silence", "count": 1, "after": 1}})
+    gw.ctl("send", RESIDENT, LONG_NOTICE)
+    wait_for(lambda: "no send status" in gw.logtext(), timeout=30,
+             what="the worker giving up on part 2")
+    wait_for(lambda: "part " in gw.logtext() and
+             rows_to(gw, RESIDENT, "queued"), what="in doubt")
+    [row] = wait_for(lambda: rows_to(gw, RESIDENT, "sent"), timeout=60,
+                     what="sent whole")
+    assert row["parts"] == 2, row
+    pdus = sent_to(sim, RESIDENT)
+    assert [p["udh"]["seq"] for p in pdus] == [1, 2], pdus
+    assert pdus[0]["udh"]["ref"] == pdus[1]["udh"]["ref"]
+    time.sleep(3)
+    assert len(sent_to(sim, RESIDENT)) == 2
+
+
 def test_a_silent_modem_is_replaced_and_the_message_goes_by_the_other(make_gw):
     gw = make_gw(modems=(), sims=("m1", "m2"),
                  modem_extra={"m1": ["prefixes = 139"]})

@@ -252,9 +252,10 @@ test_a_lost_job_is_settled_by_a_late_status_report(void **state)
 }
 
 /*
- * A long message in doubt: each part's report proves that part, in any
- * order, across the wrap of references at 256; a part whose report never
- * comes is not counted; another message in doubt to the same phone is
+ * A long message in doubt: each part's report proves one more part, in any
+ * order, across the wrap of references at 256; it is sent once every part
+ * is proven, and until then stays in doubt (at its deadline only the parts
+ * not on record go again). Another message in doubt to the same phone is
  * settled by its own reports, not taken for a part of the first.
  */
 static void
@@ -264,6 +265,8 @@ test_a_long_message_in_doubt_is_settled_part_by_part(void **state)
 	struct config_modem m1 = { .name = "m1", .delivery_reports = 1 };
 	struct config c = cf;
 	struct store_outbox o;
+	char held[sizeof o.modem];
+	uint64_t mask;
 	int64_t a, b, got = 0;
 
 	c.modems = &m1;
@@ -275,32 +278,37 @@ test_a_long_message_in_doubt_is_settled_part_by_part(void **state)
 	assert_int_equal(outbox_recover(st, &c, NOW + 1), 2);
 	/* a went as references 255, 0, 1; b as 2, 3. Reports out of order. */
 	assert_int_equal(outbox_settle(st, "m1", ALICE, 0, "delivered",
-	    NOW + 5, &got), 2);
+	    NOW + 5, &got), 3);
 	assert_int_equal(got, a);
 	assert_int_equal(outbox_settle(st, "m1", ALICE, 255, "delivered",
 	    NOW + 6, &got), 3);
 	assert_int_equal(got, a);
+	/* Two of three proven: still in doubt, its parts on record. */
 	o = row(st, a);
-	assert_int_equal(o.parts, 2);
-	assert_int_equal(o.state, OUTBOX_SENT);
+	assert_int_equal(o.state, OUTBOX_QUEUED);
+	assert_int_equal(store_outbox_parts_on_record(st, a, held,
+	    sizeof held, &mask), 2);
+	assert_string_equal(held, "m1");
+	assert_true(mask == 3);
 	/* 3 cannot be a's (255 .. 3 is more than 3 parts): b's first. */
 	assert_int_equal(outbox_settle(st, "m1", ALICE, 3, "delivered",
-	    NOW + 7, &got), 2);
+	    NOW + 7, &got), 3);
 	assert_int_equal(got, b);
-	/* 2 is next to b's 3 and too far from a's 255. */
+	/* 2 is next to b's 3 and too far from a's 255: b is whole. */
 	assert_int_equal(outbox_settle(st, "m1", ALICE, 2, "failed",
-	    NOW + 8, &got), 3);
+	    NOW + 8, &got), 2);
 	assert_int_equal(got, b);
 	o = row(st, b);
+	assert_int_equal(o.state, OUTBOX_SENT);
 	assert_int_equal(o.parts, 2);
 	assert_string_equal(o.delivery, "failed");
-	/* a's third part has no report yet: two parts proven, not three. */
-	assert_int_equal(row(st, a).parts, 2);
-	assert_string_equal(row(st, a).delivery, "delivered");
+	assert_int_equal(row(st, a).state, OUTBOX_QUEUED);
 	assert_int_equal(outbox_settle(st, "m1", ALICE, 1, "delivered",
-	    NOW + 9, &got), 3);
+	    NOW + 9, &got), 2);
 	assert_int_equal(got, a);
+	assert_int_equal(row(st, a).state, OUTBOX_SENT);
 	assert_int_equal(row(st, a).parts, 3);
+	assert_string_equal(row(st, a).delivery, "delivered");
 	/* Every part proven: the same report again matches nothing new. */
 	assert_int_equal(outbox_settle(st, "m1", ALICE, 1, "delivered",
 	    NOW + 10, &got), 0);
@@ -344,13 +352,27 @@ test_parts_on_record_leave_no_doubt(void **state)
 	assert_int_equal(outbox_lost(st, &c, b, NOW + 4), 0);
 	o = row(st, b);
 	assert_int_equal(o.state, OUTBOX_QUEUED);
-	/* Part 1's report: the part that went; part 2 never did. */
+	/*
+	 * Part 1's report: the part that went; part 2 never did. Not sent
+	 * half: it stays in doubt, and only part 2 is to go again.
+	 */
 	assert_int_equal(store_outbox_report(st, "m1", 42, ALICE, "delivered",
 	    NOW + 5, &got), 1);
-	assert_int_equal(outbox_part_reported(st, got, NOW + 5), 1);
+	assert_int_equal(outbox_part_reported(st, got, NOW + 5), 0);
+	o = row(st, b);
+	assert_int_equal(o.state, OUTBOX_QUEUED);
+	/* Part 2 went on the next attempt: sent whole. */
+	assert_int_equal(store_outbox_mark_sending(st, b, "m1", 2, NOW + 30),
+	    0);
+	assert_int_equal(outbox_sent(st, b, "m1", 2, (int[]){ -1, 57 }, 2,
+	    NOW + 31), 0);
 	o = row(st, b);
 	assert_int_equal(o.state, OUTBOX_SENT);
-	assert_int_equal(o.parts, 1);
+	assert_int_equal(o.parts, 2);
+	assert_int_equal(o.msgref, 57);
+	assert_int_equal(store_outbox_report(st, "m1", 42, ALICE, "delivered",
+	    NOW + 32, &got), 1);
+	assert_int_equal(got, b);
 	/* The result of a job after its parts' own word keeps the report. */
 	assert_int_equal(outbox_sent(st, a, "m1", 2, (int[]){ 40, 41 }, 2,
 	    NOW + 6), 0);

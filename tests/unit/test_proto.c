@@ -79,6 +79,7 @@ test_proto_roundtrip(void **state)
 	in.number = "+8613912345678";
 	in.text = "";
 	in.report = 1;
+	in.skip = UINT64_C(1) << 63 | 5;
 	assert_int_equal(proto_encode(&b, &in), 0);
 
 	memset(&in, 0, sizeof in);
@@ -167,6 +168,7 @@ test_proto_roundtrip(void **state)
 	assert_true(out.job == UINT64_MAX);
 	assert_string_equal(out.text, "");
 	assert_int_equal(out.report, 1);
+	assert_true(out.skip == (UINT64_C(1) << 63 | 5));
 	proto_msg_clear(&out);
 
 	assert_int_equal(proto_reader_next(&r, &out), 1);
