@@ -239,6 +239,45 @@ def test_reports_settle_a_long_message_in_doubt_across_a_crash(make_gw):
     assert [r["state"] for r in rows_to(gw, RESIDENT)] == ["sent"]
 
 
+def test_parts_sent_during_a_store_outage_survive_a_crash(make_gw):
+    # Both parts of a message go while another process holds the store's
+    # write lock, and the daemon dies before the store answers. No status
+    # report will come (the modem does not ask for them): only the
+    # journal of parts beside the database tells the next run that the
+    # message went. It must not go again.
+    gw = make_gw(modems=(), sims=("m1",),
+                 modem_extra={"m1": ["delivery_reports = no"]})
+    gw.seed()
+    gw.start()
+    sim = gw.sims["m1"]
+    sim.faults(**{"AT+CMGS": {"mode": "delay", "seconds": 0.5}})
+    gw.ctl("send", RESIDENT, LONG_NOTICE)
+    wait_for(lambda: any(e.get("cmd", "").startswith("AT+CMGS")
+                         for e in sim.log()), what="the first part going")
+    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"), timeout=5,
+                         isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        wait_for(lambda: len(sent_to(sim, RESIDENT)) == 2,
+                 what="both parts taken")
+        wait_for(lambda: "result not recorded yet" in gw.logtext(),
+                 what="the outcome kept")
+        journal = os.path.join(gw.dir, "cungate.db.parts")
+        assert os.path.getsize(journal) > 0
+        gw.kill9()
+    finally:
+        db.execute("COMMIT")
+        db.close()
+    gw.start()
+    [row] = wait_for(lambda: rows_to(gw, RESIDENT, "sent"), timeout=30,
+                     what="settled from the journal")
+    assert row["parts"] == 2, row
+    assert "on record from the journal" in gw.logtext()
+    assert os.path.getsize(journal) == 0
+    time.sleep(8)           # past a lost job's 5 s retry
+    assert len(sent_to(sim, RESIDENT)) == 2
+
+
 def test_send_rate_is_the_pace_from_one_start_to_the_next(make_gw):
     # send_rate = 60: a part a second from the start of one to the start
     # of the next, not a second of rest after each send (which gave 35 a
