@@ -45,6 +45,7 @@ GATEWAY = \
 	gateway/log.c \
 	gateway/notice.c \
 	gateway/outbox.c \
+	gateway/oversight.c \
 	gateway/sched.c \
 	gateway/service.c \
 	gateway/store.c \

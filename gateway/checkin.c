@@ -13,7 +13,7 @@
 #include "gateway/config.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
-#include "gateway/sched.h"
+#include "gateway/oversight.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/template.h"
@@ -273,7 +273,7 @@ static int
 checkin_township(struct checkin_ctx *c, const struct store_elder *e,
     struct phone_set *ps)
 {
-	return sched_township_phones(c->st, c->cf, e->township, ps);
+	return oversight_township_phones(c->st, c->cf, e->township, ps);
 }
 
 /* --- the ladder --- */

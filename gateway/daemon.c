@@ -30,6 +30,7 @@
 #include "gateway/journal.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/oversight.h"
 #include "gateway/sched.h"
 #include "gateway/service.h"
 #include "gateway/store.h"
@@ -614,7 +615,7 @@ daemon_health(struct modem *m, const struct modem_health *h, void *arg)
 	snprintf(total, sizeof total, "%d", h->sim_total);
 	text = template_render(d->tpl, "sim_full", "modem", modem_name(m),
 	    "used", used, "total", total, NULL);
-	if (text == NULL || sched_tell_admins(d->st, d->cf, text,
+	if (text == NULL || oversight_tell_admins(d->st, d->cf, text,
 	    now_real()) == -1)
 		log_warn("modem %s: SIM warning not queued", modem_name(m));
 	free(text);
@@ -710,7 +711,7 @@ daemon_ussd(struct modem *m, const char *text, const char *error, void *arg)
 	    modem_name(m), credit, threshold);
 	alert = template_render(d->tpl, "credit_low", "modem", modem_name(m),
 	    "credit", credit, "threshold", threshold, NULL);
-	if (alert == NULL || sched_tell_admins(d->st, d->cf, alert,
+	if (alert == NULL || oversight_tell_admins(d->st, d->cf, alert,
 	    now_real()) == -1)
 		log_warn("modem %s: credit alert not queued", modem_name(m));
 	free(alert);

@@ -15,7 +15,7 @@
 #include "gateway/grievance.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
-#include "gateway/sched.h"
+#include "gateway/oversight.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/template.h"
@@ -303,7 +303,7 @@ static int
 grievance_township(struct grievance_ctx *g, const struct store_ticket *t,
     struct phone_set *ps)
 {
-	return sched_township_phones(g->st, g->cf, t->township, ps);
+	return oversight_township_phones(g->st, g->cf, t->township, ps);
 }
 
 /* Tell the township about t with key, raise its level, record action. */

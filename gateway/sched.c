@@ -13,6 +13,7 @@
 #include "gateway/log.h"
 #include "gateway/notice.h"
 #include "gateway/outbox.h"
+#include "gateway/oversight.h"
 #include "gateway/sched.h"
 #include "gateway/store.h"
 #include "handlers/template.h"
@@ -25,34 +26,6 @@ struct sched_alert {
 	int			 done;
 	int			 failed;
 };
-
-/* Queue text to every admin phone as urgent. 0 or -1. */
-int
-sched_tell_admins(struct store *st, const struct config *cf,
-    const char *text, time_t now)
-{
-	size_t i;
-
-	for (i = 0; i < cf->nadmin_phones; i++)
-		if (outbox_queue(st, cf->admin_phones[i], text, OUTBOX_URGENT,
-		    0, now) == -1)
-			return -1;
-	return 0;
-}
-
-int
-sched_township_phones(struct store *st, const struct config *cf,
-    const char *township, struct phone_set *ps)
-{
-	size_t i, before = ps->n;
-
-	if (township[0] != '\0' && store_township_supervisors(st, township,
-	    phone_set_add_cb, ps) == -1)
-		return -1;
-	for (i = 0; ps->n == before && i < cf->nadmin_phones; i++)
-		phone_set_add(ps, cf->admin_phones[i]);
-	return 0;
-}
 
 static void
 sched_modem_alert(const char *name, time_t since, int alerted,
@@ -75,7 +48,7 @@ sched_modem_alert(const char *name, time_t since, int alerted,
 		    NULL);
 	}
 	if (text == NULL ||
-	    sched_tell_admins(sa->st, sa->cf, text, sa->now) == -1 ||
+	    oversight_tell_admins(sa->st, sa->cf, text, sa->now) == -1 ||
 	    store_modem_set_alerted(sa->st, name, !alerted) == -1)
 		sa->failed = 1;
 	else

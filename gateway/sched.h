@@ -29,16 +29,5 @@ int	 sched_run(struct store *, const struct config *,
  */
 int	 sched_run_as_of(struct store *, const struct config *,
 	    const struct template *, time_t now);
-struct phone_set;
-/*
- * Who hears what must reach the township: its supervisors (township may
- * be ""), else the admin phones, added to ps. 0 or -1.
- */
-int	 sched_township_phones(struct store *, const struct config *,
-	    const char *township, struct phone_set *ps);
-/* Queue text to every admin phone as urgent (in the caller's
- * transaction, if any). 0 or -1. */
-int	 sched_tell_admins(struct store *, const struct config *,
-	    const char *text, time_t now);
 
 #endif

@@ -2,7 +2,8 @@
  * checkin handlers — what the rest of the router needs of
  * handlers/checkin.c: a bare digit answering a check-in prompt
  * (prompt.c), and any SMS from an enrolled elder counted as the day's
- * check-in (router.c, after the message's handler ran).
+ * check-in (a hook in handlers_inbound, handlers.c: the router calls it
+ * after the message's handler ran).
  */
 #ifndef CUNGATE_HANDLERS_CHECKIN_H
 #define CUNGATE_HANDLERS_CHECKIN_H

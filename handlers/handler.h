@@ -66,6 +66,16 @@ struct handler_ctx {
 extern const struct handler *const handlers_all[];
 
 /*
+ * Hooks of the capabilities that hear of every message a person sends,
+ * whatever command it was (an elder's SMS is also their check-in),
+ * NULL-terminated (handlers/handlers.c). The router calls each in the
+ * handler's transaction after h ran: 0, or non-zero to roll it back.
+ */
+typedef int (*handler_inbound_fn)(struct handler_ctx *,
+    const struct handler *h);
+extern const handler_inbound_fn handlers_inbound[];
+
+/*
  * The named capture from the command's pattern; NULL if it did not take
  * part (or the handler runs as the fallback, with no match).
  */

@@ -11,6 +11,7 @@
 #include "gateway/outbox.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
+#include "handlers/checkin.h"
 #include "handlers/handler.h"
 #include "handlers/router.h"
 #include "handlers/template.h"
@@ -71,6 +72,11 @@ const struct handler *const handlers_all[] = {
 	&handler_answer,
 	&handler_quiet,
 	&handler_unknown,
+	NULL
+};
+
+const handler_inbound_fn handlers_inbound[] = {
+	checkin_inbound,
 	NULL
 };
 

@@ -16,7 +16,6 @@
 #include "gateway/log.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
-#include "handlers/checkin.h"
 #include "handlers/handler.h"
 #include "handlers/normalise.h"
 #include "handlers/router.h"
@@ -75,13 +74,17 @@ router_allowed(const struct handler *h, const struct store_person *person)
 static int
 router_run(struct handler_ctx *ctx, const struct handler *h)
 {
+	const handler_inbound_fn *hook;
 	char *handled;
 	int rc;
 
 	if (store_begin(ctx->store) != 0)
 		return -1;
-	/* Any SMS from an enrolled elder is also their check-in. */
-	if (h->run(ctx) != 0 || checkin_inbound(ctx, h) != 0) {
+	rc = h->run(ctx);
+	/* Then whoever hears of every message (an elder's check-in). */
+	for (hook = handlers_inbound; rc == 0 && *hook != NULL; hook++)
+		rc = (*hook)(ctx, h);
+	if (rc != 0) {
 		store_rollback(ctx->store);
 		return 1;
 	}
