@@ -78,7 +78,7 @@ MODEMS = \
 	modems/worker_sms.c
 
 CORE_SRCS = $(GATEWAY) $(HANDLERS) $(MODEMS)
-DAEMON_SRCS = gateway/daemon.c
+DAEMON_SRCS = gateway/daemon.c gateway/daemon_sent.c
 CTL_SRCS = \
 	gateway/ctl.c \
 	gateway/ctl_elder.c \

@@ -2,7 +2,8 @@
  * cungated — the daemon: one libevent loop, one SQLite connection, no
  * threads. It spawns a worker process per [modem], stores what they read,
  * routes complete messages to handlers, hands the outbox to the modems and
- * runs the scheduler on a timer.
+ * runs the scheduler on a timer. What became of each send (outcomes, parts
+ * sent, status reports) is daemon_sent.c's.
  *
  *	cungated [-c FILE]	run in the foreground, log to stderr
  *	cungated [-c FILE] -n	check the configuration and exit
@@ -25,6 +26,7 @@
 
 #include "gateway/checkin.h"
 #include "gateway/config.h"
+#include "gateway/daemon.h"
 #include "gateway/http.h"
 #include "gateway/inbox.h"
 #include "gateway/journal.h"
@@ -63,30 +65,6 @@ struct daemon_held {
 	struct daemon_held	*next;
 };
 
-/*
- * A send's outcome, or one part's word that it went (seq > 0), the store
- * did not take yet: recorded when it does, in order.
- */
-struct daemon_outcome {
-	struct modem		*m;
-	struct modem_send_result r;	/* msgrefs and error owned */
-	int			 seq;	/* > 0: part seq went, ref msgref */
-	int			 msgref;
-	time_t			 at;
-	struct daemon_outcome	*next;
-};
-
-/* A status report the store did not take yet: acked once it does. */
-struct daemon_report {
-	struct modem		*m;
-	uint64_t		 id;
-	int			 msgref;
-	char			 phone[PHONE_MAX];
-	enum modem_delivery	 status;
-	time_t			 at;
-	struct daemon_report	*next;
-};
-
 /* A missed call the store did not take yet: an elder's check-in. */
 struct daemon_call {
 	char			 modem[33];
@@ -96,33 +74,7 @@ struct daemon_call {
 	struct daemon_call	*next;
 };
 
-struct daemon {
-	struct config		*cf;
-	struct store		*st;
-	struct template		*tpl;
-	struct router		*router;
-	struct event_base	*base;
-	struct modem		**modems;
-	size_t			 nmodems;
-	struct event		*second;	/* routing + outbox, 1 s */
-	struct event		*tick;		/* scheduler */
-	struct event		*kick;		/* run now, once */
-	int			 crash_after_store;	/* fault injection */
-	struct http		*http;		/* [http], NULL when off */
-	struct daemon_held	*held;		/* oldest first */
-	size_t			 nheld;
-	struct daemon_outcome	*outcomes;	/* oldest first */
-	struct daemon_report	*reports;	/* oldest first */
-	struct daemon_call	*calls;		/* oldest first */
-	struct journal		*journal;	/* parts the store lacks */
-	int			 recovered;	/* the last run's rows settled:
-						   1; 0 not yet, -1 said so */
-};
-
-static void	daemon_recover(struct daemon *);
 static void	daemon_held_retry(struct daemon *);
-static void	daemon_outcomes_retry(struct daemon *);
-static void	daemon_reports_retry(struct daemon *);
 static void	daemon_calls_retry(struct daemon *);
 
 static __attribute__((noreturn)) void
@@ -157,7 +109,7 @@ daemon_work(struct daemon *d)
 		log_warn("outbox: pump: %s", store_error(d->st));
 }
 
-static void
+void
 daemon_kick(struct daemon *d)
 {
 	event_active(d->kick, EV_TIMEOUT, 0);
@@ -303,183 +255,8 @@ daemon_part(struct modem *m, const struct modem_part *mp, void *arg)
 }
 
 /* Record a send's outcome r at now: 0, or -1 when the store failed. */
-static int
-daemon_outcome_record(struct daemon *d, struct modem *m,
-    const struct modem_send_result *r, time_t now)
-{
-	int rc;
-
-	switch (r->result) {
-	case MODEM_SENT:
-		log_info("outbox: %llu: sent on %s in %d part(s)",
-		    (unsigned long long)r->job, modem_name(m), r->parts);
-		rc = outbox_sent(d->st, (int64_t)r->job, modem_name(m),
-		    r->parts, r->msgrefs, r->parts_sent, now);
-		break;
-	case MODEM_FAILED_RETRY:
-	case MODEM_FAILED_PERMANENT:
-		rc = outbox_failed(d->st, d->cf, (int64_t)r->job,
-		    r->result == MODEM_FAILED_PERMANENT, r->error, now);
-		break;
-	default:
-		log_warn("outbox: %llu: lost on %s: %s",
-		    (unsigned long long)r->job, modem_name(m), r->error);
-		rc = outbox_lost(d->st, d->cf, (int64_t)r->job, now);
-		break;
-	}
-	return rc == -1 ? -1 : 0;
-}
-
-static void
-daemon_outcome_free(struct daemon_outcome *o)
-{
-	free((int *)o->r.msgrefs);
-	free((char *)o->r.error);
-	free(o);
-}
-
-/*
- * The outcome of a send, recorded; when the store is busy, kept and tried
- * again each second (a row left "sending" would never go, nor settle).
- */
-static void
-daemon_result(struct modem *m, const struct modem_send_result *r, void *arg)
-{
-	struct daemon *d = arg;
-	struct daemon_outcome *o, **tail;
-	int *refs = NULL;
-
-	if (d->outcomes == NULL &&
-	    daemon_outcome_record(d, m, r, now_real()) == 0) {
-		daemon_kick(d);
-		return;
-	}
-	log_warn("outbox: %llu: result not recorded yet (%s): kept, tried "
-	    "again each second", (unsigned long long)r->job,
-	    store_error(d->st));
-	o = xcalloc(1, sizeof *o);
-	o->m = m;
-	o->r = *r;
-	if (r->parts_sent > 0 && r->msgrefs != NULL) {
-		refs = xcalloc(r->parts_sent, sizeof *refs);
-		memcpy(refs, r->msgrefs, r->parts_sent * sizeof *refs);
-	}
-	o->r.msgrefs = refs;
-	o->r.error = xstrdup(r->error != NULL ? r->error : "");
-	o->at = now_real();
-	for (tail = &d->outcomes; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = o;
-}
-
 /* A part from the journal, on record. */
-static int
-daemon_replay_part(void *arg, const struct journal_part *p)
-{
-	struct daemon *d = arg;
-
-	return outbox_part_sent(d->st, p->job, p->seq, p->modem, p->msgref,
-	    p->at);
-}
-
-/*
- * The last run's loose ends, in one transaction: the parts its journal
- * kept on record first, then each row it left "sending" in doubt (those
- * with every part on record are sent). Tried again each second until the
- * store takes it; meanwhile those rows stay "sending", so none goes twice.
- */
-static void
-daemon_recover(struct daemon *d)
-{
-	int n, rc = -1;
-
-	if (store_begin(d->st) == -1)
-		goto fail;
-	if ((n = journal_replay(d->journal, daemon_replay_part, d)) == -1 ||
-	    (rc = outbox_recover(d->st, d->cf, now_real())) == -1) {
-		store_rollback(d->st);
-		goto fail;
-	}
-	if (store_commit(d->st) == -1)
-		goto fail;
-	d->recovered = 1;
-	if (d->outcomes == NULL)
-		journal_clear(d->journal);
-	if (n > 0)
-		log_info("outbox: %d part(s) the network took while the store "
-		    "was busy, on record from the journal", n);
-	if (rc > 0)
-		log_info("outbox: %d message(s) in flight at the last stop: in "
-		    "doubt until a status report or its deadline", rc);
-	return;
-fail:
-	if (d->recovered == 0) {
-		d->recovered = -1;	/* said once */
-		log_warn("outbox: in flight at the last stop: %s: tried "
-		    "again each second", store_error(d->st));
-	}
-}
-
 /* Record the kept outcomes, oldest first, while the store takes them. */
-static void
-daemon_outcomes_retry(struct daemon *d)
-{
-	struct daemon_outcome *o;
-
-	while ((o = d->outcomes) != NULL) {
-		if (o->seq > 0 ? outbox_part_sent(d->st, (int64_t)o->r.job,
-		    o->seq, modem_name(o->m), o->msgref, o->at) == -1 :
-		    daemon_outcome_record(d, o->m, &o->r, o->at) == -1)
-			return;
-		d->outcomes = o->next;
-		daemon_outcome_free(o);
-	}
-	/* All on record: the journal's copies too (unless the last run's
-	   are still to be replayed). */
-	if (d->recovered == 1)
-		journal_clear(d->journal);
-}
-
-/*
- * Part seq of job went (the network took it): on record at once, before
- * the job's result, so that its status report finds it and a worker that
- * dies now leaves no doubt about it. Kept in order with the outcomes while
- * the store is busy.
- */
-static void
-daemon_part_sent(struct modem *m, uint64_t job, int seq, int msgref,
-    void *arg)
-{
-	struct daemon *d = arg;
-	struct daemon_outcome *o, **tail;
-	struct journal_part jp;
-
-	if (d->outcomes == NULL && outbox_part_sent(d->st, (int64_t)job, seq,
-	    modem_name(m), msgref, now_real()) == 0)
-		return;
-	/*
-	 * On disk before anything else happens: should the daemon die
-	 * before the store takes it, the next start replays it, and the
-	 * row in doubt is known to have gone.
-	 */
-	jp.job = (int64_t)job;
-	jp.seq = seq;
-	jp.msgref = msgref;
-	jp.at = now_real();
-	jp.modem = modem_name(m);
-	journal_append(d->journal, &jp);
-	o = xcalloc(1, sizeof *o);
-	o->m = m;
-	o->r.job = job;
-	o->r.error = xstrdup("");
-	o->seq = seq;
-	o->msgref = msgref;
-	o->at = now_real();
-	for (tail = &d->outcomes; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = o;
-}
-
 static void
 daemon_state(struct modem *m, enum modem_state state, const char *why,
     void *arg)
@@ -718,124 +495,6 @@ daemon_ussd(struct modem *m, const char *text, const char *error, void *arg)
 	daemon_kick(d);
 }
 
-/*
- * Record status report r and ack it: 0; 1 when it must wait (kept, not
- * acked); -1 when the store failed. A report of a part on record sets its
- * delivery; one of a message in doubt (in the air when its worker or the
- * daemon died) settles it as sent. A report that matches nothing while a
- * message to that phone is still with the modem waits for its outcome:
- * the network reports a part as soon as it has it, often before the
- * worker has told the daemon (a long message's first part always is),
- * and that report may be all that tells, should the worker die now,
- * that the message went.
- */
-static int
-daemon_report_record(struct daemon *d, const struct daemon_report *r)
-{
-	static const char *names[] = { "delivered", "pending", "failed" };
-	const char *status = names[r->status];
-	int64_t id;
-	int rc;
-
-	if (store_begin(d->st) == -1)
-		return -1;
-	rc = store_outbox_report(d->st, modem_name(r->m), r->msgref, r->phone,
-	    status, r->at, &id);
-	/* A part on record of a message in doubt: the parts that went. */
-	if (rc == 1 && (rc = outbox_part_reported(d->st, id, r->at)) != -1)
-		rc = rc == 1 ? 2 : 1;
-	if (rc == 0 && r->phone[0] != '\0')
-		rc = outbox_settle(d->st, modem_name(r->m), r->phone,
-		    r->msgref, status, r->at, &id);
-	if (rc == 0 && r->phone[0] != '\0' && (rc = store_outbox_in_flight_to(
-	    d->st, modem_name(r->m), r->phone)) > 0)
-		rc = 4;
-	if (rc == -1) {
-		store_rollback(d->st);
-		return -1;
-	}
-	if (store_commit(d->st) == -1)
-		return -1;
-	if (rc == 4)
-		return 1;	/* its message's outcome first */
-	modem_ack(r->m, r->id);
-	if (rc == 1)
-		log_info("outbox: %lld: part %d %s", (long long)id, r->msgref,
-		    status);
-	else if (rc == 2)
-		log_info("outbox: %lld: in doubt after its worker died, settled "
-		    "by a status report (reference %d): not sent again",
-		    (long long)id, r->msgref);
-	else if (rc == 3)
-		log_info("outbox: %lld: settled earlier; a status report "
-		    "(reference %d) proves one more part", (long long)id,
-		    r->msgref);
-	else
-		log_info("modem %s: status report for unknown reference %d",
-		    modem_name(r->m), r->msgref);
-	return 0;
-}
-
-/*
- * Record the kept reports, oldest first, while the store takes them; one
- * that waits for its message's outcome stays, the others go on.
- */
-static void
-daemon_reports_retry(struct daemon *d)
-{
-	struct daemon_report *r, **rp;
-	int rc;
-
-	rp = &d->reports;
-	while ((r = *rp) != NULL) {
-		if ((rc = daemon_report_record(d, r)) == -1)
-			return;
-		if (rc == 1) {
-			rp = &r->next;
-			continue;
-		}
-		*rp = r->next;
-		free(r);
-	}
-}
-
-static void
-daemon_report(struct modem *m, uint64_t id, int msgref, const char *number,
-    enum modem_delivery status, time_t at, void *arg)
-{
-	struct daemon *d = arg;
-	struct daemon_report *r, **tail;
-	int rc = -1;
-
-	r = xcalloc(1, sizeof *r);
-	r->m = m;
-	r->id = id;
-	r->msgref = msgref;
-	if (phone_normalise(number, d->cf->country_code, r->phone) == -1)
-		r->phone[0] = '\0';
-	r->status = status;
-	r->at = at;
-	for (tail = &d->reports; *tail != NULL; tail = &(*tail)->next)
-		if ((*tail)->m == m && (*tail)->id == id) {
-			free(r);	/* offered again: kept already */
-			return;
-		}
-	/*
-	 * After the outcomes kept already: a report is read against the
-	 * parts they record. Kept while the store is busy or its message is
-	 * still with the modem; not acked until recorded, so a crash
-	 * meanwhile loses nothing.
-	 */
-	if (d->outcomes == NULL && (rc = daemon_report_record(d, r)) == 0) {
-		free(r);
-		return;
-	}
-	if (rc == -1 && d->reports == NULL)
-		log_warn("outbox: store busy: keeping status reports, retrying "
-		    "each second");
-	*tail = r;
-}
-
 static void	daemon_reload(struct daemon *);
 
 static void
@@ -973,8 +632,6 @@ main(int argc, char **argv)
 	const struct config_modem *cm;
 	struct daemon d;
 	struct daemon_held *h;
-	struct daemon_outcome *o;
-	struct daemon_report *r;
 	struct daemon_call *c;
 	char masked[PHONE_MAX], *cause = NULL, *journal;
 	int ch, check = 0;
@@ -1105,16 +762,7 @@ main(int argc, char **argv)
 		d.calls = c->next;
 		free(c);
 	}
-	while ((o = d.outcomes) != NULL) {
-		/* Left "sending": held in doubt at the next start. */
-		d.outcomes = o->next;
-		daemon_outcome_free(o);
-	}
-	while ((r = d.reports) != NULL) {
-		/* Not acked: the workers' next read finds them again. */
-		d.reports = r->next;
-		free(r);
-	}
+	daemon_sent_drop(&d);
 	while (d.held != NULL) {
 		/* Not acked: the workers' next read finds them again. */
 		h = d.held;
