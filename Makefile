@@ -43,11 +43,13 @@ GATEWAY = \
 	gateway/inbox.c \
 	gateway/journal.c \
 	gateway/log.c \
+	gateway/metrics.c \
 	gateway/notice.c \
 	gateway/outbox.c \
 	gateway/oversight.c \
 	gateway/sched.c \
 	gateway/service.c \
+	gateway/status_page.c \
 	gateway/store.c \
 	gateway/util.c \
 	gateway/ussd.c

@@ -19,11 +19,11 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "gateway/checkin.h"
 #include "gateway/config.h"
 #include "gateway/http.h"
 #include "gateway/inbox.h"
 #include "gateway/log.h"
+#include "gateway/metrics.h"
 #include "gateway/store.h"
 #include "gateway/ussd.h"
 #include "gateway/util.h"
@@ -35,8 +35,6 @@
 #define HTTP_BUCKETS		8192	/* a power of two */
 #define HTTP_SESSION_ID_MAX	64
 
-static const double http_send_buckets[] = { 1, 2, 5, 10, 30, 60, 300, 900 };
-#define HTTP_NSEND	(sizeof http_send_buckets / sizeof http_send_buckets[0])
 static const double http_ussd_buckets[] = { 0.001, 0.0025, 0.005, 0.01,
     0.025, 0.05, 0.1, 0.25, 0.5, 1 };
 #define HTTP_NUSSD	(sizeof http_ussd_buckets / sizeof http_ussd_buckets[0])
@@ -521,274 +519,44 @@ http_healthz(struct http *h, struct evhttp_request *req)
 		    "up", up, h->env.nmodems);
 }
 
-/* --- /metrics --- */
+/* --- /metrics and GET / --- */
 
 static void
-http_label(struct buf *b, const char *v)
+http_pages_env(struct http *h, struct pages_env *e)
 {
-	for (; *v != '\0'; v++) {
-		if (*v == '\\' || *v == '"')
-			buf_printf(b, "\\%c", *v);
-		else if (*v == '\n')
-			buf_adds(b, "\\n");
-		else
-			buf_add(b, v, 1);
-	}
-}
-
-static void
-http_family(struct buf *b, const char *name, const char *type,
-    const char *help)
-{
-	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void
-http_m_in_cb(const char *a, const char *bb, int64_t v, void *arg)
-{
-	struct buf *b = arg;
-
-	(void)bb;
-	buf_adds(b, "cungate_messages_in_total{modem=\"");
-	http_label(b, a);
-	buf_printf(b, "\"} %lld\n", (long long)v);
-}
-
-static void
-http_m_suppressed_cb(const char *reason, const char *bb, int64_t v,
-    void *arg)
-{
-	struct buf *b = arg;
-
-	(void)bb;
-	buf_adds(b, "cungate_messages_suppressed_total{reason=\"");
-	http_label(b, reason);
-	buf_printf(b, "\"} %lld\n", (long long)v);
-}
-
-static void
-http_m_out_cb(const char *a, const char *state, int64_t v, void *arg)
-{
-	struct buf *b = arg;
-	int st = atoi(state);
-
-	buf_adds(b, "cungate_messages_out_total{modem=\"");
-	http_label(b, a);
-	buf_printf(b, "\",result=\"%s\"} %lld\n",
-	    st >= 0 && st < OUTBOX_NSTATES ?
-	    store_outbox_state_name((enum outbox_state)st) : "unknown",
-	    (long long)v);
-}
-
-static void
-http_m_one_cb(const char *a, const char *bb, int64_t v, void *arg)
-{
-	(void)a;
-	(void)bb;
-	*(int64_t *)arg = v;
-}
-
-struct http_hist {
-	uint64_t	 counts[HTTP_NSEND];
-	uint64_t	 n;
-	double		 sum;
-};
-
-static void
-http_m_latency_cb(const char *a, const char *bb, int64_t v, void *arg)
-{
-	struct http_hist *hh = arg;
-	size_t i;
-
-	(void)a;
-	(void)bb;
-	hh->n++;
-	hh->sum += (double)v;
-	for (i = 0; i < HTTP_NSEND; i++)
-		if ((double)v <= http_send_buckets[i])
-			hh->counts[i]++;
-}
-
-static void
-http_m_labelled_cb(const char *a, const char *bb, int64_t v, void *arg)
-{
-	struct buf *b = arg;
-
-	(void)bb;
-	/* The family name and label key precede: see http_metrics. */
-	http_label(b, a);
-	buf_printf(b, "\"} %lld\n", (long long)v);
-}
-
-struct http_labelled {
-	struct buf	*b;
-	const char	*prefix;	/* `name{key="` */
-};
-
-static void
-http_m_prefixed_cb(const char *a, const char *bb, int64_t v, void *arg)
-{
-	struct http_labelled *l = arg;
-
-	buf_adds(l->b, l->prefix);
-	http_m_labelled_cb(a, bb, v, l->b);
-}
-
-static void
-http_m_checkin_cb(const char *village, const char *status, int64_t v,
-    void *arg)
-{
-	struct buf *b = arg;
-
-	buf_adds(b, "cungate_checkins_today{village=\"");
-	http_label(b, village);
-	buf_adds(b, "\",status=\"");
-	http_label(b, status);
-	buf_printf(b, "\"} %lld\n", (long long)v);
-}
-
-static void
-http_m_credit_cb(const char *modem, const char *bb, int64_t v, void *arg)
-{
-	struct buf *b = arg;
-
-	(void)bb;
-	buf_adds(b, "cungate_modem_credit{modem=\"");
-	http_label(b, modem);
-	buf_printf(b, "\"} %s%lld.%02lld\n", v < 0 ? "-" : "",
-	    (long long)(v < 0 ? -v : v) / 100, (long long)(v < 0 ? -v : v) % 100);
-}
-
-static void
-http_m_modem_cb(const struct store_modem *m, void *arg)
-{
-	struct buf *b = arg;
-
-	if (m->signal >= 0)
-		buf_printf(b, "cungate_modem_signal_percent{modem=\"%s\"} %d\n",
-		    m->name, m->signal);
-	if (m->battery >= 0)
-		buf_printf(b, "cungate_modem_battery_percent{modem=\"%s\"} "
-		    "%d\n", m->name, m->battery);
-	if (m->sim_used >= 0)
-		buf_printf(b, "cungate_modem_sim_used{modem=\"%s\"} %d\n"
-		    "cungate_modem_sim_capacity{modem=\"%s\"} %d\n", m->name,
-		    m->sim_used, m->name, m->sim_total);
+	e->cf = h->env.cf;
+	e->st = h->env.st;
+	e->modems = h->env.modems;
+	e->nmodems = h->env.nmodems;
+	e->now = now_real();
 }
 
 static void
 http_metrics(struct http *h, struct evhttp_request *req)
 {
-	static const char *classes[] = { "urgent", "reply", "reminder",
-	    "broadcast" };
-	struct store *st = h->env.st;
-	struct store_stats ss;
-	struct http_hist hh;
-	struct http_labelled l;
+	struct pages_env e;
 	struct buf b;
-	int64_t v = 0;
 	size_t i;
 	char *s;
-	int rc = 0;
+	int rc;
 
 	memset(&b, 0, sizeof b);
-	memset(&hh, 0, sizeof hh);
-	http_family(&b, "cungate_messages_in_total", "counter",
-	    "Inbound messages stored, per modem (\"ussd\": USSD actions).");
-	rc |= store_metric(st, STORE_METRIC_IN_BY_MODEM, 0, http_m_in_cb, &b);
-	http_family(&b, "cungate_messages_out_total", "counter",
-	    "Outbound messages per modem and result (state).");
-	rc |= store_metric(st, STORE_METRIC_OUT_BY_MODEM, 0, http_m_out_cb,
-	    &b);
-	rc |= store_stats(st, &ss);
-	http_family(&b, "cungate_queue_depth", "gauge",
-	    "Outbound messages queued, per priority class.");
-	for (i = 0; i < OUTBOX_NCLASSES; i++)
-		buf_printf(&b, "cungate_queue_depth{class=\"%s\"} %lld\n",
-		    classes[i], (long long)ss.queued_by_class[i]);
-	http_family(&b, "cungate_messages_pending", "gauge",
-	    "Inbound messages not yet routed.");
-	buf_printf(&b, "cungate_messages_pending %lld\n",
-	    (long long)ss.messages_pending);
-	http_family(&b, "cungate_send_retries_total", "counter",
-	    "Send attempts beyond each message's first.");
-	rc |= store_metric(st, STORE_METRIC_RETRIES, 0, http_m_one_cb, &v);
-	buf_printf(&b, "cungate_send_retries_total %lld\n", (long long)v);
-	http_family(&b, "cungate_send_latency_seconds", "histogram",
-	    "Outbox created -> sent, sent messages.");
-	rc |= store_metric(st, STORE_METRIC_SEND_LATENCY, 0,
-	    http_m_latency_cb, &hh);
-	for (i = 0; i < HTTP_NSEND; i++)
-		buf_printf(&b, "cungate_send_latency_seconds_bucket{le=\"%g\"} "
-		    "%llu\n", http_send_buckets[i],
-		    (unsigned long long)hh.counts[i]);
-	buf_printf(&b, "cungate_send_latency_seconds_bucket{le=\"+Inf\"} "
-	    "%llu\ncungate_send_latency_seconds_sum %g\n"
-	    "cungate_send_latency_seconds_count %llu\n",
-	    (unsigned long long)hh.n, hh.sum, (unsigned long long)hh.n);
-
-	http_family(&b, "cungate_modem_up", "gauge",
-	    "1 when the modem's worker is connected to the phone.");
-	for (i = 0; i < h->env.nmodems; i++)
-		buf_printf(&b, "cungate_modem_up{modem=\"%s\"} %d\n",
-		    modem_name(h->env.modems[i]),
-		    modem_get_state(h->env.modems[i]) == MODEM_UP);
-	http_family(&b, "cungate_modem_signal_percent", "gauge",
-	    "Last signal reading.");
-	http_family(&b, "cungate_modem_battery_percent", "gauge",
-	    "Last battery reading.");
-	http_family(&b, "cungate_modem_sim_used", "gauge",
-	    "SMS stored on the SIM.");
-	http_family(&b, "cungate_modem_sim_capacity", "gauge",
-	    "SMS the SIM can store.");
-	rc |= store_modem_list(st, http_m_modem_cb, &b);
-
-	http_family(&b, "cungate_modem_credit", "gauge",
-	    "SIM credit last read over the modem's balance USSD code.");
-	rc |= store_metric(st, STORE_METRIC_CREDIT, 0, http_m_credit_cb, &b);
-
-	http_family(&b, "cungate_tickets", "gauge", "Tickets by state.");
-	l.b = &b;
-	l.prefix = "cungate_tickets{state=\"";
-	rc |= store_metric(st, STORE_METRIC_TICKETS, 0, http_m_prefixed_cb,
-	    &l);
-	http_family(&b, "cungate_tickets_overdue", "gauge",
-	    "Open or accepted tickets past their deadline.");
-	v = 0;
-	rc |= store_metric(st, STORE_METRIC_TICKETS_OVERDUE,
-	    (int64_t)now_real(), http_m_one_cb, &v);
-	buf_printf(&b, "cungate_tickets_overdue %lld\n", (long long)v);
-	http_family(&b, "cungate_checkins_today", "gauge",
-	    "Enrolled elders' rows today, per village and status.");
-	rc |= store_metric(st, STORE_METRIC_CHECKINS,
-	    checkin_day_of(h->env.cf, now_real()), http_m_checkin_cb, &b);
-	http_family(&b, "cungate_checkin_alerts_total", "counter",
-	    "Check-in ladder alerts sent.");
-	v = 0;
-	rc |= store_metric(st, STORE_METRIC_LADDER_ALERTS, 0, http_m_one_cb,
-	    &v);
-	buf_printf(&b, "cungate_checkin_alerts_total %lld\n", (long long)v);
-
-	http_family(&b, "cungate_messages_suppressed_total", "counter",
-	    "Texts stored but neither filed nor answered, by reason: a repeat, "
-	    "an auto-reply, over a phone's cap.");
-	rc |= store_metric(st, STORE_METRIC_SUPPRESSED, 0,
-	    http_m_suppressed_cb, &b);
-
-	http_family(&b, "cungate_ussd_requests_total", "counter",
+	http_pages_env(h, &e);
+	rc = metrics_write(&b, &e);
+	metrics_family(&b, "cungate_ussd_requests_total", "counter",
 	    "USSD callbacks by result.");
 	for (i = 0; i < HTTP_USSD_NRESULTS; i++)
 		buf_printf(&b, "cungate_ussd_requests_total{result=\"%s\"} "
 		    "%llu\n", http_ussd_result_names[i],
 		    (unsigned long long)h->ussd[i]);
-	http_family(&b, "cungate_ussd_sessions", "gauge",
+	metrics_family(&b, "cungate_ussd_sessions", "gauge",
 	    "USSD sessions in memory.");
 	buf_printf(&b, "cungate_ussd_sessions %zu\n", h->nsessions);
-	http_family(&b, "cungate_ussd_sessions_expired_total", "counter",
+	metrics_family(&b, "cungate_ussd_sessions_expired_total", "counter",
 	    "USSD sessions abandoned before an END.");
 	buf_printf(&b, "cungate_ussd_sessions_expired_total %llu\n",
 	    (unsigned long long)h->ussd_expired);
-	http_family(&b, "cungate_ussd_latency_seconds", "histogram",
+	metrics_family(&b, "cungate_ussd_latency_seconds", "histogram",
 	    "Time to answer a USSD callback.");
 	for (i = 0; i < HTTP_NUSSD; i++)
 		buf_printf(&b, "cungate_ussd_latency_seconds_bucket{le=\"%g\"} "
@@ -809,223 +577,17 @@ http_metrics(struct http *h, struct evhttp_request *req)
 	free(s);
 }
 
-/* --- GET / --- */
-
-static void
-http_html(struct buf *b, const char *v)
-{
-	for (; *v != '\0'; v++) {
-		switch (*v) {
-		case '<':
-			buf_adds(b, "&lt;");
-			break;
-		case '>':
-			buf_adds(b, "&gt;");
-			break;
-		case '&':
-			buf_adds(b, "&amp;");
-			break;
-		case '"':
-			buf_adds(b, "&quot;");
-			break;
-		case '\'':
-			buf_adds(b, "&#39;");
-			break;
-		default:
-			buf_add(b, v, 1);
-		}
-	}
-}
-
-struct http_page {
-	struct http	*h;
-	struct buf	*b;
-	/* check-ins: per village, rows sorted by village by the query */
-	char		 village[33];
-	int64_t		 total;
-	int64_t		 checked;
-	int		 nvillages;
-	/* the credit of one modem, looked up per row */
-	const char	*credit_of;
-	int		 credit_found;
-	int		 credit_low;
-	int64_t		 credit;
-};
-
-static void
-http_p_credit_cb(const char *modem, const char *bb, int64_t v, void *arg)
-{
-	struct http_page *p = arg;
-	const struct config_modem *cm;
-
-	(void)bb;
-	if (strcmp(modem, p->credit_of) != 0)
-		return;
-	p->credit_found = 1;
-	p->credit = v;
-	cm = config_modem_find(p->h->env.cf, modem);
-	p->credit_low = cm != NULL && v < cm->balance_threshold;
-}
-
-static void
-http_p_modem_cb(const struct store_modem *m, void *arg)
-{
-	struct http_page *p = arg;
-	struct buf *b = p->b;
-
-	buf_adds(b, "<tr><td>");
-	http_html(b, m->name);
-	buf_printf(b, "</td><td class=\"%s\">", strcmp(m->state, "up") == 0 ?
-	    "ok" : "bad");
-	http_html(b, m->state);
-	buf_adds(b, "</td><td>");
-	if (m->signal >= 0)
-		buf_printf(b, "%d%%", m->signal);
-	else
-		buf_adds(b, "?");
-	buf_adds(b, "</td><td>");
-	if (m->battery >= 0)
-		buf_printf(b, "%d%%", m->battery);
-	buf_adds(b, "</td><td>");
-	http_html(b, m->operator_name);
-	buf_adds(b, "</td><td>");
-	if (m->sim_used >= 0)
-		buf_printf(b, "%d/%d", m->sim_used, m->sim_total);
-	buf_adds(b, "</td><td>");
-	p->credit_of = m->name;
-	p->credit_found = 0;
-	if (store_metric(p->h->env.st, STORE_METRIC_CREDIT, 0,
-	    http_p_credit_cb, p) == 0 && p->credit_found)
-		buf_printf(b, "<span class=\"%s\">%s%lld.%02lld</span>",
-		    p->credit_low ? "bad" : "ok", p->credit < 0 ? "-" : "",
-		    (long long)(p->credit < 0 ? -p->credit : p->credit) / 100,
-		    (long long)(p->credit < 0 ? -p->credit : p->credit) % 100);
-	buf_printf(b, "</td><td>%lld</td><td>", (long long)m->messages_sent);
-	http_html(b, m->detail);
-	buf_adds(b, "</td></tr>\n");
-}
-
-static void
-http_p_bar(struct http_page *p)
-{
-	int pct;
-
-	if (p->village[0] == '\0')
-		return;
-	pct = p->total > 0 ? (int)(p->checked * 100 / p->total) : 0;
-	buf_adds(p->b, "<div class=\"row\"><span class=\"lbl\">");
-	http_html(p->b, p->village);
-	buf_printf(p->b, "</span><span class=\"bar\"><span style=\"width:%d%%"
-	    "\"></span></span> %lld/%lld</div>\n", pct,
-	    (long long)p->checked, (long long)p->total);
-	p->nvillages++;
-}
-
-static void
-http_p_checkin_cb(const char *village, const char *status, int64_t v,
-    void *arg)
-{
-	struct http_page *p = arg;
-
-	if (strcmp(p->village, village) != 0) {
-		http_p_bar(p);
-		snprintf(p->village, sizeof p->village, "%s", village);
-		p->total = p->checked = 0;
-	}
-	p->total += v;
-	if (strcmp(status, "open") != 0)
-		p->checked += v;
-}
-
-static void
-http_p_ticket_cb(const char *state, const char *bb, int64_t v, void *arg)
-{
-	struct http_page *p = arg;
-
-	(void)bb;
-	buf_adds(p->b, "<tr><td>");
-	http_html(p->b, state);
-	buf_printf(p->b, "</td><td>%lld</td></tr>\n", (long long)v);
-}
-
-static void
-http_p_error_cb(const char *to, const char *error, int64_t at, void *arg)
-{
-	struct http_page *p = arg;
-	char masked[PHONE_MAX], when[32];
-
-	buf_adds(p->b, "<tr><td>");
-	http_html(p->b, tz_format(p->h->env.cf->timezone, (time_t)at, when));
-	buf_adds(p->b, "</td><td>");
-	http_html(p->b, phone_mask(to, masked));
-	buf_adds(p->b, "</td><td>");
-	http_html(p->b, error);
-	buf_adds(p->b, "</td></tr>\n");
-}
-
 static void
 http_status_page(struct http *h, struct evhttp_request *req)
 {
-	struct store *st = h->env.st;
-	struct store_stats ss;
-	struct http_page p;
+	struct pages_env e;
 	struct buf b;
-	int64_t overdue = 0;
-	time_t now = now_real();
-	char when[32], *s;
-	int rc = 0;
+	char *s;
+	int rc;
 
 	memset(&b, 0, sizeof b);
-	memset(&p, 0, sizeof p);
-	p.h = h;
-	p.b = &b;
-	rc |= store_stats(st, &ss);
-	buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"zh\"><head>"
-	    "<meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
-	    "content=\"15\"><title>cungate</title><style>"
-	    "body{font-family:sans-serif;margin:1.5em;background:#f6f6f2}"
-	    "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.4em}"
-	    "table{border-collapse:collapse;background:#fff}"
-	    "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}"
-	    ".ok{color:#176f2c;font-weight:bold}.bad{color:#b3261e;"
-	    "font-weight:bold}.row{margin:.2em 0}.lbl{display:inline-block;"
-	    "width:8em}.bar{display:inline-block;width:20em;height:1em;"
-	    "background:#ddd;vertical-align:middle}.bar span{display:block;"
-	    "height:100%;background:#2e7d32}.big{font-size:1.6em;"
-	    "font-weight:bold;margin-right:1em}"
-	    "</style></head><body>\n<h1>cungate 村务短信网关</h1>\n<p>");
-	http_html(&b, tz_format(h->env.cf->timezone, now, when));
-	buf_adds(&b, "</p>\n<h2>Modems 短信猫</h2>\n<table><tr><th>modem</th>"
-	    "<th>state</th><th>signal</th><th>battery</th><th>operator</th>"
-	    "<th>SIM</th><th>credit</th><th>sent</th><th>detail</th></tr>\n");
-	rc |= store_modem_list(st, http_p_modem_cb, &p);
-	buf_printf(&b, "</table>\n<h2>Queue 待发</h2>\n<p><span class=\"big\">"
-	    "%lld</span>queued · %lld sending · %lld sent · %lld failed · "
-	    "%lld expired · %lld withdrawn · %lld inbound waiting</p>\n",
-	    (long long)ss.outbox[OUTBOX_QUEUED],
-	    (long long)ss.outbox[OUTBOX_SENDING],
-	    (long long)ss.outbox[OUTBOX_SENT],
-	    (long long)ss.outbox[OUTBOX_FAILED],
-	    (long long)ss.outbox[OUTBOX_EXPIRED],
-	    (long long)ss.outbox[OUTBOX_WITHDRAWN],
-	    (long long)ss.messages_pending);
-	buf_adds(&b, "<h2>Check-ins today 今日平安</h2>\n");
-	rc |= store_metric(st, STORE_METRIC_CHECKINS,
-	    checkin_day_of(h->env.cf, now), http_p_checkin_cb, &p);
-	http_p_bar(&p);
-	if (p.nvillages == 0)
-		buf_adds(&b, "<p>no elders enrolled</p>\n");
-	buf_adds(&b, "<h2>Tickets 工单</h2>\n");
-	rc |= store_metric(st, STORE_METRIC_TICKETS_OVERDUE, (int64_t)now,
-	    http_m_one_cb, &overdue);
-	buf_printf(&b, "<p><span class=\"big %s\">%lld</span>overdue</p>\n"
-	    "<table><tr><th>state</th><th>tickets</th></tr>\n",
-	    overdue > 0 ? "bad" : "ok", (long long)overdue);
-	rc |= store_metric(st, STORE_METRIC_TICKETS, 0, http_p_ticket_cb, &p);
-	buf_adds(&b, "</table>\n<h2>Recent errors 最近错误</h2>\n<table><tr>"
-	    "<th>when</th><th>to</th><th>error</th></tr>\n");
-	rc |= store_metric(st, STORE_METRIC_ERRORS, 0, http_p_error_cb, &p);
-	buf_adds(&b, "</table>\n</body></html>\n");
+	http_pages_env(h, &e);
+	rc = status_page_write(&b, &e);
 	s = buf_take(&b);
 	buf_free(&b);
 	if (rc != 0)

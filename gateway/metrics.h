@@ -1,0 +1,39 @@
+/*
+ * metrics, status_page — what the HTTP server shows, rendered into a
+ * buffer with no knowledge of HTTP: the Prometheus families of the store
+ * and the modems (gateway/metrics.c), and the operator's status page
+ * (gateway/status_page.c). gateway/http.c serves them.
+ */
+#ifndef CUNGATE_METRICS_H
+#define CUNGATE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct buf;
+struct config;
+struct modem;
+struct store;
+
+/* What a page is drawn from. */
+struct pages_env {
+	const struct config	*cf;
+	struct store		*st;
+	struct modem		**modems;
+	size_t			 nmodems;
+	time_t			 now;
+};
+
+/* "# HELP" and "# TYPE" of a family. */
+void	 metrics_family(struct buf *, const char *name, const char *type,
+	    const char *help);
+/* A store_metric callback: the int64_t at arg becomes v. */
+void	 metrics_one_cb(const char *, const char *, int64_t v, void *arg);
+/* The families of the store and the modems into b: 0, or -1 when the
+   store failed (b holds what was written). */
+int	 metrics_write(struct buf *b, const struct pages_env *);
+/* The status page (a whole HTML document) into b: 0 or -1 likewise. */
+int	 status_page_write(struct buf *b, const struct pages_env *);
+
+#endif
