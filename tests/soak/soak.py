@@ -264,8 +264,11 @@ def drained(gw, traffic):
 
 
 def injected_parts(sim):
-    """Parts the simulated modem stored from inject/ (its log.jsonl)."""
-    return sum(len(e["indexes"]) for e in sim.log() if e["event"] == "inject")
+    """Parts the simulated modem stored from inject/ (its log.jsonl); not
+    the status reports a full SIM held back (inject/report-*.pdu)."""
+    return sum(len(e["indexes"]) for e in sim.log()
+               if e["event"] == "inject" and
+               not e["file"].startswith("report-"))
 
 
 def cut_off(sim):
