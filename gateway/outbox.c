@@ -22,6 +22,8 @@
 #define OUTBOX_IN_DOUBT		"in flight when its worker died: in doubt"
 #define OUTBOX_DIRECT_REPLY	3600	/* s a direct reply beats quiet hours */
 #define OUTBOX_SETTLE_WINDOW	(7 * 24 * 3600)	/* s a report may come late */
+#define OUTBOX_DOUBT_MAX	600	/* s past its deadline a row in doubt
+					   may wait for its modem */
 
 int
 outbox_ttl(enum outbox_class class)
@@ -480,6 +482,36 @@ outbox_holder(struct store *st, struct modem *const *modems, size_t n,
 	return NULL;
 }
 
+/*
+ * Must a row in doubt wait for its modem? The status report that settles
+ * it may be on that modem's SIM, unread while the modem was down or its
+ * worker restarting (a kill, a fault): it waits until the modem has been
+ * up OUTBOX_REPORT_WAIT seconds without a break, time to read its SIM.
+ * Not when the modem rests out of rotation (it took parts and never
+ * answered: what it swallowed most likely never went), nor longer than
+ * OUTBOX_DOUBT_MAX past its deadline: a modem that stays away cannot hold
+ * a message for ever (then it goes again, at least once). 0/1.
+ */
+static int
+outbox_doubt_waits(const struct config *cf, struct modem *const *modems,
+    size_t n, const struct store_outbox *o, time_t now)
+{
+	const struct config_modem *cm;
+	size_t i;
+
+	if (strcmp(o->last_error, OUTBOX_IN_DOUBT) != 0 ||
+	    now >= o->next_attempt_at + OUTBOX_DOUBT_MAX ||
+	    (cm = config_modem_find(cf, o->modem)) == NULL ||
+	    !cm->delivery_reports)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(modem_name(modems[i]), o->modem) == 0)
+			return !modem_resting(modems[i]) &&
+			    modem_up_for_ms(modems[i]) <
+			    OUTBOX_REPORT_WAIT * 1000;
+	return 0;
+}
+
 /* Can any modem take a job now? */
 static int
 outbox_any_free(struct modem *const *modems, size_t n)
@@ -513,6 +545,10 @@ outbox_pump(struct store *st, const struct config *cf,
 		if ((rc = store_outbox_get(st, ids[i], &o)) != 1) {
 			if (rc == -1)
 				return -1;
+			continue;
+		}
+		if (outbox_doubt_waits(cf, modems, nmodems, &o, now)) {
+			store_outbox_clear(&o);
 			continue;
 		}
 		/* After a failure, another modem if there is one. */

@@ -132,6 +132,10 @@ void	 modem_free(struct modem *);
 
 const char *modem_name(const struct modem *);
 enum modem_state modem_get_state(const struct modem *);
+/* How long it has been up without a break, in ms; 0 while not up. */
+int64_t	 modem_up_for_ms(const struct modem *);
+/* Is it out of rotation (sends went unanswered), resting? 0/1. */
+int	 modem_resting(const struct modem *);
 /* Is the modem up with room for another job? 0/1. */
 int	 modem_can_take(const struct modem *);
 /* Jobs handed to the worker and not yet reported. */

@@ -656,6 +656,18 @@ modem_get_state(const struct modem *md)
 	return md->state;
 }
 
+int64_t
+modem_up_for_ms(const struct modem *md)
+{
+	return md->state == MODEM_UP ? now_ms() - md->up_ms : 0;
+}
+
+int
+modem_resting(const struct modem *md)
+{
+	return md->state != MODEM_UP && md->lost_sends >= MODEM_LOST_SENDS;
+}
+
 int
 modem_can_take(const struct modem *md)
 {

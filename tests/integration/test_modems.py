@@ -190,6 +190,36 @@ def test_a_restart_holds_what_was_in_flight_in_doubt(make_gw):
     assert len(sent_to(sim, RESIDENT)) == 1
 
 
+def test_a_report_unread_on_a_restarting_modem_still_settles(make_gw):
+    # The daemon died while a part was inside AT+CMGS on m1; its status
+    # report is on m1's SIM, but m1 cannot list its SIM for half a minute
+    # (garbage answers to AT+CMGL, no +CDSI): its worker restarts again
+    # and again. The message must wait for m1, not go again by m2 at its
+    # 20 s deadline: once m1 reads its SIM, the report settles it.
+    gw = make_gw(modems=(), sims=("m1", "m2"))
+    gw.seed()
+    gw.ctl("send", RESIDENT, "重启前在途的短信")
+    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"))
+    db.execute("UPDATE outbox SET state = 1, modem = 'm1', encoded_parts = 1,"
+               " sent_at = CAST(strftime('%s', 'now') AS INTEGER)")
+    db.commit()
+    db.close()
+    m1, m2 = gw.sims["m1"], gw.sims["m2"]
+    m1.faults(no_cmti=True, **{"AT+CMGL": {"mode": "garbage"}})
+    hexpdu, _ = pdu.encode_status_report(77, RESIDENT, smsc="+8613800290500")
+    m1._drop("inject", "report.pdu", hexpdu)
+    gw.start()
+    wait_for(lambda: gw.modem_state("m2") == "up", what="m2 up")
+    time.sleep(35)
+    assert sent_to(m1, RESIDENT) + sent_to(m2, RESIDENT) == [], \
+        "sent again while its report waited on m1's SIM"
+    m1.faults()
+    [row] = wait_for(lambda: rows_to(gw, RESIDENT, "sent"), timeout=60,
+                     what="settled by its report")
+    assert row["delivery"] == "delivered", row
+    assert sent_to(m1, RESIDENT) + sent_to(m2, RESIDENT) == []
+
+
 def test_reports_settle_a_long_message_in_doubt_across_a_crash(make_gw):
     # A two-part message goes out while another process holds the store's
     # write lock, so its outcome cannot be recorded; its parts' status
