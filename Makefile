@@ -50,7 +50,19 @@ GATEWAY = \
 	gateway/sched.c \
 	gateway/service.c \
 	gateway/status_page.c \
-	gateway/store.c \
+	gateway/store/checkin.c \
+	gateway/store/engine_sqlite.c \
+	gateway/store/event.c \
+	gateway/store/grievance.c \
+	gateway/store/message.c \
+	gateway/store/modem.c \
+	gateway/store/outbox.c \
+	gateway/store/people.c \
+	gateway/store/prompt.c \
+	gateway/store/retention.c \
+	gateway/store/schema.c \
+	gateway/store/stats.c \
+	gateway/store/store.c \
 	gateway/util.c \
 	gateway/ussd.c
 

@@ -1,7 +1,13 @@
 /*
- * store — the database: the only file that includes <sqlite3.h>. One
- * connection, WAL, foreign keys, a busy timeout, schema migrations by
- * PRAGMA user_version, every statement prepared once at open.
+ * store — the database, and the one header its callers include. Behind
+ * it, gateway/store/: the connection, transactions, migrations and the
+ * statement cache (store.c, schema.c), one file per capability's rows
+ * (people.c, message.c, outbox.c, modem.c, grievance.c, prompt.c,
+ * checkin.c, event.c, stats.c, retention.c), all over a small engine
+ * interface (store/engine.h) whose SQLite implementation,
+ * store/engine_sqlite.c, is the only file that includes <sqlite3.h>.
+ * One connection, WAL, foreign keys, a busy timeout, schema migrations
+ * one version at a time, every statement prepared once at open.
  *
  * Times are seconds since the epoch (UTC). Phone numbers are E.164.
  * Lookups that can miss return -1 on error, 0 when not found, 1 when found.
@@ -165,7 +171,7 @@ int	 store_begin(struct store *);
 int	 store_commit(struct store *);
 void	 store_rollback(struct store *);
 
-/* The last SQLite error, for log lines. */
+/* The last database error, for log lines. */
 const char *store_error(struct store *);
 
 /* --- townships and villages --- */

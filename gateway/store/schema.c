@@ -1,0 +1,372 @@
+/*
+ * store/schema — the schema, as the migrations that build it: entry i
+ * moves a database from version i to version i + 1 (store.c runs them,
+ * each in its own transaction, and the engine records the version).
+ * Never edit an entry: add one.
+ *
+ * The text is SQLite's; where it is not standard SQL it says so in an
+ * ENGINE: comment. PostgreSQL gets a schema of its own beside this one.
+ */
+#include "gateway/store/private.h"
+
+const char *const store_migrations[] = {
+	/* 1: villages, people, inbound parts and messages, outbox, audit */
+	/* ENGINE: INTEGER PRIMARY KEY is the rowid, assigned on insert */
+	"CREATE TABLE township ("
+	"  id INTEGER PRIMARY KEY,"
+	/* ENGINE: COLLATE NOCASE */
+	"  code TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE township_supervisor ("
+	"  township_id INTEGER NOT NULL REFERENCES township(id),"
+	"  phone TEXT NOT NULL,"
+	"  PRIMARY KEY (township_id, phone));"
+	"CREATE TABLE village ("
+	"  id INTEGER PRIMARY KEY,"
+	/* ENGINE: COLLATE NOCASE */
+	"  code TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL,"
+	"  township_id INTEGER REFERENCES township(id),"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE person ("
+	"  id INTEGER PRIMARY KEY,"
+	"  phone TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  village_id INTEGER REFERENCES village(id),"
+	"  roles INTEGER NOT NULL DEFAULT 0,"
+	"  categories TEXT NOT NULL DEFAULT '',"
+	"  opted_out INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX person_village ON person(village_id);"
+	"CREATE TABLE message ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sender TEXT NOT NULL,"
+	"  modem TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  parts INTEGER NOT NULL,"
+	"  partial INTEGER NOT NULL DEFAULT 0,"
+	"  received_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'new',"
+	"  handler TEXT,"
+	"  handled_at INTEGER);"
+	"CREATE INDEX message_state ON message(state, id);"
+	"CREATE INDEX message_sender ON message(sender, id);"
+	"CREATE TABLE inbound_part ("
+	"  id INTEGER PRIMARY KEY,"
+	"  modem TEXT NOT NULL,"
+	"  dedupe_key TEXT NOT NULL UNIQUE,"
+	"  sender TEXT NOT NULL,"
+	"  smsc TEXT NOT NULL DEFAULT '',"
+	"  sent_at INTEGER NOT NULL DEFAULT 0,"
+	"  received_at INTEGER NOT NULL,"
+	"  ref INTEGER NOT NULL DEFAULT 0,"
+	"  total INTEGER NOT NULL DEFAULT 1,"
+	"  seq INTEGER NOT NULL DEFAULT 1,"
+	"  text TEXT NOT NULL,"
+	"  message_id INTEGER REFERENCES message(id));"
+	/* ENGINE: partial index */
+	"CREATE INDEX inbound_part_open ON inbound_part(sender, ref, total)"
+	"  WHERE message_id IS NULL;"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  recipient TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  class INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  modem TEXT,"
+	"  parts INTEGER NOT NULL DEFAULT 0,"
+	"  msgref INTEGER NOT NULL DEFAULT -1,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  message_id INTEGER REFERENCES message(id));"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt_at, class);"
+	"CREATE INDEX outbox_recipient ON outbox(recipient, sent_at);"
+	"CREATE TABLE modem ("
+	"  name TEXT PRIMARY KEY,"
+	"  state TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object TEXT,"
+	"  detail TEXT);",
+
+	/* 2: real modems: part references and delivery, calls, health */
+	"CREATE TABLE outbox_part ("
+	"  outbox_id INTEGER NOT NULL REFERENCES outbox(id),"
+	"  seq INTEGER NOT NULL,"
+	"  modem TEXT NOT NULL,"
+	"  msgref INTEGER NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  sent_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'sent',"
+	"  reported_at INTEGER,"
+	"  PRIMARY KEY (outbox_id, seq));"
+	"CREATE INDEX outbox_part_ref ON outbox_part(modem, msgref);"
+	"ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN delivery TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX outbox_modem_sent ON outbox(modem, sent_at);"
+	"CREATE TABLE call ("
+	"  id INTEGER PRIMARY KEY,"
+	"  modem TEXT NOT NULL,"
+	"  number TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  handled INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX call_number ON call(number, at);"
+	"ALTER TABLE modem ADD COLUMN down_since INTEGER;"
+	"ALTER TABLE modem ADD COLUMN alerted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE modem ADD COLUMN signal INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE modem ADD COLUMN battery INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE modem ADD COLUMN network TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE modem ADD COLUMN operator TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE modem ADD COLUMN sim_used INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE modem ADD COLUMN sim_total INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE modem ADD COLUMN health_at INTEGER;"
+	"ALTER TABLE modem ADD COLUMN sim_warned INTEGER NOT NULL DEFAULT 0;",
+
+	/* 3: grievances, their assignees and history; prompts; pending reports */
+	"CREATE TABLE ticket ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE,"
+	"  reporter TEXT NOT NULL,"
+	"  village_id INTEGER NOT NULL REFERENCES village(id),"
+	"  category TEXT NOT NULL DEFAULT '',"
+	"  urgent INTEGER NOT NULL DEFAULT 0,"
+	"  text TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'open',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  accept_due INTEGER NOT NULL,"
+	"  resolve_due INTEGER NOT NULL,"
+	"  accepted_by TEXT,"
+	"  accepted_at INTEGER,"
+	"  resolved_by TEXT,"
+	"  resolved_at INTEGER,"
+	"  reply TEXT NOT NULL DEFAULT '',"
+	"  rating INTEGER,"
+	"  rated_at INTEGER,"
+	"  escalation INTEGER NOT NULL DEFAULT 0,"
+	"  accept_reminded INTEGER NOT NULL DEFAULT 0,"
+	"  accept_escalated INTEGER NOT NULL DEFAULT 0,"
+	"  resolve_reminded INTEGER NOT NULL DEFAULT 0,"
+	"  resolve_escalated INTEGER NOT NULL DEFAULT 0,"
+	"  message_id INTEGER REFERENCES message(id));"
+	"CREATE INDEX ticket_village ON ticket(village_id, status);"
+	"CREATE INDEX ticket_reporter ON ticket(reporter, id);"
+	"CREATE INDEX ticket_status ON ticket(status, accept_due, resolve_due);"
+	"CREATE TABLE ticket_assignee ("
+	"  ticket_id INTEGER NOT NULL REFERENCES ticket(id),"
+	"  phone TEXT NOT NULL,"
+	/* ENGINE: INTEGER PRIMARY KEY (a rowid: the order added) */
+	"  added INTEGER PRIMARY KEY,"
+	"  UNIQUE (ticket_id, phone));"
+	"CREATE INDEX ticket_assignee_phone ON ticket_assignee(phone);"
+	"CREATE TABLE ticket_event ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES ticket(id),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX ticket_event_ticket ON ticket_event(ticket_id, id);"
+	"CREATE TABLE prompt ("
+	"  id INTEGER PRIMARY KEY,"
+	"  phone TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  object_id INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'open',"
+	"  answer TEXT,"
+	"  answered_at INTEGER);"
+	/* ENGINE: partial index */
+	"CREATE INDEX prompt_open ON prompt(phone, id) WHERE state = 'open';"
+	"CREATE INDEX prompt_expiry ON prompt(expires_at) WHERE state = 'open';"
+	"CREATE TABLE pending_report ("
+	"  id INTEGER PRIMARY KEY,"
+	"  phone TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  message_id INTEGER REFERENCES message(id),"
+	"  ticket_id INTEGER REFERENCES ticket(id),"
+	"  filed_at INTEGER);"
+	/* ENGINE: partial index */
+	"CREATE INDEX pending_report_phone ON pending_report(phone)"
+	"  WHERE filed_at IS NULL;",
+
+	/*
+	 * 4: elderly check-in: elders (overrides NULL = the village's, then
+	 * the config's), guardians, village ladder times, one row per elder
+	 * and local day (its step due times, next_at the next one), who was
+	 * alerted, SOS calls. Days are local dates as days since 1970-01-01.
+	 */
+	"CREATE TABLE elder ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL UNIQUE REFERENCES person(id),"
+	"  cadre TEXT NOT NULL DEFAULT '',"
+	"  due_min INTEGER,"
+	"  guardian_after INTEGER,"
+	"  cadre_after INTEGER,"
+	"  township_min INTEGER,"
+	"  confirm INTEGER,"
+	"  prompt_min INTEGER,"
+	"  start_day INTEGER NOT NULL,"
+	"  paused_until INTEGER NOT NULL DEFAULT 0,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX elder_cadre ON elder(cadre);"
+	"CREATE TABLE elder_guardian ("
+	"  elder_id INTEGER NOT NULL REFERENCES elder(id),"
+	"  phone TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  relation TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (elder_id, phone));"
+	"CREATE INDEX elder_guardian_phone ON elder_guardian(phone);"
+	"CREATE TABLE checkin_village ("
+	"  village_id INTEGER PRIMARY KEY REFERENCES village(id),"
+	"  due_min INTEGER,"
+	"  guardian_after INTEGER,"
+	"  cadre_after INTEGER,"
+	"  township_min INTEGER);"
+	"CREATE TABLE checkin_run ("
+	"  day INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  elders INTEGER NOT NULL);"
+	"CREATE TABLE checkin_day ("
+	"  id INTEGER PRIMARY KEY,"
+	"  elder_id INTEGER NOT NULL REFERENCES elder(id),"
+	"  day INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'open',"
+	"  step INTEGER NOT NULL DEFAULT 0,"
+	"  prompt_at INTEGER,"
+	"  remind_at INTEGER,"
+	"  guardians_at INTEGER,"
+	"  cadre_at INTEGER,"
+	"  township_at INTEGER,"
+	"  next_at INTEGER,"
+	"  checked_in_at INTEGER,"
+	"  source TEXT NOT NULL DEFAULT '',"
+	"  resolved_at INTEGER,"
+	"  resolved_by TEXT NOT NULL DEFAULT '',"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (elder_id, day));"
+	/* ENGINE: partial index */
+	"CREATE INDEX checkin_day_due ON checkin_day(next_at)"
+	"  WHERE status = 'open';"
+	"CREATE INDEX checkin_day_open ON checkin_day(elder_id)"
+	"  WHERE status = 'open';"
+	"CREATE INDEX checkin_day_day ON checkin_day(day);"
+	"CREATE TABLE checkin_alert ("
+	"  day_id INTEGER NOT NULL REFERENCES checkin_day(id),"
+	"  phone TEXT NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (day_id, phone));"
+	"CREATE TABLE checkin_sos ("
+	"  id INTEGER PRIMARY KEY,"
+	"  elder_id INTEGER NOT NULL REFERENCES elder(id),"
+	"  at INTEGER NOT NULL,"
+	"  next_at INTEGER NOT NULL,"
+	"  repeats INTEGER NOT NULL DEFAULT 0,"
+	"  resolved_at INTEGER,"
+	"  resolved_by TEXT NOT NULL DEFAULT '');"
+	/* ENGINE: partial index */
+	"CREATE INDEX checkin_sos_due ON checkin_sos(next_at)"
+	"  WHERE resolved_at IS NULL;"
+	"CREATE INDEX checkin_sos_elder ON checkin_sos(elder_id);"
+	/* Opening a prompt supersedes its object's: 10,000 a morning. */
+	/* ENGINE: partial index */
+	"CREATE INDEX prompt_object ON prompt(kind, object_id)"
+	"  WHERE state = 'open';",
+
+	/* 5: expiring queued rows looks them up by lifetime, not by scan */
+	"CREATE INDEX outbox_expiry ON outbox(state, expires_at);",
+	/*
+	 * 6: village events with places and a waiting list, and notices.
+	 * A short code is unique among open events only; ord orders
+	 * signups within a status (the place or waiting position).
+	 */
+	"CREATE TABLE event ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL,"
+	"  village_id INTEGER NOT NULL REFERENCES village(id),"
+	"  title TEXT NOT NULL,"
+	"  place TEXT NOT NULL DEFAULT '',"
+	"  starts_at INTEGER NOT NULL,"
+	"  remind_at INTEGER NOT NULL,"
+	"  capacity INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'open',"
+	"  reminded INTEGER NOT NULL DEFAULT 0,"
+	"  created_by TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL);"
+	/* ENGINE: partial index (unique) */
+	"CREATE UNIQUE INDEX event_code_open ON event(code)"
+	"  WHERE status = 'open';"
+	"CREATE INDEX event_village ON event(village_id, starts_at);"
+	"CREATE TABLE event_signup ("
+	"  id INTEGER PRIMARY KEY,"
+	"  event_id INTEGER NOT NULL REFERENCES event(id),"
+	"  phone TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  ord INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (event_id, phone));"
+	"CREATE TABLE notice ("
+	"  id INTEGER PRIMARY KEY,"
+	"  village_id INTEGER NOT NULL REFERENCES village(id),"
+	"  text TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  recipients INTEGER NOT NULL,"
+	"  parts INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER);"
+	"CREATE INDEX notice_status ON notice(status, created_at);",
+	/* 7: SIM credit read over the modem's own USSD (issue 7) */
+	"CREATE TABLE modem_credit ("
+	"  name TEXT PRIMARY KEY,"
+	"  credit INTEGER NOT NULL,"	/* hundredths (fen) */
+	"  reply TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  low INTEGER NOT NULL DEFAULT 0);",
+	/* 8: a village's cadres without reading all its people */
+	/* ENGINE: partial index */
+	"CREATE INDEX person_cadre ON person(village_id) WHERE (roles & 4) != 0;",
+	/* 9: counters (what was suppressed, and why) for /metrics */
+	"CREATE TABLE counter ("
+	"  name TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL DEFAULT 0);",
+	/* 10: 8-bit data parts (WAP push, OTA), kept and never answered */
+	/* ENGINE: a column named binary (reserved in PostgreSQL) */
+	"ALTER TABLE inbound_part ADD COLUMN binary INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE message ADD COLUMN binary INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 11: the parts a row's text encodes into, set as it is handed to a
+	 * modem: a message in doubt that reports settle part by part
+	 */
+	"ALTER TABLE outbox ADD COLUMN encoded_parts INTEGER NOT NULL"
+	"  DEFAULT 0;",
+	/*
+	 * 12: why a queued row waits, in words, for `cungatectl outbox`; the
+	 * outbox row of each check-in alert, withdrawn if the elder is found
+	 * well before it went
+	 */
+	"ALTER TABLE outbox ADD COLUMN waiting TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE checkin_alert ADD COLUMN outbox_id INTEGER;",
+};
+
+const int store_nmigrations =
+    (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -1,0 +1,184 @@
+/*
+ * store/stats — the audit trail, named counters, and the read-only
+ * counts and metrics of `cungatectl stats` and /metrics.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "gateway/log.h"
+#include "gateway/store.h"
+#include "gateway/store/private.h"
+
+enum store_stats_stmts {
+	S_AUDIT,
+	S_COUNTER_ADD,
+	S_STATS_N
+};
+
+static const char *const store_stats_sql[S_STATS_N] = {
+	/* ENGINE: ? and ?NNN parameters (PostgreSQL: $n) */
+	[S_AUDIT] = "INSERT INTO audit (at, actor, channel, action, object,"
+	    " detail) VALUES (?, ?, ?, ?, ?, ?)",
+	/* ENGINE: upsert (ON CONFLICT) */
+	[S_COUNTER_ADD] = "INSERT INTO counter (name, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (name) DO UPDATE SET value = value + ?2",
+};
+
+const struct store_table store_stats_table = {
+	"stats", store_stats_sql, S_STATS_N
+};
+
+/* Statement id of this file's table, reset and unbound. */
+static struct db_stmt *
+store_stats_stmt(struct store *st, enum store_stats_stmts id)
+{
+	return store_stmt(st, STORE_T_STATS, id);
+}
+
+/* --- audit and counters --- */
+
+int
+store_audit(struct store *st, time_t now, const char *actor,
+    const char *channel, const char *action, const char *object,
+    const char *detail)
+{
+	struct db_stmt *s = store_stats_stmt(st, S_AUDIT);
+
+	store_bind(s, "lsssss", (int64_t)now, actor, channel, action, object,
+	    detail);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_counter_add(struct store *st, const char *name, int64_t n)
+{
+	struct db_stmt *s = store_stats_stmt(st, S_COUNTER_ADD);
+
+	store_bind(s, "sl", name, n);
+	return store_exec_stmt(st, s);
+}
+
+/* --- stats --- */
+
+/* One integer from an ad-hoc counting query (stats only, not hot). */
+static int
+store_count(struct store *st, const char *sql, int64_t *out)
+{
+	struct db_stmt *s;
+	int rc;
+
+	if ((s = db_prepare(st->db, sql, 0)) == NULL)
+		return -1;
+	if ((rc = db_step(s)) == DB_ROW)
+		*out = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc == DB_ROW ? 0 : -1;
+}
+
+int
+store_stats(struct store *st, struct store_stats *out)
+{
+	struct db_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (store_count(st, "SELECT count(*) FROM inbound_part",
+	    &out->parts_in) == -1 ||
+	    store_count(st, "SELECT count(*) FROM message",
+	    &out->messages_in) == -1 ||
+	    /* ENGINE: an integer as a truth value (partial) */
+	    store_count(st, "SELECT count(*) FROM message WHERE partial",
+	    &out->messages_partial) == -1 ||
+	    store_count(st, "SELECT count(*) FROM message WHERE state = 'new'",
+	    &out->messages_pending) == -1 ||
+	    store_count(st, "SELECT coalesce(sum(parts), 0) FROM outbox"
+	    " WHERE state = 2", &out->parts_out) == -1 ||
+	    store_count(st, "SELECT count(*) FROM person",
+	    &out->people) == -1 ||
+	    store_count(st, "SELECT count(*) FROM village",
+	    &out->villages) == -1)
+		return -1;
+	if ((s = db_prepare(st->db, "SELECT state, class, count(*)"
+	    " FROM outbox GROUP BY state, class", 0)) == NULL)
+		return -1;
+	while ((rc = db_step(s)) == DB_ROW) {
+		int state = db_column_int(s, 0);
+		int class = db_column_int(s, 1);
+		int64_t n = db_column_int64(s, 2);
+
+		if (state >= 0 && state < OUTBOX_NSTATES)
+			out->outbox[state] += n;
+		if (state == OUTBOX_QUEUED && class >= 0 &&
+		    class < OUTBOX_NCLASSES)
+			out->queued_by_class[class] += n;
+	}
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/* --- metrics (issue 7): fixed queries, read by gateway/http.c --- */
+
+static const char *const store_metric_sql[STORE_METRIC_N] = {
+	/* ENGINE: ?NNN parameters (PostgreSQL: $n) */
+	[STORE_METRIC_IN_BY_MODEM] = "SELECT modem, '', count(*) FROM message"
+	    " GROUP BY modem",
+	[STORE_METRIC_OUT_BY_MODEM] = "SELECT coalesce(modem, ''), state,"
+	    " count(*) FROM outbox GROUP BY 1, 2",
+	/* ENGINE: scalar max() (PostgreSQL: GREATEST) */
+	[STORE_METRIC_RETRIES] = "SELECT '', '', coalesce(sum(max(attempts - 1,"
+	    " 0)), 0) FROM outbox",
+	[STORE_METRIC_SEND_LATENCY] = "SELECT '', '', sent_at - created_at"
+	    " FROM outbox WHERE state = 2 AND sent_at IS NOT NULL",
+	[STORE_METRIC_TICKETS] = "SELECT status, '', count(*) FROM ticket"
+	    " GROUP BY status",
+	[STORE_METRIC_TICKETS_OVERDUE] = "SELECT '', '', count(*) FROM ticket"
+	    " WHERE (status = 'open' AND accept_due < ?1) OR"
+	    " (status = 'accepted' AND resolve_due < ?1)",
+	[STORE_METRIC_CHECKINS] = "SELECT v.code, d.status, count(*)"
+	    " FROM checkin_day d JOIN elder e ON e.id = d.elder_id"
+	    " JOIN person p ON p.id = e.person_id"
+	    " JOIN village v ON v.id = p.village_id WHERE d.day = ?1"
+	    " GROUP BY 1, 2",
+	[STORE_METRIC_CREDIT] = "SELECT name, '', credit FROM modem_credit",
+	[STORE_METRIC_LADDER_ALERTS] = "SELECT '', '', count(*)"
+	    " FROM checkin_alert",
+	[STORE_METRIC_SUPPRESSED] = "SELECT substr(name, 12), '', value"
+	    " FROM counter WHERE name LIKE 'suppressed.%' ORDER BY name",
+	/* ENGINE: a subquery in FROM with no alias (PostgreSQL < 16) */
+	[STORE_METRIC_ERRORS] = "SELECT recipient, last_error, updated FROM"
+	    " (SELECT recipient, last_error, coalesce(sent_at,"
+	    " next_attempt_at) AS updated, id FROM outbox"
+	    " WHERE last_error <> '' ORDER BY id DESC LIMIT 10)",
+};
+
+int
+store_metric(struct store *st, enum store_metric which, int64_t param,
+    store_metric_cb cb, void *arg)
+{
+	struct db_stmt *s;
+	const char *a, *b;
+	int rc;
+
+	if (which < 0 || which >= STORE_METRIC_N)
+		fatal("store: metric %d: no such query", (int)which);
+	if ((s = db_prepare(st->db, store_metric_sql[which], 0)) == NULL) {
+		log_warn("store: metric %d: %s", (int)which,
+		    db_error(st->db));
+		return -1;
+	}
+	if (db_bind_count(s) > 0)
+		db_bind_int64(s, 1, param);
+	while ((rc = db_step(s)) == DB_ROW) {
+		a = db_column_text(s, 0);
+		b = db_column_text(s, 1);
+		cb(a != NULL ? a : "", b != NULL ? b : "",
+		    db_column_int64(s, 2), arg);
+	}
+	db_finalize(s);
+	if (rc != DB_DONE) {
+		log_warn("store: metric %d: %s", (int)which,
+		    db_error(st->db));
+		return -1;
+	}
+	return 0;
+}
