@@ -94,13 +94,15 @@ MODEMS = \
 CORE_SRCS = $(GATEWAY) $(HANDLERS) $(MODEMS)
 DAEMON_SRCS = gateway/daemon.c gateway/daemon_sent.c
 CTL_SRCS = \
-	gateway/ctl.c \
-	gateway/ctl_elder.c \
-	gateway/ctl_event.c \
-	gateway/ctl_grievance.c \
-	gateway/ctl_people.c \
-	gateway/ctl_traffic.c \
-	gateway/ctl_util.c
+	gateway/ctl/args.c \
+	gateway/ctl/ctl.c \
+	gateway/ctl/elder.c \
+	gateway/ctl/event.c \
+	gateway/ctl/grievance.c \
+	gateway/ctl/list.c \
+	gateway/ctl/people.c \
+	gateway/ctl/traffic.c \
+	gateway/ctl/util.c
 
 UNIT_TESTS = \
 	tests/unit/test_checkin \
@@ -139,8 +141,8 @@ build/paths.h: FORCE
 	    '$(VERSION)' '$(SYSCONFDIR)/cungate/cungate.conf' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
-$(REL)/gateway/daemon.o $(REL)/gateway/ctl.o $(ASAN)/gateway/daemon.o \
-    $(ASAN)/gateway/ctl.o: build/paths.h
+$(REL)/gateway/daemon.o $(REL)/gateway/ctl/ctl.o $(ASAN)/gateway/daemon.o \
+    $(ASAN)/gateway/ctl/ctl.o: build/paths.h
 
 # $(1) the tree, $(2) its compiler flags, $(3) its linker flags. The release
 # tree takes CPPFLAGS, CFLAGS and LDFLAGS from the environment (a package

@@ -1,12 +1,11 @@
 /*
- * ctl_people — cungatectl's commands about who is reached: townships
- * (and their supervisors), villages, and residents, added one by one or
+ * people — cungatectl's commands about who is reached: townships (and
+ * their supervisors), villages, and residents, added one by one or
  * imported from a spreadsheet's CSV. Each is an entry in ctl.c's table;
- * what they share with the other commands is in ctl_util.c.
+ * what they share with the other commands is in util.c and list.c.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <search.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +15,7 @@
 
 #include "gateway/config.h"
 #include "gateway/csv.h"
-#include "gateway/ctl.h"
+#include "gateway/ctl/ctl.h"
 #include "gateway/log.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
@@ -131,42 +130,23 @@ ctl_parse_categories(const char *s, char *out, char **cause)
 
 /* --- township --- */
 
-enum ctl_exit
-ctl_township_add(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_township_add(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "supervisor", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	char (*phones)[PHONE_MAX] = NULL, *cause = NULL;
-	const char **raw;
+	const char *const *raw;
 	struct buf detail;
 	enum ctl_exit rc;
-	size_t nraw = 0, n = 0, i, j;
-	int ch;
+	size_t nraw, n = 0, i, j;
 
-	raw = xcalloc((size_t)argc + 1, sizeof *raw);
-	memset(&detail, 0, sizeof detail);
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 's') {
-			rc = ctl_opt_end(c, ch);
-			goto out;
-		}
-		raw[nraw++] = optarg;
-	}
-	if (c->nargs != 2) {
-		rc = ctl_usage_line(c);
-		goto out;
-	}
 	if (ctl_check_code("township", c->args[0], &cause) == -1 ||
-	    ctl_check_name("township name", c->args[1], 0, &cause) == -1) {
-		rc = ctl_usage_cause(c, cause);
-		goto out;
-	}
-	rc = CTL_EXIT_FAIL;
+	    ctl_check_name("township name", c->args[1], 0, &cause) == -1)
+		return ctl_usage_cause(c, cause);
 	if (ctl_store(c) == NULL)
-		goto out;
+		return CTL_EXIT_FAIL;
+	rc = CTL_EXIT_FAIL;
+	memset(&detail, 0, sizeof detail);
+	raw = ctl_values(c, "supervisor", &nraw);
 	phones = xcalloc(nraw + 1, sizeof *phones);
 	for (i = 0; i < nraw; i++) {
 		if (ctl_parse_phone(c->cf, raw[i], phones[n], &cause) == -1) {
@@ -205,9 +185,16 @@ refused:
 out:
 	buf_free(&detail);
 	free(phones);
-	free(raw);
 	return rc;
 }
+
+const struct ctl_cmd ctl_cmd_township_add = {
+	.name = "township add",
+	.usage = "CODE NAME [--supervisor PHONE]...",
+	.about = "add a township and its supervisors",
+	.args = { "supervisor:", 2, 2, NULL },
+	.exec = ctl_township_add
+};
 
 static void
 ctl_township_collect(const struct store_township *t, void *arg)
@@ -227,18 +214,14 @@ ctl_township_supervisor(const char *phone, void *arg)
 	buf_adds(b, phone);
 }
 
-enum ctl_exit
-ctl_township_list(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_township_list(struct ctl *c)
 {
 	struct store_township *t;
 	struct ctl_list l;
 	struct buf all, sup;
 	size_t i, n;
-	enum ctl_exit ex;
-	int js;
 
-	if (ctl_getopt_json(c, argc, argv, &js, &ex) == -1)
-		return ex;
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 
@@ -250,7 +233,7 @@ ctl_township_list(struct ctl *c, int argc, char **argv)
 	}
 	t = (struct store_township *)all.data;
 	n = all.len / sizeof *t;
-	ctl_list_init(&l, js, c->cf->timezone);
+	ctl_list_init(&l, c);
 	for (i = 0; i < n; i++) {
 		memset(&sup, 0, sizeof sup);
 		if (store_township_supervisors(c->st, t[i].code,
@@ -274,27 +257,22 @@ ctl_township_list(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+const struct ctl_cmd ctl_cmd_township_list = {
+	.name = "township list",
+	.usage = "[--json]",
+	.about = "list townships",
+	.args = { "json", 0, 0, NULL },
+	.exec = ctl_township_list
+};
+
 /* --- village --- */
 
-enum ctl_exit
-ctl_village_add(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_village_add(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "township", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *township = NULL;
+	const char *township = ctl_value(c, "township");
 	char *cause = NULL;
-	int ch;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 't')
-			return ctl_opt_end(c, ch);
-		township = optarg;
-	}
-	if (c->nargs != 2)
-		return ctl_usage_line(c);
 	if (ctl_check_code("village", c->args[0], &cause) == -1 ||
 	    ctl_check_name("village name", c->args[1], 0, &cause) == -1)
 		return ctl_usage_cause(c, cause);
@@ -315,6 +293,14 @@ ctl_village_add(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+const struct ctl_cmd ctl_cmd_village_add = {
+	.name = "village add",
+	.usage = "CODE NAME [--township CODE]",
+	.about = "add a village (CODE is what villagers text to register)",
+	.args = { "township:", 2, 2, NULL },
+	.exec = ctl_village_add
+};
+
 static void
 ctl_village_row(const struct store_village *v, int residents, void *arg)
 {
@@ -327,60 +313,62 @@ ctl_village_row(const struct store_village *v, int residents, void *arg)
 	ctl_list_int(l, "residents", residents);
 }
 
-enum ctl_exit
-ctl_village_list(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_village_list(struct ctl *c)
 {
 	struct ctl_list l;
-	enum ctl_exit ex;
-	int js, rc;
+	int rc;
 
-	if (ctl_getopt_json(c, argc, argv, &js, &ex) == -1)
-		return ex;
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
-	ctl_list_init(&l, js, c->cf->timezone);
+	ctl_list_init(&l, c);
 	rc = store_village_list(c->st, ctl_village_row, &l);
 	return ctl_list_finish(c, &l, rc, "village list");
 }
 
+const struct ctl_cmd ctl_cmd_village_list = {
+	.name = "village list",
+	.usage = "[--json]",
+	.about = "list villages with resident counts",
+	.args = { "json", 0, 0, NULL },
+	.exec = ctl_village_list
+};
+
 /* --- residents --- */
 
-enum ctl_exit
-ctl_resident_add(struct ctl *c, int argc, char **argv)
+/* resident add's --role, as it is read: known roles only. */
+static int
+ctl_resident_check(struct ctl *c, const char *opt, const char *value,
+    char **cause)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "categories", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	unsigned roles = 0;
+
+	(void)c;
+	if (strcmp(opt, "role") == 0)
+		return ctl_parse_roles(value, &roles, cause);
+	return 0;
+}
+
+static enum ctl_exit
+ctl_resident_add(struct ctl *c)
+{
 	struct store_village v;
 	struct store_person old;
-	const char *village = NULL, *categories = NULL;
+	const char *village = ctl_value(c, "village");
+	const char *categories = ctl_value(c, "categories");
+	const char *const *given;
 	char phone[PHONE_MAX], cats[CTL_CATEGORIES_MAX + 1], rs[32];
 	char *cause = NULL, *detail;
 	enum ctl_exit ex;
 	unsigned roles = 0;
-	int ch, rc, found;
+	size_t ngiven, i;
+	int rc, found;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		switch (ch) {
-		case 'v':
-			village = optarg;
-			break;
-		case 'r':
-			if (ctl_parse_roles(optarg, &roles, &cause) == -1)
-				return ctl_usage_cause(c, cause);
-			break;
-		case 'C':
-			categories = optarg;
-			break;
-		default:
-			return ctl_opt_end(c, ch);
-		}
-	}
-	if (c->nargs != 2 || village == NULL)
+	given = ctl_values(c, "role", &ngiven);
+	for (i = 0; i < ngiven; i++)
+		if (ctl_parse_roles(given[i], &roles, &cause) == -1)
+			return ctl_usage_cause(c, cause);
+	if (village == NULL)
 		return ctl_usage_line(c);
 	if (ctl_check_name("name", c->args[1], 1, &cause) == -1 ||
 	    (categories != NULL &&
@@ -431,6 +419,16 @@ ctl_resident_add(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+const struct ctl_cmd ctl_cmd_resident_add = {
+	.name = "resident add",
+	.usage = "PHONE NAME --village CODE "
+	    "[--role resident|cadre|elderly]... [--categories 水,电]",
+	.about = "add a person, or update the one with that phone (keeping\n"
+	    "\t\t\ttheir roles and categories unless given)",
+	.args = { "village: role: categories:", 2, 2, ctl_resident_check },
+	.exec = ctl_resident_add
+};
+
 static void
 ctl_person_row(const struct store_person *p, void *arg)
 {
@@ -441,41 +439,21 @@ ctl_person_row(const struct store_person *p, void *arg)
 	ctl_list_str(l, "phone", p->phone);
 	ctl_list_str(l, "name", p->name);
 	ctl_list_opt(l, "village", p->village);
-	if (l->json)
+	if (l->format == CTL_LIST_JSON)
 		ctl_list_opt(l, "village_name", p->village_name);
 	ctl_list_strs(l, "roles", ctl_roles_string(p->roles, rs));
 	ctl_list_strs(l, "categories", p->categories);
 	ctl_list_bool(l, "opted_out", p->opted_out);
 }
 
-enum ctl_exit
-ctl_resident_list(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_resident_list(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct store_village v;
 	struct ctl_list l;
-	const char *village = NULL;
-	int ch, js = 0, rc;
+	const char *village = ctl_value(c, "village");
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		switch (ch) {
-		case 'v':
-			village = optarg;
-			break;
-		case 'j':
-			js = 1;
-			break;
-		default:
-			return ctl_opt_end(c, ch);
-		}
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (village != NULL) {
@@ -488,10 +466,18 @@ ctl_resident_list(struct ctl *c, int argc, char **argv)
 		}
 		village = v.code;
 	}
-	ctl_list_init(&l, js, c->cf->timezone);
+	ctl_list_init(&l, c);
 	rc = store_person_list(c->st, village, ctl_person_row, &l);
 	return ctl_list_finish(c, &l, rc, "resident list");
 }
+
+const struct ctl_cmd ctl_cmd_resident_list = {
+	.name = "resident list",
+	.usage = "[--village CODE] [--json]",
+	.about = "list people",
+	.args = { "village: json", 0, 0, NULL },
+	.exec = ctl_resident_list
+};
 
 /* The whole of path ("-" is stdin) into *data. 0, or -1 with *cause. */
 static int
@@ -686,13 +672,9 @@ ctl_import_row(struct ctl_import *im, struct csv_row *row, char **cause)
 	    now_real(), cause);
 }
 
-enum ctl_exit
-ctl_resident_import(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_resident_import(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_import im;
 	struct csv_row row;
 	struct csv *csv = NULL;
@@ -700,12 +682,8 @@ ctl_resident_import(struct ctl *c, int argc, char **argv)
 	enum ctl_exit ex = CTL_EXIT_FAIL;
 	size_t lines, i;
 	char *cause = NULL, *detail;
-	int ch, rc;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
-		return ctl_opt_end(c, ch);
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 
@@ -789,24 +767,35 @@ out:
 	return ex;
 }
 
+const struct ctl_cmd ctl_cmd_resident_import = {
+	.name = "resident import",
+	.usage = "FILE.csv",
+	.about = "import people from CSV: header phone,name,village[,role]"
+	    "[,categories];\n\t\t\tbad rows are reported as FILE:LINE and "
+	    "skipped, good rows kept;\n\t\t\texit status 1 if any row was "
+	    "rejected",
+	.args = { NULL, 1, 1, NULL },
+	.exec = ctl_resident_import
+};
 
-enum ctl_exit
-ctl_resident_remove(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_resident_remove(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	char phone[PHONE_MAX], *cause = NULL;
-	int ch;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
-		return ctl_opt_end(c, ch);
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_parse_phone(c->cf, c->args[0], phone, &cause) == -1)
 		return ctl_usage_cause(c, cause);
 	return ctl_forget(c, phone, "resident remove");
 }
+
+const struct ctl_cmd ctl_cmd_resident_remove = {
+	.name = "resident remove",
+	.usage = "PHONE",
+	.about = "erase a person on request: their messages, the messages to\n"
+	    "\t\t\tthem, their enrolments; tickets keep their text, the phone\n"
+	    "\t\t\tmasked",
+	.args = { NULL, 1, 1, NULL },
+	.exec = ctl_resident_remove
+};

@@ -1,34 +1,20 @@
 /*
- * ctl_grievance — cungatectl's commands about tickets: list, show (with
+ * grievance — cungatectl's commands about tickets: list, show (with
  * history), assign, close, export (CSV) and stats (the county's three
  * rates). Changes go through gateway/grievance.c like the SMS ones, with
  * actor and channel "cli"; each is an entry in ctl.c's table.
  */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/config.h"
-#include "gateway/csv.h"
-#include "gateway/ctl.h"
+#include "gateway/ctl/ctl.h"
 #include "gateway/grievance.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/template.h"
-
-/* Is s one of the statuses? 0/1. */
-static int
-ctl_grievance_status_ok(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < GRIEVANCE_NSTATUS; i++)
-		if (strcmp(s, grievance_statuses[i]) == 0)
-			return 1;
-	return 0;
-}
 
 /* The fields list and show share. */
 static void
@@ -42,13 +28,13 @@ ctl_grievance_fields(struct ctl_list *l, const struct store_ticket *t)
 	ctl_list_str(l, "status", t->status);
 	ctl_list_int(l, "escalation", t->escalation);
 	ctl_list_str(l, "reporter", t->reporter);
-	if (l->json) {
+	if (l->format == CTL_LIST_JSON) {
 		ctl_list_str(l, "reporter_name", t->reporter_name);
 		ctl_list_opt(l, "township", t->township);
 	}
 	ctl_list_time(l, "accept_due", t->accept_due);
 	ctl_list_time(l, "resolve_due", t->resolve_due);
-	if (l->json) {
+	if (l->format == CTL_LIST_JSON) {
 		ctl_list_opt(l, "accepted_by", t->accepted_by);
 		ctl_list_time(l, "accepted", t->accepted_at);
 		ctl_list_opt(l, "resolved_by", t->resolved_by);
@@ -57,7 +43,7 @@ ctl_grievance_fields(struct ctl_list *l, const struct store_ticket *t)
 		if (t->rating != 0)
 			ctl_list_int(l, "rating", t->rating);
 		else
-			ctl_list_field(l, "rating", NULL, "null");
+			ctl_list_null(l, "rating");
 		ctl_list_time(l, "rated", t->rated_at);
 	}
 	ctl_list_str(l, "text", t->text);
@@ -72,48 +58,49 @@ ctl_grievance_row(const struct store_ticket *t, void *arg)
 	ctl_grievance_fields(l, t);
 }
 
-enum ctl_exit
-ctl_grievance_list(struct ctl *c, int argc, char **argv)
+/* grievance list's --status, as it is read: one of the statuses. */
+static int
+ctl_grievance_check(struct ctl *c, const char *opt, const char *value,
+    char **cause)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "status", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	size_t i;
+
+	(void)c;
+	if (strcmp(opt, "status") != 0)
+		return 0;
+	for (i = 0; i < GRIEVANCE_NSTATUS; i++)
+		if (strcmp(value, grievance_statuses[i]) == 0)
+			return 0;
+	*cause = xasprintf("unknown status \"%s\" (open, accepted, "
+	    "resolved, returned, reopened or closed)", value);
+	return -1;
+}
+
+static enum ctl_exit
+ctl_grievance_list(struct ctl *c)
+{
 	struct store_ticket_filter f;
 	struct ctl_list l;
-	int ch, js = 0, rc;
+	int rc;
 
 	memset(&f, 0, sizeof f);
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		switch (ch) {
-		case 'v':
-			f.village = optarg;
-			break;
-		case 's':
-			if (!ctl_grievance_status_ok(optarg))
-				return ctl_usage_fail(c, "unknown status "
-				    "\"%s\" (open, accepted, resolved, "
-				    "returned, reopened or closed)", optarg);
-			f.status = optarg;
-			break;
-		case 'j':
-			js = 1;
-			break;
-		default:
-			return ctl_opt_end(c, ch);
-		}
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
+	f.village = ctl_value(c, "village");
+	f.status = ctl_value(c, "status");
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
-	ctl_list_init(&l, js, c->cf->timezone);
+	ctl_list_init(&l, c);
 	rc = store_ticket_list(c->st, &f, ctl_grievance_row, &l);
 	return ctl_list_finish(c, &l, rc, "grievance list");
 }
+
+const struct ctl_cmd ctl_cmd_grievance_list = {
+	.name = "grievance list",
+	.usage = "[--village CODE] [--status S] [--json]",
+	.about = "tickets, oldest first (S: open, accepted, resolved, "
+	    "returned,\n\t\t\treopened, closed)",
+	.args = { "village: status: json", 0, 0, ctl_grievance_check },
+	.exec = ctl_grievance_list
+};
 
 /* --- show --- */
 
@@ -155,28 +142,14 @@ ctl_grievance_find(struct ctl *c, const char *code, struct store_ticket *t)
 	return 0;
 }
 
-enum ctl_exit
-ctl_grievance_show(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_grievance_show(struct ctl *c)
 {
 	struct store_ticket t;
 	struct ctl_list l, h;
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct buf who;
-	char *json, *obj;
-	int ch, js, rc;
+	int rc;
 
-	js = 0;
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 'j')
-			return ctl_opt_end(c, ch);
-		js = 1;
-	}
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_grievance_find(c, c->args[0], &t) == -1)
@@ -184,7 +157,7 @@ ctl_grievance_show(struct ctl *c, int argc, char **argv)
 	memset(&who, 0, sizeof who);
 	rc = store_ticket_assignees(c->st, t.id, ctl_grievance_assignee_cb,
 	    &who);
-	ctl_list_init(&h, js, c->cf->timezone);
+	ctl_list_init(&h, c);
 	if (rc == 0)
 		rc = store_ticket_events(c->st, t.id, ctl_grievance_event_cb,
 		    &h);
@@ -194,43 +167,25 @@ ctl_grievance_show(struct ctl *c, int argc, char **argv)
 		store_ticket_clear(&t);
 		return ctl_fail("grievance show: %s", store_error(c->st));
 	}
-	ctl_list_init(&l, js, c->cf->timezone);
+	ctl_list_init(&l, c);
 	ctl_list_row(&l);
 	ctl_grievance_fields(&l, &t);
 	ctl_list_strs(&l, "assignees", who.data != NULL ? who.data : "");
-	if (js) {
-		ctl_list_field(&l, "history", NULL,
-		    (json = ctl_list_take_json(&h)));
-		free(json);
-		json = ctl_list_take_json(&l);
-		/* One object, not an array of one: strip "[\n  " and "\n]". */
-		obj = xstrndup(json + 4, strlen(json) - 6);
-		printf("%s\n", obj);
-		free(obj);
-		free(json);
-	} else {
-		ctl_list_print(&l);
-		printf("\n");
-		ctl_list_print(&h);
-	}
+	ctl_list_print_with(&l, "history", &h);
 	buf_free(&who);
 	store_ticket_clear(&t);
 	return CTL_EXIT_OK;
 }
 
+const struct ctl_cmd ctl_cmd_grievance_show = {
+	.name = "grievance show",
+	.usage = "CODE [--json]",
+	.about = "one ticket with its assignees and history",
+	.args = { "json", 1, 1, NULL },
+	.exec = ctl_grievance_show
+};
+
 /* --- changes --- */
-
-/* The templates, loaded for a change that sends messages; NULL if not. */
-static struct template *
-ctl_grievance_templates(struct ctl *c)
-{
-	struct template *tpl;
-	char *cause = NULL;
-
-	if ((tpl = template_load(c->cf->messages, &cause)) == NULL)
-		ctl_fail_cause(cause);
-	return tpl;
-}
 
 static void
 ctl_grievance_ctx(struct ctl *c, struct grievance_ctx *g,
@@ -263,30 +218,22 @@ ctl_grievance_done(struct ctl *c, int rc, const char *code, const char *what,
 	return CTL_EXIT_OK;
 }
 
-enum ctl_exit
-ctl_grievance_assign(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_grievance_assign(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct grievance_ctx g;
 	struct store_ticket t;
 	struct store_person p;
 	struct template *tpl;
 	enum ctl_exit ex;
 	char phone[PHONE_MAX], *cause = NULL;
-	int ch, rc;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
-		return ctl_opt_end(c, ch);
-	if (c->nargs != 2)
-		return ctl_usage_line(c);
 	if (ctl_config(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_parse_phone(c->cf, c->args[1], phone, &cause) == -1)
 		return ctl_usage_cause(c, cause);
-	if (ctl_store(c) == NULL || (tpl = ctl_grievance_templates(c)) == NULL)
+	if (ctl_store(c) == NULL || (tpl = ctl_templates(c)) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_begin(c) == -1) {
 		template_free(tpl);
@@ -319,32 +266,29 @@ ctl_grievance_assign(struct ctl *c, int argc, char **argv)
 	return ex;
 }
 
-enum ctl_exit
-ctl_grievance_close(struct ctl *c, int argc, char **argv)
+const struct ctl_cmd ctl_cmd_grievance_assign = {
+	.name = "grievance assign",
+	.usage = "CODE PHONE",
+	.about = "add a cadre of the ticket's village to it (a returned "
+	    "ticket\n\t\t\topens again) and alert them",
+	.args = { NULL, 2, 2, NULL },
+	.exec = ctl_grievance_assign
+};
+
+static enum ctl_exit
+ctl_grievance_close(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "note", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct grievance_ctx g;
 	struct store_ticket t;
 	struct template *tpl;
 	enum ctl_exit ex;
-	const char *note = NULL;
-	int ch, rc;
+	const char *note = ctl_value(c, "note");
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 'n')
-			return ctl_opt_end(c, ch);
-		note = optarg;
-	}
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (note != NULL && (!ctl_utf8_is_valid(note) ||
 	    ctl_has_control(note)))
 		return ctl_usage_fail(c, "--note: not plain UTF-8 text");
-	if (ctl_store(c) == NULL || (tpl = ctl_grievance_templates(c)) == NULL)
+	if (ctl_store(c) == NULL || (tpl = ctl_templates(c)) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_begin(c) == -1) {
 		template_free(tpl);
@@ -363,88 +307,73 @@ ctl_grievance_close(struct ctl *c, int argc, char **argv)
 	return ex;
 }
 
-/* --- export --- */
-
-struct ctl_export {
-	const char	*tz;
-	struct buf	 b;
+const struct ctl_cmd ctl_cmd_grievance_close = {
+	.name = "grievance close",
+	.usage = "CODE [--note TEXT]",
+	.about = "close a ticket; with a note, the reporter is told it",
+	.args = { "note:", 1, 1, NULL },
+	.exec = ctl_grievance_close
 };
 
+/* --- export --- */
+
+/* A ticket as a spreadsheet's row: every field, in the file's order. */
 static void
 ctl_export_row(const struct store_ticket *t, void *arg)
 {
-	struct ctl_export *x = arg;
-	char when[6][32], rating[8];
-	const time_t times[6] = { t->created_at, t->accept_due,
-	    t->accepted_at, t->resolve_due, t->resolved_at, t->rated_at };
-	int i;
+	struct ctl_list *l = arg;
 
-	for (i = 0; i < 6; i++) {
-		if (times[i] == 0)
-			when[i][0] = '\0';
-		else
-			tz_format(x->tz, times[i], when[i]);
-	}
-	snprintf(rating, sizeof rating, "%d", t->rating);
-	csv_write_field(&x->b, t->code, 0);
-	csv_write_field(&x->b, when[0], 0);
-	csv_write_field(&x->b, t->village, 0);
-	csv_write_field(&x->b, t->category, 0);
-	csv_write_field(&x->b, t->urgent ? "yes" : "no", 0);
-	csv_write_field(&x->b, t->status, 0);
-	csv_write_field(&x->b, t->reporter, 0);
-	csv_write_field(&x->b, t->reporter_name, 0);
-	csv_write_field(&x->b, t->text, 0);
-	csv_write_field(&x->b, when[1], 0);
-	csv_write_field(&x->b, t->accepted_by, 0);
-	csv_write_field(&x->b, when[2], 0);
-	csv_write_field(&x->b, when[3], 0);
-	csv_write_field(&x->b, t->resolved_by, 0);
-	csv_write_field(&x->b, when[4], 0);
-	csv_write_field(&x->b, t->reply, 0);
-	csv_write_field(&x->b, t->rating != 0 ? rating : "", 0);
-	csv_write_field(&x->b, when[5], 0);
-	snprintf(rating, sizeof rating, "%d", t->escalation);
-	csv_write_field(&x->b, rating, 1);
+	ctl_list_row(l);
+	ctl_list_str(l, "code", t->code);
+	ctl_list_time(l, "created", t->created_at);
+	ctl_list_str(l, "village", t->village);
+	ctl_list_str(l, "category", t->category);
+	ctl_list_bool(l, "urgent", t->urgent);
+	ctl_list_str(l, "status", t->status);
+	ctl_list_str(l, "reporter", t->reporter);
+	ctl_list_str(l, "reporter_name", t->reporter_name);
+	ctl_list_str(l, "text", t->text);
+	ctl_list_time(l, "accept_due", t->accept_due);
+	ctl_list_str(l, "accepted_by", t->accepted_by);
+	ctl_list_time(l, "accepted", t->accepted_at);
+	ctl_list_time(l, "resolve_due", t->resolve_due);
+	ctl_list_str(l, "resolved_by", t->resolved_by);
+	ctl_list_time(l, "resolved", t->resolved_at);
+	ctl_list_str(l, "reply", t->reply);
+	if (t->rating != 0)
+		ctl_list_int(l, "rating", t->rating);
+	else
+		ctl_list_null(l, "rating");
+	ctl_list_time(l, "rated", t->rated_at);
+	ctl_list_int(l, "escalation", t->escalation);
 }
 
-enum ctl_exit
-ctl_grievance_export(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_grievance_export(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct store_ticket_filter f;
-	struct ctl_export x;
-	int ch, rc;
+	struct ctl_list l;
+	int rc;
 
 	memset(&f, 0, sizeof f);
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 'v')
-			return ctl_opt_end(c, ch);
-		f.village = optarg;
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
+	f.village = ctl_value(c, "village");
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
-	memset(&x, 0, sizeof x);
-	x.tz = c->cf->timezone;
-	buf_adds(&x.b, CSV_BOM "code,created,village,category,urgent,status,"
-	    "reporter,reporter_name,text,accept_due,accepted_by,accepted,"
-	    "resolve_due,resolved_by,resolved,reply,rating,rated,"
-	    "escalation\r\n");
-	rc = store_ticket_list(c->st, &f, ctl_export_row, &x);
-	if (rc == -1) {
-		buf_free(&x.b);
-		return ctl_fail("grievance export: %s", store_error(c->st));
-	}
-	fwrite(x.b.data, 1, x.b.len, stdout);
-	buf_free(&x.b);
-	return CTL_EXIT_OK;
+	ctl_list_init_csv(&l, c, "code,created,village,category,urgent,"
+	    "status,reporter,reporter_name,text,accept_due,accepted_by,"
+	    "accepted,resolve_due,resolved_by,resolved,reply,rating,rated,"
+	    "escalation");
+	rc = store_ticket_list(c->st, &f, ctl_export_row, &l);
+	return ctl_list_finish(c, &l, rc, "grievance export");
 }
+
+const struct ctl_cmd ctl_cmd_grievance_export = {
+	.name = "grievance export",
+	.usage = "[--village CODE]",
+	.about = "every ticket as CSV (RFC 4180) on stdout",
+	.args = { "village:", 0, 0, NULL },
+	.exec = ctl_grievance_export
+};
 
 /* --- stats --- */
 
@@ -482,46 +411,20 @@ ctl_rate_text(const char *what, int64_t part, int64_t of)
 		    (long long)part, (long long)of);
 }
 
-enum ctl_exit
-ctl_grievance_stats(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_grievance_stats(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "township", required_argument, NULL, 't' },
-		{ "at", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct store_ticket_filter f;
 	struct ctl_stats cs;
 	struct ctl_obj o, sub;
-	const char *at = NULL;
+	const char *at = ctl_value(c, "at");
 	char *json;
 	size_t i;
-	int ch, js = 0, rc;
+	int rc;
 
 	memset(&f, 0, sizeof f);
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		switch (ch) {
-		case 'v':
-			f.village = optarg;
-			break;
-		case 't':
-			f.township = optarg;
-			break;
-		case 'a':
-			at = optarg;
-			break;
-		case 'j':
-			js = 1;
-			break;
-		default:
-			return ctl_opt_end(c, ch);
-		}
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
+	f.village = ctl_value(c, "village");
+	f.township = ctl_value(c, "township");
 	if (f.village != NULL && f.township != NULL)
 		return ctl_usage_fail(c, "--village or --township, not both");
 	if (ctl_config(c) == NULL)
@@ -538,7 +441,7 @@ ctl_grievance_stats(struct ctl *c, int argc, char **argv)
 		return ctl_fail("grievance stats: %s", store_error(c->st));
 	}
 
-	if (!js) {
+	if (!ctl_flag(c, "json")) {
 		printf("tickets            %lld\n", (long long)cs.s.total);
 		ctl_rate_text("accepted in time", cs.s.accepted_in_time,
 		    cs.s.accept_counted);
@@ -589,3 +492,13 @@ ctl_grievance_stats(struct ctl *c, int argc, char **argv)
 	grievance_stats_free(&cs.s);
 	return CTL_EXIT_OK;
 }
+
+const struct ctl_cmd ctl_cmd_grievance_stats = {
+	.name = "grievance stats",
+	.usage = "[--village CODE | --township CODE] "
+	    "[--at \"YYYY-MM-DD HH:MM\"] [--json]",
+	.about = "accepted in time, resolved in time, satisfied; counts "
+	    "by\n\t\t\tstatus and category",
+	.args = { "village: township: at: json", 0, 0, NULL },
+	.exec = ctl_grievance_stats
+};

@@ -1,17 +1,16 @@
 /*
- * ctl_event — cungatectl's commands about village events (add, list,
- * show, export) and notices (send, list). The logic is gateway/event.c
- * and gateway/notice.c, shared with the SMS handlers.
+ * event — cungatectl's commands about village events (add, list, show,
+ * export) and notices (send, list). The logic is gateway/event.c and
+ * gateway/notice.c, shared with the SMS handlers; each command is an
+ * entry in ctl.c's table.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/checkin.h"
 #include "gateway/config.h"
-#include "gateway/csv.h"
-#include "gateway/ctl.h"
+#include "gateway/ctl/ctl.h"
 #include "gateway/event.h"
 #include "gateway/notice.h"
 #include "gateway/store.h"
@@ -42,18 +41,6 @@ ctl_event_row(const struct store_event *e, void *arg)
 	ctl_event_fields(l, e);
 }
 
-/* The templates, for a command that sends messages; NULL if not. */
-static struct template *
-ctl_event_templates(struct ctl *c)
-{
-	struct template *tpl;
-	char *cause = NULL;
-
-	if ((tpl = template_load(c->cf->messages, &cause)) == NULL)
-		ctl_fail_cause(cause);
-	return tpl;
-}
-
 /* Plain UTF-8 text of at most max bytes, not empty. 0/1. */
 static int
 ctl_event_text_ok(const char *s, size_t max)
@@ -62,59 +49,49 @@ ctl_event_text_ok(const char *s, size_t max)
 	    !ctl_has_control(s);
 }
 
-enum ctl_exit
-ctl_event_add(struct ctl *c, int argc, char **argv)
+/* event add's --capacity, as it is read: 1 to 100000. */
+static int
+ctl_event_check(struct ctl *c, const char *opt, const char *value,
+    char **cause)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "date", required_argument, NULL, 'd' },
-		{ "time", required_argument, NULL, 't' },
-		{ "place", required_argument, NULL, 'p' },
-		{ "capacity", required_argument, NULL, 'n' },
-		{ "announce", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *village = NULL, *date = NULL, *clock = "", *place = "";
+	char *end;
+	long n;
+
+	(void)c;
+	if (strcmp(opt, "capacity") != 0)
+		return 0;
+	n = strtol(value, &end, 10);
+	if (*end != '\0' || n < 1 || n > 100000) {
+		*cause = xstrdup("--capacity: a number of places, 1 or more");
+		return -1;
+	}
+	return 0;
+}
+
+static enum ctl_exit
+ctl_event_add(struct ctl *c)
+{
+	const char *village = ctl_value(c, "village");
+	const char *date = ctl_value(c, "date");
+	const char *clock = ctl_value(c, "time");
+	const char *place = ctl_value(c, "place");
+	const char *given = ctl_value(c, "capacity");
 	struct store_village v;
 	struct store_event e;
 	struct store_notice n;
 	struct event_ctx ec;
 	struct notice_ctx nc;
 	struct template *tpl;
-	char when[40], *text, *end;
+	char when[40], *text;
 	time_t at;
-	long capacity = 0;
-	int ch, announce = 0, rc, minutes;
+	long capacity = given != NULL ? strtol(given, NULL, 10) : 0;
+	int rc, minutes;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		switch (ch) {
-		case 'v':
-			village = optarg;
-			break;
-		case 'd':
-			date = optarg;
-			break;
-		case 't':
-			clock = optarg;
-			break;
-		case 'p':
-			place = optarg;
-			break;
-		case 'n':
-			capacity = strtol(optarg, &end, 10);
-			if (*end != '\0' || capacity < 1 || capacity > 100000)
-				return ctl_usage_fail(c, "--capacity: a number "
-				    "of places, 1 or more");
-			break;
-		case 'a':
-			announce = 1;
-			break;
-		default:
-			return ctl_opt_end(c, ch);
-		}
-	}
-	if (c->nargs != 1 || village == NULL || date == NULL || capacity == 0)
+	if (clock == NULL)
+		clock = "";
+	if (place == NULL)
+		place = "";
+	if (village == NULL || date == NULL || capacity == 0)
 		return ctl_usage_line(c);
 	if (!ctl_event_text_ok(c->args[0], 128))
 		return ctl_usage_fail(c, "TITLE: plain text of 1-128 bytes");
@@ -130,7 +107,7 @@ ctl_event_add(struct ctl *c, int argc, char **argv)
 	    minutes % 60);
 	if (tz_parse(c->cf->timezone, when, &at) == -1)
 		return ctl_usage_fail(c, "--date: expected YYYY-MM-DD");
-	if (ctl_store(c) == NULL || (tpl = ctl_event_templates(c)) == NULL)
+	if (ctl_store(c) == NULL || (tpl = ctl_templates(c)) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_begin(c) == -1) {
 		template_free(tpl);
@@ -161,7 +138,7 @@ ctl_event_add(struct ctl *c, int argc, char **argv)
 		return ctl_store_fail(c, "event add");
 	}
 	n.recipients = -1;
-	if (announce) {
+	if (ctl_flag(c, "announce")) {
 		memset(&nc, 0, sizeof nc);
 		nc.st = c->st;
 		nc.cf = c->cf;
@@ -188,48 +165,46 @@ ctl_event_add(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
-enum ctl_exit
-ctl_event_list(struct ctl *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *village = NULL;
-	struct ctl_list l;
-	int ch, js = 0, all = 0, rc;
+const struct ctl_cmd ctl_cmd_event_add = {
+	.name = "event add",
+	.usage = "TITLE --village CODE --date YYYY-MM-DD --capacity N "
+	    "[--time HH:MM] [--place TEXT] [--announce]",
+	.about = "publish a village event (prints its code); --announce "
+	    "sends\n\t\t\tthe village a notice of it",
+	.args = { "village: date: time: place: capacity: announce", 1, 1,
+	    ctl_event_check },
+	.exec = ctl_event_add
+};
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		switch (ch) {
-		case 'v':
-			village = optarg;
-			break;
-		case 'a':
-			all = 1;
-			break;
-		case 'j':
-			js = 1;
-			break;
-		default:
-			return ctl_opt_end(c, ch);
-		}
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
+static enum ctl_exit
+ctl_event_list(struct ctl *c)
+{
+	struct ctl_list l;
+	int rc;
+
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
-	ctl_list_init(&l, js, c->cf->timezone);
-	rc = store_event_list(c->st, village, !all, ctl_event_row, &l);
+	ctl_list_init(&l, c);
+	rc = store_event_list(c->st, ctl_value(c, "village"),
+	    !ctl_flag(c, "all"), ctl_event_row, &l);
 	return ctl_list_finish(c, &l, rc, "event list");
 }
 
-/* Signups with their place or waiting position. */
+const struct ctl_cmd ctl_cmd_event_list = {
+	.name = "event list",
+	.usage = "[--village CODE] [--all] [--json]",
+	.about = "open events (--all: closed ones too) with places taken",
+	.args = { "village: all json", 0, 0, NULL },
+	.exec = ctl_event_list
+};
+
+/*
+ * Signups with their place or waiting position: for event show, or as
+ * event export's CSV, which names the event on each row and leaves out
+ * when they signed up.
+ */
 struct ctl_event_people {
 	struct ctl_list	*l;
-	struct buf	*csv;
 	const struct store_event *e;
 	int		 confirmed;
 	int		 waiting;
@@ -239,30 +214,26 @@ static void
 ctl_event_person_cb(const struct store_signup *g, void *arg)
 {
 	struct ctl_event_people *p = arg;
-	char pos[16];
-	int n = 0;
+	int csv = p->l->format == CTL_LIST_CSV, n = 0;
 
 	if (strcmp(g->status, "confirmed") == 0)
 		n = ++p->confirmed;
 	else if (strcmp(g->status, "waiting") == 0)
 		n = ++p->waiting;
-	snprintf(pos, sizeof pos, "%d", n);
-	if (p->l != NULL) {
-		ctl_list_row(p->l);
-		ctl_list_str(p->l, "status", g->status);
+	ctl_list_row(p->l);
+	if (csv) {
+		ctl_list_str(p->l, "code", p->e->code);
+		ctl_list_str(p->l, "title", p->e->title);
+	}
+	ctl_list_str(p->l, "status", g->status);
+	if (csv && n == 0)
+		ctl_list_null(p->l, "position");
+	else
 		ctl_list_int(p->l, "position", n);
-		ctl_list_str(p->l, "phone", g->phone);
-		ctl_list_str(p->l, "name", g->name);
+	ctl_list_str(p->l, "phone", g->phone);
+	ctl_list_str(p->l, "name", g->name);
+	if (!csv)
 		ctl_list_time(p->l, "signed_up", g->created_at);
-	}
-	if (p->csv != NULL) {
-		csv_write_field(p->csv, p->e->code, 0);
-		csv_write_field(p->csv, p->e->title, 0);
-		csv_write_field(p->csv, g->status, 0);
-		csv_write_field(p->csv, n > 0 ? pos : "", 0);
-		csv_write_field(p->csv, g->phone, 0);
-		csv_write_field(p->csv, g->name, 1);
-	}
 }
 
 /* The event code names: 0, or -1 having said why. */
@@ -279,32 +250,19 @@ ctl_event_find(struct ctl *c, const char *code, struct store_event *e)
 	return rc == 1 ? 0 : -1;
 }
 
-enum ctl_exit
-ctl_event_show(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_event_show(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_event_people p;
 	struct store_event e;
 	struct ctl_list l, s;
-	char *json, *obj;
-	int ch, js = 0, rc;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 'j')
-			return ctl_opt_end(c, ch);
-		js = 1;
-	}
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_event_find(c, c->args[0], &e) == -1)
 		return CTL_EXIT_FAIL;
-	ctl_list_init(&s, js, c->cf->timezone);
+	ctl_list_init(&s, c);
 	memset(&p, 0, sizeof p);
 	p.l = &s;
 	p.e = &e;
@@ -313,97 +271,65 @@ ctl_event_show(struct ctl *c, int argc, char **argv)
 		ctl_list_free(&s);
 		return ctl_fail("event show: %s", store_error(c->st));
 	}
-	ctl_list_init(&l, js, c->cf->timezone);
+	ctl_list_init(&l, c);
 	ctl_list_row(&l);
 	ctl_event_fields(&l, &e);
 	ctl_list_str(&l, "created_by", e.created_by);
-	if (js) {
-		ctl_list_field(&l, "signups", NULL,
-		    (json = ctl_list_take_json(&s)));
-		free(json);
-		json = ctl_list_take_json(&l);
-		/* One object, not an array of one: strip "[\n  " and "\n]". */
-		obj = xstrndup(json + 4, strlen(json) - 6);
-		printf("%s\n", obj);
-		free(obj);
-		free(json);
-	} else {
-		ctl_list_print(&l);
-		printf("\n");
-		ctl_list_print(&s);
-	}
+	ctl_list_print_with(&l, "signups", &s);
 	return CTL_EXIT_OK;
 }
 
-enum ctl_exit
-ctl_event_export(struct ctl *c, int argc, char **argv)
+const struct ctl_cmd ctl_cmd_event_show = {
+	.name = "event show",
+	.usage = "CODE [--json]",
+	.about = "one event with its signups in order",
+	.args = { "json", 1, 1, NULL },
+	.exec = ctl_event_show
+};
+
+static enum ctl_exit
+ctl_event_export(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_event_people p;
 	struct store_event e;
-	struct buf b;
-	char *out;
-	int ch;
+	struct ctl_list l;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
-		return ctl_opt_end(c, ch);
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_event_find(c, c->args[0], &e) == -1)
 		return CTL_EXIT_FAIL;
-	memset(&b, 0, sizeof b);
-	buf_adds(&b, CSV_BOM "code,title,status,position,phone,name\r\n");
+	ctl_list_init_csv(&l, c, "code,title,status,position,phone,name");
 	memset(&p, 0, sizeof p);
-	p.csv = &b;
+	p.l = &l;
 	p.e = &e;
-	if (store_signup_list(c->st, e.id, ctl_event_person_cb, &p) == -1) {
-		buf_free(&b);
-		return ctl_fail("event export: %s", store_error(c->st));
-	}
-	out = buf_take(&b);
-	fputs(out, stdout);
-	free(out);
-	return CTL_EXIT_OK;
+	rc = store_signup_list(c->st, e.id, ctl_event_person_cb, &p);
+	return ctl_list_finish(c, &l, rc, "event export");
 }
 
-enum ctl_exit
-ctl_notice_send(struct ctl *c, int argc, char **argv)
+const struct ctl_cmd ctl_cmd_event_export = {
+	.name = "event export",
+	.usage = "CODE",
+	.about = "an event's participants as CSV (RFC 4180) on stdout",
+	.args = { NULL, 1, 1, NULL },
+	.exec = ctl_event_export
+};
+
+static enum ctl_exit
+ctl_notice_send(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *village = NULL;
+	const char *village = ctl_value(c, "village");
 	struct store_village v;
 	struct store_notice n;
 	struct notice_ctx nc;
 	struct template *tpl;
-	int ch, yes = 0, rc;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		switch (ch) {
-		case 'v':
-			village = optarg;
-			break;
-		case 'y':
-			yes = 1;
-			break;
-		default:
-			return ctl_opt_end(c, ch);
-		}
-	}
-	if (c->nargs != 1 || village == NULL)
+	if (village == NULL)
 		return ctl_usage_line(c);
 	if (!ctl_event_text_ok(c->args[0], sizeof n.text - 64))
 		return ctl_usage_fail(c, "TEXT: plain text, not empty");
-	if (ctl_store(c) == NULL || (tpl = ctl_event_templates(c)) == NULL)
+	if (ctl_store(c) == NULL || (tpl = ctl_templates(c)) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_begin(c) == -1) {
 		template_free(tpl);
@@ -423,7 +349,8 @@ ctl_notice_send(struct ctl *c, int argc, char **argv)
 	nc.now = now_real();
 	nc.actor = "cli";
 	nc.channel = "cli";
-	rc = notice_create(&nc, &v, c->args[0], "cli", yes, &n);
+	rc = notice_create(&nc, &v, c->args[0], "cli", ctl_flag(c, "yes"),
+	    &n);
 	template_free(tpl);
 	if (rc == -1)
 		return ctl_store_fail(c, "notice send");
@@ -440,6 +367,16 @@ ctl_notice_send(struct ctl *c, int argc, char **argv)
 	    n.recipients, n.parts);
 	return CTL_EXIT_OK;
 }
+
+const struct ctl_cmd ctl_cmd_notice_send = {
+	.name = "notice send",
+	.usage = "--village CODE TEXT [--yes]",
+	.about = "a notice to every resident of the village who has not "
+	    "opted\n\t\t\tout; above [notice] confirm_above parts only with "
+	    "--yes",
+	.args = { "village: yes", 1, 1, NULL },
+	.exec = ctl_notice_send
+};
 
 static void
 ctl_notice_row(const struct store_notice *n, void *arg)
@@ -458,36 +395,24 @@ ctl_notice_row(const struct store_notice *n, void *arg)
 	ctl_list_str(l, "text", n->text);
 }
 
-enum ctl_exit
-ctl_notice_list(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_notice_list(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *village = NULL;
 	struct ctl_list l;
-	int ch, js = 0, rc;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		switch (ch) {
-		case 'v':
-			village = optarg;
-			break;
-		case 'j':
-			js = 1;
-			break;
-		default:
-			return ctl_opt_end(c, ch);
-		}
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
-	ctl_list_init(&l, js, c->cf->timezone);
-	rc = store_notice_list(c->st, village, ctl_notice_row, &l);
+	ctl_list_init(&l, c);
+	rc = store_notice_list(c->st, ctl_value(c, "village"), ctl_notice_row,
+	    &l);
 	return ctl_list_finish(c, &l, rc, "notice list");
 }
+
+const struct ctl_cmd ctl_cmd_notice_list = {
+	.name = "notice list",
+	.usage = "[--village CODE] [--json]",
+	.about = "notices, newest first",
+	.args = { "village: json", 0, 0, NULL },
+	.exec = ctl_notice_list
+};

@@ -1,11 +1,11 @@
 /*
- * ctl_traffic — cungatectl's commands about messages and what moves
- * them: send, outbox, messages, simulate (an SMS into a dummy phone),
- * tick (the scheduler once) and stats. Each is an entry in ctl.c's
- * table; what they share is in ctl_util.c.
+ * traffic — cungatectl's commands about messages and what moves them:
+ * send, outbox, messages, calls, simulate (an SMS into a dummy phone),
+ * tick (the scheduler once), stats, and backup and restore of the
+ * database. Each is an entry in ctl.c's table; what they share is in
+ * util.c and list.c.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include <strings.h>
 
 #include "gateway/config.h"
-#include "gateway/ctl.h"
+#include "gateway/ctl/ctl.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/sched.h"
@@ -30,67 +30,76 @@ static const char *const ctl_class_names[OUTBOX_NCLASSES] = {
 	"urgent", "reply", "reminder", "broadcast"
 };
 
-/*
- * The options outbox and messages share, for their getopt loops: --limit
- * N into *limit, --json into *json. 0, or -1 with *ex what the command
- * returns (a usage error, or for -h its usage).
- */
+/* --limit N, as it is read: a number from 1 to CTL_MAX_LIMIT. */
 static int
-ctl_opt_limit_json(struct ctl *c, int ch, int *limit, int *json,
-    enum ctl_exit *ex)
+ctl_limit_check(struct ctl *c, const char *opt, const char *value,
+    char **cause)
 {
 	char *end;
 	long v;
 
-	switch (ch) {
-	case 'n':
-		errno = 0;
-		v = strtol(optarg, &end, 10);
-		if (errno != 0 || end == optarg || *end != '\0' || v < 1 ||
-		    v > CTL_MAX_LIMIT) {
-			*ex = ctl_usage_fail(c, "--limit \"%s\": expected a "
-			    "number from 1 to %d", optarg, CTL_MAX_LIMIT);
-			return -1;
-		}
-		*limit = (int)v;
+	(void)c;
+	if (strcmp(opt, "limit") != 0)
 		return 0;
-	case 'j':
-		*json = 1;
-		return 0;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < 1 ||
+	    v > CTL_MAX_LIMIT) {
+		*cause = xasprintf("--limit \"%s\": expected a number from 1 "
+		    "to %d", value, CTL_MAX_LIMIT);
+		return -1;
 	}
-	*ex = ctl_opt_end(c, ch);
+	return 0;
+}
+
+/* The --limit given, checked as it was read, or the default. */
+static int
+ctl_limit(struct ctl *c)
+{
+	const char *v = ctl_value(c, "limit");
+
+	return v != NULL ? (int)strtol(v, NULL, 10) : CTL_DEFAULT_LIMIT;
+}
+
+/* The class named s: its number, or -1. */
+static int
+ctl_class_parse(const char *s)
+{
+	int k;
+
+	for (k = 0; k < OUTBOX_NCLASSES; k++)
+		if (strcasecmp(s, ctl_class_names[k]) == 0)
+			return k;
 	return -1;
 }
 
 /* --- messages in and out --- */
 
-enum ctl_exit
-ctl_send(struct ctl *c, int argc, char **argv)
+/* send's --class, as it is read. */
+static int
+ctl_send_check(struct ctl *c, const char *opt, const char *value,
+    char **cause)
 {
-	static const struct option opts[] = {
-		{ "class", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	(void)c;
+	if (strcmp(opt, "class") == 0 && ctl_class_parse(value) == -1) {
+		*cause = xasprintf("unknown class \"%s\" (urgent, reply, "
+		    "reminder or broadcast)", value);
+		return -1;
+	}
+	return 0;
+}
+
+static enum ctl_exit
+ctl_send(struct ctl *c)
+{
 	enum outbox_class class = OUTBOX_REPLY;
 	enum ctl_exit ex;
+	const char *given = ctl_value(c, "class");
 	char phone[PHONE_MAX], *cause = NULL, *detail;
 	int64_t id;
-	int ch, k;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 'k')
-			return ctl_opt_end(c, ch);
-		for (k = 0; k < OUTBOX_NCLASSES; k++)
-			if (strcasecmp(optarg, ctl_class_names[k]) == 0)
-				break;
-		if (k == OUTBOX_NCLASSES)
-			return ctl_usage_fail(c, "unknown class \"%s\" "
-			    "(urgent, reply, reminder or broadcast)", optarg);
-		class = (enum outbox_class)k;
-	}
-	if (c->nargs != 2)
-		return ctl_usage_line(c);
+	if (given != NULL)
+		class = (enum outbox_class)ctl_class_parse(given);
 	if (c->args[1][0] == '\0')
 		return ctl_usage_fail(c, "empty text");
 	if (!ctl_utf8_is_valid(c->args[1]))
@@ -115,6 +124,15 @@ ctl_send(struct ctl *c, int argc, char **argv)
 		printf("%lld\n", (long long)id);
 	return ex;
 }
+
+const struct ctl_cmd ctl_cmd_send = {
+	.name = "send",
+	.usage = "PHONE TEXT [--class urgent|reply|reminder|broadcast]",
+	.about = "queue a message (class reply by default); prints its "
+	    "outbox id",
+	.args = { "class:", 2, 2, ctl_send_check },
+	.exec = ctl_send
+};
 
 struct ctl_outbox_ctx {
 	struct ctl_list	 l;
@@ -164,7 +182,7 @@ ctl_outbox_row(const struct store_outbox *o, void *arg)
 	ctl_list_int(l, "parts", o->parts);
 	ctl_list_opt(l, "modem", o->modem);
 	ctl_list_opt(l, "delivery", o->delivery);
-	if (l->json) {
+	if (l->format == CTL_LIST_JSON) {
 		ctl_list_time(l, "delivered_time", o->delivered_at);
 		ctl_list_time(l, "next_attempt", o->next_attempt_at);
 		ctl_list_time(l, "sent_time", o->sent_at);
@@ -175,7 +193,7 @@ ctl_outbox_row(const struct store_outbox *o, void *arg)
 		if (o->message_id != 0)
 			ctl_list_int(l, "message_id", o->message_id);
 		else
-			ctl_list_field(l, "message_id", NULL, "null");
+			ctl_list_null(l, "message_id");
 	} else {
 		/* The text last, where its length bothers no column. */
 		ctl_list_str(l, "waiting", ctl_outbox_waiting(x, o));
@@ -184,46 +202,46 @@ ctl_outbox_row(const struct store_outbox *o, void *arg)
 	}
 }
 
-enum ctl_exit
-ctl_outbox(struct ctl *c, int argc, char **argv)
+/* outbox's --state and --limit, as they are read. */
+static int
+ctl_outbox_check(struct ctl *c, const char *opt, const char *value,
+    char **cause)
 {
-	static const struct option opts[] = {
-		{ "state", required_argument, NULL, 's' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ctl_outbox_ctx x;
-	enum ctl_exit ex;
-	const char *state = NULL;
-	int ch, js = 0, limit = CTL_DEFAULT_LIMIT, rc;
-
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 's') {
-			if (ctl_opt_limit_json(c, ch, &limit, &js, &ex) == -1)
-				return ex;
-			continue;
-		}
-		if (store_outbox_state_parse(optarg) == -1)
-			return ctl_usage_fail(c, "unknown state \"%s\" "
-			    "(queued, sending, sent, failed, expired or "
-			    "withdrawn)",
-			    optarg);
-		state = optarg;
+	if (strcmp(opt, "state") == 0 &&
+	    store_outbox_state_parse(value) == -1) {
+		*cause = xasprintf("unknown state \"%s\" (queued, sending, "
+		    "sent, failed, expired or withdrawn)", value);
+		return -1;
 	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
+	return ctl_limit_check(c, opt, value, cause);
+}
+
+static enum ctl_exit
+ctl_outbox(struct ctl *c)
+{
+	struct ctl_outbox_ctx x;
+	int rc;
+
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	memset(&x, 0, sizeof x);
 	x.now = now_real();
 	if (store_modem_list(c->st, ctl_outbox_modem, &x) == -1)
 		return ctl_store_fail(c, "outbox");
-	ctl_list_init(&x.l, js, c->cf->timezone);
-	rc = store_outbox_list(c->st, state, limit, ctl_outbox_row, &x);
+	ctl_list_init(&x.l, c);
+	rc = store_outbox_list(c->st, ctl_value(c, "state"), ctl_limit(c),
+	    ctl_outbox_row, &x);
 	return ctl_list_finish(c, &x.l, rc, "outbox");
 }
+
+const struct ctl_cmd ctl_cmd_outbox = {
+	.name = "outbox",
+	.usage = "[--state queued|sending|sent|failed|expired|withdrawn] "
+	    "[--limit N] [--json]",
+	.about = "outbound messages, newest first",
+	.args = { "state: limit: json", 0, 0, ctl_outbox_check },
+	.exec = ctl_outbox
+};
 
 static void
 ctl_message_row(const struct store_message *m, void *arg)
@@ -234,7 +252,7 @@ ctl_message_row(const struct store_message *m, void *arg)
 	ctl_list_int(l, "id", m->id);
 	ctl_list_time(l, "time", m->received_at);
 	ctl_list_str(l, "sender", m->sender);
-	if (l->json)
+	if (l->format == CTL_LIST_JSON)
 		ctl_list_str(l, "modem", m->modem);
 	ctl_list_int(l, "parts", m->parts);
 	ctl_list_bool(l, "partial", m->partial);
@@ -243,30 +261,14 @@ ctl_message_row(const struct store_message *m, void *arg)
 	ctl_list_str(l, "text", m->text != NULL ? m->text : "");
 }
 
-enum ctl_exit
-ctl_messages(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_messages(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_list l;
-	enum ctl_exit ex;
-	const char *from = NULL;
+	const char *from = ctl_value(c, "from");
 	char sender[PHONE_MAX], *cause = NULL;
-	int ch, js = 0, limit = CTL_DEFAULT_LIMIT, rc;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch == 'f')
-			from = optarg;
-		else if (ctl_opt_limit_json(c, ch, &limit, &js, &ex) == -1)
-			return ex;
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
 	if (ctl_config(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (from != NULL &&
@@ -274,33 +276,29 @@ ctl_messages(struct ctl *c, int argc, char **argv)
 		return ctl_usage_cause(c, cause);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
-	ctl_list_init(&l, js, c->cf->timezone);
-	rc = store_message_list(c->st, from != NULL ? sender : NULL, limit,
-	    ctl_message_row, &l);
+	ctl_list_init(&l, c);
+	rc = store_message_list(c->st, from != NULL ? sender : NULL,
+	    ctl_limit(c), ctl_message_row, &l);
 	return ctl_list_finish(c, &l, rc, "messages");
 }
 
-enum ctl_exit
-ctl_simulate(struct ctl *c, int argc, char **argv)
+const struct ctl_cmd ctl_cmd_messages = {
+	.name = "messages",
+	.usage = "[--from PHONE] [--limit N] [--json]",
+	.about = "inbound messages, newest first",
+	.args = { "from: limit: json", 0, 0, ctl_limit_check },
+	.exec = ctl_messages
+};
+
+static enum ctl_exit
+ctl_simulate(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "modem", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct config_modem *m = NULL;
-	const char *name = NULL;
+	const char *name = ctl_value(c, "modem");
 	char sender[PHONE_MAX], *cause = NULL;
 	size_t i;
-	int ch, n;
+	int n;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 'm')
-			return ctl_opt_end(c, ch);
-		name = optarg;
-	}
-	if (c->nargs != 2)
-		return ctl_usage_line(c);
 	if (!ctl_utf8_is_valid(c->args[1]))
 		return ctl_usage_fail(c, "text is not UTF-8");
 	if (ctl_config(c) == NULL)
@@ -330,33 +328,26 @@ ctl_simulate(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+const struct ctl_cmd ctl_cmd_simulate = {
+	.name = "simulate",
+	.usage = "PHONE TEXT [--modem NAME]",
+	.about = "drop an SMS into a dummy-phone modem's inbox; prints the "
+	    "parts written",
+	.args = { "modem:", 2, 2, NULL },
+	.exec = ctl_simulate
+};
+
 /* --- scheduler and counters --- */
 
-enum ctl_exit
-ctl_tick(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_tick(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "at", required_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *at = NULL;
+	const char *at = ctl_value(c, "at");
 	struct template *tpl;
-	char when[32], *detail, *cause = NULL;
+	char when[32], *detail;
 	time_t now;
-	int ch, n, force = 0;
+	int n;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch == 'a')
-			at = optarg;
-		else if (ch == 'f')
-			force = 1;
-		else
-			return ctl_opt_end(c, ch);
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
 	if (ctl_config(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (at == NULL)
@@ -368,7 +359,8 @@ ctl_tick(struct ctl *c, int argc, char **argv)
 	 * Another time on the live database would run tomorrow's ladder and
 	 * deadlines for real, today: for a copy (cungatectl backup) only.
 	 */
-	if (at != NULL && !force && service_database_live(c->cf->database))
+	if (at != NULL && !ctl_flag(c, "force") &&
+	    service_database_live(c->cf->database))
 		return ctl_fail("tick --at: cungated is running on %s: a time "
 		    "other than now would send tomorrow's alerts for real; "
 		    "use a copy (cungatectl backup), or --force",
@@ -376,11 +368,8 @@ ctl_tick(struct ctl *c, int argc, char **argv)
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 
-	if ((tpl = template_load(c->cf->messages, &cause)) == NULL) {
-		ctl_warnx("%s", cause);
-		free(cause);
+	if ((tpl = ctl_templates(c)) == NULL)
 		return CTL_EXIT_FAIL;
-	}
 	/* The scheduler logs what it does at info: let that through. */
 	log_init("cungatectl", LOG_LEVEL_INFO);
 	n = at != NULL ? sched_run_as_of(c->st, c->cf, tpl, now) :
@@ -399,10 +388,25 @@ ctl_tick(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+const struct ctl_cmd ctl_cmd_tick = {
+	.name = "tick",
+	.usage = "[--at \"YYYY-MM-DD HH:MM\" [--force]]",
+	.about = "run the scheduler once, as of that local time (default "
+	    "now);\n\t\t\t--at while cungated runs on the database needs "
+	    "--force",
+	.args = { "at: force", 0, 0, NULL },
+	.exec = ctl_tick
+};
+
 static void
 ctl_modem_row(const struct store_modem *m, void *arg)
 {
+	static const char *const health[] = {
+		"signal", "battery", "network", "operator", "sim_used",
+		"sim_total"
+	};
 	struct ctl_list *l = arg;
+	size_t i;
 
 	ctl_list_row(l);
 	ctl_list_str(l, "name", m->name);
@@ -420,14 +424,11 @@ ctl_modem_row(const struct store_modem *m, void *arg)
 		ctl_list_int(l, "sim_used", m->sim_used);
 		ctl_list_int(l, "sim_total", m->sim_total);
 	} else {
-		ctl_list_field(l, "signal", "", "null");
-		ctl_list_field(l, "battery", "", "null");
-		ctl_list_field(l, "network", "", "null");
-		ctl_list_field(l, "operator", "", "null");
-		ctl_list_field(l, "sim_used", "", "null");
-		ctl_list_field(l, "sim_total", "", "null");
+		/* Never read: no figures, not zeros. */
+		for (i = 0; i < sizeof health / sizeof health[0]; i++)
+			ctl_list_null(l, health[i]);
 	}
-	if (l->json)
+	if (l->format == CTL_LIST_JSON)
 		ctl_list_time(l, "down_since", m->down_since);
 	ctl_list_str(l, "detail", m->detail);
 }
@@ -445,33 +446,29 @@ ctl_call_row(const struct store_call *call, void *arg)
 	ctl_list_bool(l, "handled", call->handled);
 }
 
-enum ctl_exit
-ctl_calls(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_calls(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "limit", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_list l;
-	enum ctl_exit ex;
-	int ch, js = 0, limit = CTL_DEFAULT_LIMIT, rc;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
-		if (ctl_opt_limit_json(c, ch, &limit, &js, &ex) == -1)
-			return ex;
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
-	ctl_list_init(&l, js, c->cf->timezone);
-	rc = store_call_list(c->st, limit, ctl_call_row, &l);
+	ctl_list_init(&l, c);
+	rc = store_call_list(c->st, ctl_limit(c), ctl_call_row, &l);
 	return ctl_list_finish(c, &l, rc, "calls");
 }
 
-enum ctl_exit
-ctl_stats(struct ctl *c, int argc, char **argv)
+const struct ctl_cmd ctl_cmd_calls = {
+	.name = "calls",
+	.usage = "[--limit N] [--json]",
+	.about = "missed calls the modems hung up, newest first",
+	.args = { "limit: json", 0, 0, ctl_limit_check },
+	.exec = ctl_calls
+};
+
+static enum ctl_exit
+ctl_stats(struct ctl *c)
 {
 	static const char *const states[OUTBOX_NSTATES] = {
 		"queued", "sending", "sent", "failed", "expired", "withdrawn"
@@ -479,26 +476,23 @@ ctl_stats(struct ctl *c, int argc, char **argv)
 	struct store_stats s;
 	struct ctl_list l;
 	struct ctl_obj o, sub;
-	enum ctl_exit ex;
 	char *json;
-	int js, i, rc;
+	int i, rc;
 
-	if (ctl_getopt_json(c, argc, argv, &js, &ex) == -1)
-		return ex;
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	memset(&s, 0, sizeof s);
 	if (store_stats(c->st, &s) == -1)
 		return ctl_fail("stats: %s", store_error(c->st));
 
-	ctl_list_init(&l, js, c->cf->timezone);
+	ctl_list_init(&l, c);
 	rc = store_modem_list(c->st, ctl_modem_row, &l);
 	if (rc == -1) {
 		ctl_list_free(&l);
 		return ctl_fail("stats: modems: %s", store_error(c->st));
 	}
 
-	if (!js) {
+	if (l.format != CTL_LIST_JSON) {
 		printf("messages in   %lld parts, %lld messages, %lld partial, "
 		    "%lld pending\n", (long long)s.parts_in,
 		    (long long)s.messages_in, (long long)s.messages_partial,
@@ -544,6 +538,13 @@ ctl_stats(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+const struct ctl_cmd ctl_cmd_stats = {
+	.name = "stats",
+	.usage = "[--json]",
+	.about = "counts: messages in and out, queue, people, modems",
+	.args = { "json", 0, 0, NULL },
+	.exec = ctl_stats
+};
 
 /*
  * backup FILE: an online copy of the database, safe while the daemon runs
@@ -551,20 +552,11 @@ ctl_stats(struct ctl *c, int argc, char **argv)
  * before it takes the name FILE. A restore is: stop the service, copy the
  * backup over the database, remove its -wal and -shm files, start it.
  */
-enum ctl_exit
-ctl_backup(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_backup(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	char *cause = NULL;
-	int ch;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
-		return ctl_opt_end(c, ch);
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (strcmp(c->args[0], c->cf->database) == 0)
@@ -579,25 +571,25 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+const struct ctl_cmd ctl_cmd_backup = {
+	.name = "backup",
+	.usage = "FILE",
+	.about = "copy the database to FILE while the daemon runs (checked;\n"
+	    "\t\t\tsee restore)",
+	.args = { NULL, 1, 1, NULL },
+	.exec = ctl_backup
+};
+
 /*
  * restore FILE: the backup in place of the database. Only while no daemon
  * runs on it (its lock says so): the service is stopped first.
  */
-enum ctl_exit
-ctl_restore(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_restore(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct store *st;
 	char *cause = NULL;
-	int ch;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
-		return ctl_opt_end(c, ch);
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (ctl_config(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (service_database_live(c->cf->database))
@@ -621,3 +613,12 @@ ctl_restore(struct ctl *c, int argc, char **argv)
 	store_close(st);
 	return CTL_EXIT_OK;
 }
+
+const struct ctl_cmd ctl_cmd_restore = {
+	.name = "restore",
+	.usage = "FILE",
+	.about = "put a backup in place of the database (checked first; only\n"
+	    "\t\t\twhile cungated is stopped)",
+	.args = { NULL, 1, 1, NULL },
+	.exec = ctl_restore
+};

@@ -1,147 +1,23 @@
 /*
- * ctl_util — what cungatectl's commands share: errors on stderr, writes
- * through the store (begin, audit, commit), UTF-8 and terminal width,
- * JSON text, lists printed as aligned columns or a JSON array of
- * objects, and the checks of what operators type (phone numbers,
- * senders, codes, names) that several commands make.
+ * list — cungatectl's one row writer. Every list a command prints is a
+ * struct ctl_list that a row function fills field by field; the list
+ * prints those rows as aligned columns (headers from the keys, cells
+ * made safe for a terminal), as a JSON array of objects (--json), or as
+ * RFC 4180 CSV for a spreadsheet (the export commands). With it, the
+ * UTF-8, display width and JSON text it rests on.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/config.h"
-#include "gateway/ctl.h"
+#include "gateway/csv.h"
+#include "gateway/ctl/ctl.h"
+#include "gateway/log.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
-
-#define CTL_NAME_MAX		128	/* bytes, as store_person.name */
-#define CTL_CODE_MAX		32
-
-/* --- errors --- */
-
-static void
-ctl_vwarnx(const char *fmt, va_list ap)
-{
-	fputs("cungatectl: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void
-ctl_warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ctl_vwarnx(fmt, ap);
-	va_end(ap);
-}
-
-/* A failure: one line on stderr, exit status 1. */
-enum ctl_exit
-ctl_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ctl_vwarnx(fmt, ap);
-	va_end(ap);
-	return CTL_EXIT_FAIL;
-}
-
-/* Print and free cause: exit status 1. */
-enum ctl_exit
-ctl_fail_cause(char *cause)
-{
-	ctl_warnx("%s", cause);
-	free(cause);
-	return CTL_EXIT_FAIL;
-}
-
-/* A usage error in the current command: one line, exit status 2. */
-enum ctl_exit
-ctl_usage_fail(struct ctl *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "cungatectl: %s: ", c->cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CTL_EXIT_USAGE;
-}
-
-/* Wrong arguments: the command's usage as the one line. */
-enum ctl_exit
-ctl_usage_line(struct ctl *c)
-{
-	fprintf(stderr, "cungatectl: usage: %s %s\n", c->cmd->name,
-	    c->cmd->usage);
-	return CTL_EXIT_USAGE;
-}
-
-/* A usage error from *cause (freed). */
-enum ctl_exit
-ctl_usage_cause(struct ctl *c, char *cause)
-{
-	ctl_usage_fail(c, "%s", cause);
-	free(cause);
-	return CTL_EXIT_USAGE;
-}
-
-/* --- writes --- */
-
-/* Begin a write: 0, or -1 having said the database is busy. */
-int
-ctl_begin(struct ctl *c)
-{
-	if (store_begin(c->st) == -1) {
-		ctl_warnx("database busy: %s", store_error(c->st));
-		return -1;
-	}
-	return 0;
-}
-
-/* Audit a change made through the CLI, inside the open transaction. */
-int
-ctl_audit(struct ctl *c, const char *action, const char *object,
-    const char *detail)
-{
-	return store_audit(c->st, now_real(), "cli", "cli", action, object,
-	    detail);
-}
-
-/* Audit the change and commit it, or roll back saying "what: why". */
-enum ctl_exit
-ctl_commit(struct ctl *c, const char *action, const char *object,
-    const char *detail, const char *what)
-{
-	if (ctl_audit(c, action, object, detail) == -1 ||
-	    store_commit(c->st) == -1)
-		return ctl_store_fail(c, what);
-	return CTL_EXIT_OK;
-}
-
-/* A failed write: roll back and say so. */
-enum ctl_exit
-ctl_store_fail(struct ctl *c, const char *what)
-{
-	ctl_warnx("%s: %s", what, store_error(c->st));
-	store_rollback(c->st);
-	return CTL_EXIT_FAIL;
-}
-
-/* A write the store refused, with cause (freed): roll back and say so. */
-enum ctl_exit
-ctl_rollback_cause(struct ctl *c, char *cause)
-{
-	store_rollback(c->st);
-	return ctl_fail_cause(cause);
-}
 
 /* --- UTF-8, display width, JSON --- */
 
@@ -381,14 +257,39 @@ ctl_json_list(const char *csv)
 	return buf_take(&b);
 }
 
-/* --- lists: aligned columns, or a JSON array of objects --- */
+/* --- lists: aligned columns, a JSON array of objects, or CSV --- */
 
 void
-ctl_list_init(struct ctl_list *l, int json, const char *tz)
+ctl_list_init(struct ctl_list *l, struct ctl *c)
 {
 	memset(l, 0, sizeof *l);
-	l->json = json;
-	l->tz = tz;
+	l->format = ctl_flag(c, "json") ? CTL_LIST_JSON : CTL_LIST_TEXT;
+	l->tz = c->cf->timezone;
+}
+
+void
+ctl_list_init_csv(struct ctl_list *l, struct ctl *c, const char *cols)
+{
+	memset(l, 0, sizeof *l);
+	l->format = CTL_LIST_CSV;
+	l->tz = c->cf->timezone;
+	l->csv_cols = l->csv_next = cols;
+	buf_adds(&l->out, CSV_BOM);
+	buf_adds(&l->out, cols);
+	buf_adds(&l->out, "\r\n");
+}
+
+/* CSV: key must be the header's next column, or the row function errs. */
+static void
+ctl_list_csv_key(struct ctl_list *l, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(l->csv_next, key, n) != 0 ||
+	    (l->csv_next[n] != ',' && l->csv_next[n] != '\0'))
+		fatal("csv: column %s where the header has %s", key,
+		    l->csv_next);
+	l->csv_next += n + (l->csv_next[n] == ',');
 }
 
 static void
@@ -399,13 +300,24 @@ ctl_list_endrow(struct ctl_list *l)
 	if (!l->inrow)
 		return;
 	l->inrow = 0;
-	if (l->json) {
+	switch (l->format) {
+	case CTL_LIST_JSON:
 		o = ctl_obj_take(&l->obj);
 		buf_adds(&l->out, l->nrows > 1 ? ",\n  " : "[\n  ");
 		buf_adds(&l->out, o);
 		free(o);
-	} else if (l->nrows == 1)
-		l->ncols = l->col;
+		break;
+	case CTL_LIST_CSV:
+		if (*l->csv_next != '\0')
+			fatal("csv: a row without %s", l->csv_next);
+		l->out.len--;	/* the last field's ',' */
+		buf_adds(&l->out, "\r\n");
+		break;
+	case CTL_LIST_TEXT:
+		if (l->nrows == 1)
+			l->ncols = l->col;
+		break;
+	}
 }
 
 /* Start a row. */
@@ -415,12 +327,14 @@ ctl_list_row(struct ctl_list *l)
 	ctl_list_endrow(l);
 	l->nrows++;
 	l->col = 0;
+	l->csv_next = l->csv_cols;
 	l->inrow = 1;
 }
 
 /*
- * Add a field to the row: text (copied) for the table, NULL to leave it
- * out of the table; json (JSON text) for the object, NULL to leave it out.
+ * Add a field to the row: text (copied) for the table and CSV, NULL to
+ * leave it out of them; json (JSON text) for the object, NULL to leave
+ * it out.
  */
 void
 ctl_list_field(struct ctl_list *l, const char *key, const char *text,
@@ -429,13 +343,18 @@ ctl_list_field(struct ctl_list *l, const char *key, const char *text,
 	char *h;
 	size_t i;
 
-	if (l->json) {
+	if (l->format == CTL_LIST_JSON) {
 		if (json != NULL)
 			ctl_obj_raw(&l->obj, key, json);
 		return;
 	}
 	if (text == NULL)
 		return;
+	if (l->format == CTL_LIST_CSV) {
+		ctl_list_csv_key(l, key);
+		csv_write_field(&l->out, text, 0);
+		return;
+	}
 	if (l->nrows == 1) {
 		h = xstrdup(key);
 		for (i = 0; h[i] != '\0'; i++)
@@ -451,7 +370,7 @@ ctl_list_field(struct ctl_list *l, const char *key, const char *text,
 	l->col++;
 }
 
-/* A string field; NULL is null in JSON and empty in the table. */
+/* A string field; NULL is null in JSON and empty elsewhere. */
 void
 ctl_list_str(struct ctl_list *l, const char *key, const char *s)
 {
@@ -482,11 +401,19 @@ ctl_list_int(struct ctl_list *l, const char *key, int64_t v)
 	ctl_list_field(l, key, n, n);
 }
 
-/* A flag: true/false in JSON, "yes" or nothing in the table. */
+/* No value: null in JSON, empty elsewhere. */
+void
+ctl_list_null(struct ctl_list *l, const char *key)
+{
+	ctl_list_field(l, key, "", "null");
+}
+
+/* A flag: true/false in JSON, yes/no in CSV, "yes" or nothing in a table. */
 void
 ctl_list_bool(struct ctl_list *l, const char *key, int v)
 {
-	ctl_list_field(l, key, v ? "yes" : "", v ? "true" : "false");
+	ctl_list_field(l, key, v ? "yes" : l->format == CTL_LIST_CSV ? "no" :
+	    "", v ? "true" : "false");
 }
 
 /* A comma-separated list: as it is in the table, an array in JSON. */
@@ -506,8 +433,8 @@ ctl_list_time(struct ctl_list *l, const char *key, time_t t)
 {
 	char s[32];
 
-	/* JSON: ISO 8601 with the offset; a table: the local time alone. */
-	ctl_list_str(l, key, t == 0 ? NULL : l->json ?
+	/* JSON: ISO 8601 with the offset; elsewhere the local time alone. */
+	ctl_list_str(l, key, t == 0 ? NULL : l->format == CTL_LIST_JSON ?
 	    tz_format_iso(l->tz, t, s) : tz_format(l->tz, t, s));
 }
 
@@ -545,48 +472,86 @@ ctl_list_take_json(struct ctl_list *l)
 	return s;
 }
 
-/* Print the list to stdout and free it. */
-void
-ctl_list_print(struct ctl_list *l)
+/* The rows as aligned columns, headers first, on stdout. */
+static void
+ctl_list_print_table(struct ctl_list *l)
 {
 	size_t *w, r, i, nrows;
 	const char *cell;
 	struct buf line;
+
+	if (l->ncols == 0)
+		return;
+	nrows = l->ncells / l->ncols;
+	w = xcalloc(l->ncols, sizeof *w);
+	for (i = 0; i < l->ncols; i++)
+		w[i] = ctl_width(l->heads[i]);
+	for (r = 0; r < nrows * l->ncols; r++)
+		if (ctl_width(l->cells[r]) > w[r % l->ncols])
+			w[r % l->ncols] = ctl_width(l->cells[r]);
+	memset(&line, 0, sizeof line);
+	for (r = 0; r <= nrows; r++) {
+		for (i = 0; i < l->ncols; i++) {
+			cell = r == 0 ? l->heads[i] :
+			    l->cells[(r - 1) * l->ncols + i];
+			buf_adds(&line, cell);
+			if (i + 1 < l->ncols)
+				buf_printf(&line, "%*s", (int)(w[i] -
+				    ctl_width(cell) + 2), "");
+		}
+		while (line.len > 0 && line.data[line.len - 1] == ' ')
+			line.data[--line.len] = '\0';
+		printf("%s\n", line.data);
+		line.len = 0;
+	}
+	buf_free(&line);
+	free(w);
+}
+
+/* Print the list to stdout and free it. */
+void
+ctl_list_print(struct ctl_list *l)
+{
 	char *s;
 
-	if (l->json) {
+	switch (l->format) {
+	case CTL_LIST_JSON:
 		s = ctl_list_take_json(l);
 		printf("%s\n", s);
 		free(s);
 		return;
+	case CTL_LIST_CSV:
+		ctl_list_endrow(l);
+		fwrite(l->out.data, 1, l->out.len, stdout);
+		break;
+	case CTL_LIST_TEXT:
+		ctl_list_endrow(l);
+		ctl_list_print_table(l);
+		break;
 	}
-	ctl_list_endrow(l);
-	if (l->ncols > 0) {
-		nrows = l->ncells / l->ncols;
-		w = xcalloc(l->ncols, sizeof *w);
-		for (i = 0; i < l->ncols; i++)
-			w[i] = ctl_width(l->heads[i]);
-		for (r = 0; r < nrows * l->ncols; r++)
-			if (ctl_width(l->cells[r]) > w[r % l->ncols])
-				w[r % l->ncols] = ctl_width(l->cells[r]);
-		memset(&line, 0, sizeof line);
-		for (r = 0; r <= nrows; r++) {
-			for (i = 0; i < l->ncols; i++) {
-				cell = r == 0 ? l->heads[i] :
-				    l->cells[(r - 1) * l->ncols + i];
-				buf_adds(&line, cell);
-				if (i + 1 < l->ncols)
-					buf_printf(&line, "%*s", (int)(w[i] -
-					    ctl_width(cell) + 2), "");
-			}
-			while (line.len > 0 && line.data[line.len - 1] == ' ')
-				line.data[--line.len] = '\0';
-			printf("%s\n", line.data);
-			line.len = 0;
-		}
-		buf_free(&line);
-		free(w);
+	ctl_list_free(l);
+}
+
+/* One row with a list of its own: one JSON object, or two tables. */
+void
+ctl_list_print_with(struct ctl_list *l, const char *key,
+    struct ctl_list *sub)
+{
+	char *s;
+
+	if (l->format != CTL_LIST_JSON) {
+		ctl_list_print(l);
+		printf("\n");
+		ctl_list_print(sub);
+		return;
 	}
+	s = ctl_list_take_json(sub);
+	ctl_list_field(l, key, NULL, s);
+	free(s);
+	/* The row's object alone, not an array of one. */
+	s = ctl_obj_take(&l->obj);
+	printf("%s\n", s);
+	free(s);
 	ctl_list_free(l);
 }
 
@@ -594,130 +559,17 @@ ctl_list_print(struct ctl_list *l)
 enum ctl_exit
 ctl_list_finish(struct ctl *c, struct ctl_list *l, int rc, const char *what)
 {
-	int empty = !l->json && l->nrows == 0;
+	int empty = l->format == CTL_LIST_TEXT && l->nrows == 0;
 
-	ctl_list_print(l);
+	/* A table shows the rows read; a CSV file is whole or not at all. */
+	if (rc == -1 && l->format == CTL_LIST_CSV)
+		ctl_list_free(l);
+	else
+		ctl_list_print(l);
 	if (rc == -1)
 		return ctl_fail("%s: %s", what, store_error(c->st));
 	/* An empty table says so; an empty JSON array is [] already. */
 	if (empty)
 		printf("%s: none\n", what);
-	return CTL_EXIT_OK;
-}
-
-/* --- checking what operators type --- */
-
-/* A mobile number to E.164 in out (PHONE_MAX). 0, or -1 with *cause. */
-int
-ctl_parse_phone(const struct config *cf, const char *in, char *out,
-    char **cause)
-{
-	if (phone_normalise(in, cf->country_code, out) == 0 &&
-	    phone_is_mobile(out, cf->country_code))
-		return 0;
-	/* People get SMS: a landline or a mistyped 12-digit one will not. */
-	*cause = xasprintf("\"%s\" is not a mobile number (+%s…, %s… or a "
-	    "national mobile number)", in, cf->country_code, cf->country_code);
-	return -1;
-}
-
-/* Does s hold a control character (C0 or DEL)? 0/1. */
-int
-ctl_has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
-/*
- * A township or village code: what villagers type on a keypad, so ASCII
- * letters, digits, '-' and '_', at most 32. 0, or -1 with *cause.
- */
-int
-ctl_check_code(const char *what, const char *s, char **cause)
-{
-	const char *p;
-
-	for (p = s; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
-			break;
-	if (*s == '\0' || *p != '\0' || p - s > CTL_CODE_MAX) {
-		*cause = xasprintf("%s code \"%s\": expected 1 to %d letters, "
-		    "digits, '-' or '_'", what, s, CTL_CODE_MAX);
-		return -1;
-	}
-	return 0;
-}
-
-/* A name: UTF-8, no control characters, at most 128 bytes. */
-int
-ctl_check_name(const char *what, const char *s, int empty_ok, char **cause)
-{
-	if (!ctl_utf8_is_valid(s))
-		*cause = xasprintf("%s is not UTF-8", what);
-	else if (ctl_has_control(s))
-		*cause = xasprintf("%s has a line break or control "
-		    "character", what);
-	else if (!empty_ok && *s == '\0')
-		*cause = xasprintf("%s is empty", what);
-	else if (strlen(s) > CTL_NAME_MAX)
-		*cause = xasprintf("%s \"%s\" is longer than %d bytes", what,
-		    s, CTL_NAME_MAX);
-	else
-		return 0;
-	return -1;
-}
-
-/*
- * A sender as the inbox stores it: normalised when it is a phone number,
- * else (short codes like 10086, alphanumeric senders) as given.
- */
-int
-ctl_parse_sender(const struct config *cf, const char *in, char *out,
-    char **cause)
-{
-	const char *p;
-
-	if (phone_normalise(in, cf->country_code, out) == 0)
-		return 0;
-	for (p = in; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '+')
-			break;
-	if (*in == '\0' || *p != '\0' || strlen(in) >= PHONE_MAX) {
-		*cause = xasprintf("\"%s\" is neither a phone number nor a "
-		    "short code", in);
-		return -1;
-	}
-	snprintf(out, PHONE_MAX, "%s", in);
-	return 0;
-}
-
-/*
- * Erase phone's person on request (resident remove, elder remove
- * --forget), in one transaction, and say so. The audit keeps that it was
- * done, with the phone masked.
- */
-enum ctl_exit
-ctl_forget(struct ctl *c, const char *phone, const char *what)
-{
-	char masked[PHONE_MAX];
-	int rc;
-
-	phone_mask(phone, masked);
-	if (ctl_begin(c) == -1)
-		return CTL_EXIT_FAIL;
-	if ((rc = store_person_forget(c->st, phone, masked)) == -1)
-		return ctl_store_fail(c, what);
-	if (rc == 0)
-		return ctl_rollback_cause(c, xasprintf("%s is not on record",
-		    phone));
-	if (ctl_commit(c, "person.forget", masked, NULL, what) !=
-	    CTL_EXIT_OK)
-		return CTL_EXIT_FAIL;
-	printf("forgot %s: their messages, the messages to them and their "
-	    "enrolments are erased; tickets keep their text as from %s\n",
-	    phone, masked);
 	return CTL_EXIT_OK;
 }

@@ -1,11 +1,10 @@
 /*
- * ctl_elder — cungatectl's commands for the elderly check-in: enrolment
+ * elder — cungatectl's commands for the elderly check-in: enrolment
  * (elder add, update, list, remove, import; village ladder times) and
  * what operators watch (checkin today, history, stats). Changes go
  * through the store and gateway/checkin.c in one transaction each, with
  * an audit row; each command is an entry in ctl.c's table.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,7 @@
 #include "gateway/checkin.h"
 #include "gateway/config.h"
 #include "gateway/csv.h"
-#include "gateway/ctl.h"
+#include "gateway/ctl/ctl.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
 
@@ -37,21 +36,10 @@ struct ctl_elder_opts {
 	int		 start;
 };
 
-static const struct option ctl_elder_options[] = {
-	{ "village", required_argument, NULL, 'v' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "guardian", required_argument, NULL, 'g' },
-	{ "cadre", required_argument, NULL, 'c' },
-	{ "due", required_argument, NULL, 'd' },
-	{ "guardian-after", required_argument, NULL, 'G' },
-	{ "cadre-after", required_argument, NULL, 'C' },
-	{ "township", required_argument, NULL, 't' },
-	{ "prompt", required_argument, NULL, 'p' },
-	{ "confirm", required_argument, NULL, 'f' },
-	{ "start", required_argument, NULL, 's' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
+/* The options of elder add and update; elder village takes four. */
+#define CTL_ELDER_OPTS	"village: name: guardian: cadre: due: " \
+			"guardian-after: cadre-after: township: prompt: " \
+			"confirm: start:"
 
 static void
 ctl_elder_opts_init(struct ctl_elder_opts *o)
@@ -88,60 +76,100 @@ ctl_elder_clock(const char *what, const char *s, int *out, char **cause)
 	return 0;
 }
 
-/* One option of elder add/update into o. 0, or -1 with *cause. */
+/* Option opt of elder add/update into o. 0, or -1 with *cause. */
 static int
-ctl_elder_option(struct ctl_elder_opts *o, int ch, const char *arg,
+ctl_elder_option(struct ctl_elder_opts *o, const char *opt, const char *arg,
     char **cause)
 {
-	switch (ch) {
-	case 'v':
+	if (strcmp(opt, "village") == 0)
 		o->village = arg;
-		return 0;
-	case 'n':
+	else if (strcmp(opt, "name") == 0)
 		o->name = arg;
-		return 0;
-	case 'g':
+	else if (strcmp(opt, "guardian") == 0) {
 		if (o->nguardians == CTL_ELDER_GUARDIANS) {
 			*cause = xasprintf("at most %d guardians",
 			    CTL_ELDER_GUARDIANS);
 			return -1;
 		}
 		o->guardians[o->nguardians++] = arg;
-		return 0;
-	case 'c':
+	} else if (strcmp(opt, "cadre") == 0)
 		o->cadre = arg;
-		return 0;
-	case 'd':
+	else if (strcmp(opt, "due") == 0)
 		return ctl_elder_clock("--due", arg, &o->due, cause);
-	case 'G':
+	else if (strcmp(opt, "guardian-after") == 0)
 		return ctl_elder_minutes("--guardian-after", arg,
 		    &o->guardian_after, cause);
-	case 'C':
+	else if (strcmp(opt, "cadre-after") == 0)
 		return ctl_elder_minutes("--cadre-after", arg, &o->cadre_after,
 		    cause);
-	case 't':
+	else if (strcmp(opt, "township") == 0)
 		return ctl_elder_clock("--township", arg, &o->township, cause);
-	case 'p':
-		if (strcmp(arg, "off") == 0) {
-			o->prompt = -1;
-			return 0;
-		}
+	else if (strcmp(opt, "prompt") == 0 && strcmp(arg, "off") == 0)
+		o->prompt = -1;
+	else if (strcmp(opt, "prompt") == 0)
 		return ctl_elder_clock("--prompt", arg, &o->prompt, cause);
-	case 'f':
-		if (strcmp(arg, "yes") == 0 || strcmp(arg, "no") == 0) {
-			o->confirm = arg[0] == 'y';
-			return 0;
+	else if (strcmp(opt, "confirm") == 0) {
+		if (strcmp(arg, "yes") != 0 && strcmp(arg, "no") != 0) {
+			*cause = xasprintf("--confirm \"%s\": expected yes or "
+			    "no", arg);
+			return -1;
 		}
-		*cause = xasprintf("--confirm \"%s\": expected yes or no", arg);
-		return -1;
-	case 's':
-		if (checkin_day_parse(arg, &o->start) == 0)
-			return 0;
+		o->confirm = arg[0] == 'y';
+	} else if (strcmp(opt, "start") == 0 &&
+	    checkin_day_parse(arg, &o->start) == -1) {
 		*cause = xasprintf("--start \"%s\": expected YYYY-MM-DD", arg);
 		return -1;
 	}
-	*cause = xstrdup("bad option");
-	return -1;
+	return 0;
+}
+
+/* elder add and update's options, as they are read. */
+static int
+ctl_elder_check(struct ctl *c, const char *opt, const char *value,
+    char **cause)
+{
+	struct ctl_elder_opts o;
+
+	ctl_elder_opts_init(&o);
+	/* The guardians so far: a 17th is one too many. */
+	ctl_values(c, "guardian", &o.nguardians);
+	return ctl_elder_option(&o, opt, value, cause);
+}
+
+/* elder village takes four of them; the others fail, saying nothing. */
+static int
+ctl_elder_village_check(struct ctl *c, const char *opt, const char *value,
+    char **cause)
+{
+	if (strcmp(opt, "due") != 0 && strcmp(opt, "guardian-after") != 0 &&
+	    strcmp(opt, "cadre-after") != 0 && strcmp(opt, "township") != 0)
+		return -1;
+	return ctl_elder_check(c, opt, value, cause);
+}
+
+/* What the command was given, checked as it was read, into o. 0/-1. */
+static int
+ctl_elder_given(struct ctl *c, struct ctl_elder_opts *o, char **cause)
+{
+	static const char *const one[] = {
+		"village", "name", "cadre", "due", "guardian-after",
+		"cadre-after", "township", "prompt", "confirm", "start"
+	};
+	const char *const *g;
+	const char *v;
+	size_t i, n;
+
+	ctl_elder_opts_init(o);
+	/* The last of each, as a getopt loop keeps it; every guardian. */
+	for (i = 0; i < sizeof one / sizeof one[0]; i++)
+		if ((v = ctl_value(c, one[i])) != NULL &&
+		    ctl_elder_option(o, one[i], v, cause) == -1)
+			return -1;
+	g = ctl_values(c, "guardian", &n);
+	for (i = 0; i < n; i++)
+		if (ctl_elder_option(o, "guardian", g[i], cause) == -1)
+			return -1;
+	return 0;
 }
 
 /* "PHONE[:NAME[:RELATION]]" into g. 0, or -1 with *cause. */
@@ -293,21 +321,13 @@ ctl_elder_said(struct ctl *c, const char *given, int add)
 
 /* elder add / update: PHONE [NAME] and options. */
 static enum ctl_exit
-ctl_elder_put(struct ctl *c, int argc, char **argv, int add)
+ctl_elder_put(struct ctl *c, int add)
 {
 	struct ctl_elder_opts o;
 	char *cause = NULL;
-	int ch;
 
-	ctl_elder_opts_init(&o);
-	while ((ch = ctl_getopt(c, argc, argv, ctl_elder_options)) != -1) {
-		if (ch == CTL_OPT_HELP || ch == CTL_OPT_BAD)
-			return ctl_opt_end(c, ch);
-		if (ctl_elder_option(&o, ch, optarg, &cause) == -1)
-			return ctl_usage_cause(c, cause);
-	}
-	if (c->nargs != (add ? 2 : 1))
-		return ctl_usage_line(c);
+	if (ctl_elder_given(c, &o, &cause) == -1)
+		return ctl_usage_cause(c, cause);
 	if (add)
 		o.name = c->args[1];
 	if (ctl_store(c) == NULL)
@@ -322,43 +342,52 @@ ctl_elder_put(struct ctl *c, int argc, char **argv, int add)
 	return CTL_EXIT_OK;
 }
 
-enum ctl_exit
-ctl_elder_add(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_elder_add(struct ctl *c)
 {
-	return ctl_elder_put(c, argc, argv, 1);
+	return ctl_elder_put(c, 1);
 }
 
-enum ctl_exit
-ctl_elder_update(struct ctl *c, int argc, char **argv)
+const struct ctl_cmd ctl_cmd_elder_add = {
+	.name = "elder add",
+	.usage = "PHONE NAME --village CODE "
+	    "--guardian PHONE[:NAME[:RELATION]]... [--cadre PHONE]\n"
+	    "\t\t\t[--due HH:MM] [--guardian-after MIN] [--cadre-after MIN]\n"
+	    "\t\t\t[--township HH:MM] [--prompt HH:MM|off] "
+	    "[--confirm yes|no]\n\t\t\t[--start YYYY-MM-DD]",
+	.about = "enrol an elder in the daily check-in (from tomorrow unless\n"
+	    "\t\t\t--start says)",
+	.args = { CTL_ELDER_OPTS, 2, 2, ctl_elder_check },
+	.exec = ctl_elder_add
+};
+
+static enum ctl_exit
+ctl_elder_update(struct ctl *c)
 {
-	return ctl_elder_put(c, argc, argv, 0);
+	return ctl_elder_put(c, 0);
 }
 
-enum ctl_exit
-ctl_elder_remove(struct ctl *c, int argc, char **argv)
+const struct ctl_cmd ctl_cmd_elder_update = {
+	.name = "elder update",
+	.usage = "PHONE [--name NAME] [the options of elder add]",
+	.about = "change an enrolment (--guardian replaces the guardians)",
+	.args = { CTL_ELDER_OPTS, 1, 1, ctl_elder_check },
+	.exec = ctl_elder_update
+};
+
+static enum ctl_exit
+ctl_elder_remove(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "forget", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct store_elder e;
 	enum ctl_exit ex;
 	char phone[PHONE_MAX], *cause = NULL;
-	int ch, rc, forget = 0;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch != 'f')
-			return ctl_opt_end(c, ch);
-		forget = 1;
-	}
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (ctl_parse_phone(c->cf, c->args[0], phone, &cause) == -1)
 		return ctl_usage_cause(c, cause);
-	if (forget) {
+	if (ctl_flag(c, "forget")) {
 		if ((rc = store_elder_find(c->st, phone, &e)) == -1)
 			return ctl_store_fail(c, "elder remove");
 		if (rc == 0)
@@ -381,6 +410,15 @@ ctl_elder_remove(struct ctl *c, int argc, char **argv)
 		    phone, e.name);
 	return ex;
 }
+
+const struct ctl_cmd ctl_cmd_elder_remove = {
+	.name = "elder remove",
+	.usage = "PHONE [--forget]",
+	.about = "end an enrolment (its history is kept); --forget erases\n"
+	    "\t\t\tthe person as resident remove does",
+	.args = { "forget", 1, 1, NULL },
+	.exec = ctl_elder_remove
+};
 
 /* --- list --- */
 
@@ -426,7 +464,7 @@ static void
 ctl_elder_setting(struct ctl_list *l, const char *key, int v)
 {
 	if (v < 0)
-		ctl_list_field(l, key, "", "null");
+		ctl_list_null(l, key);
 	else
 		ctl_list_int(l, key, v);
 }
@@ -450,7 +488,7 @@ ctl_elder_list_cb(const struct store_elder *e, void *arg)
 	struct buf b = { NULL, 0, 0 };
 	char hm[8], day[11], code[24];
 
-	if (r->l->json) {
+	if (r->l->format == CTL_LIST_JSON) {
 		buf_adds(&b, "[");
 		store_guardians(r->c->st, e->id, ctl_elder_guardian_json_cb,
 		    &b);
@@ -470,13 +508,13 @@ ctl_elder_list_cb(const struct store_elder *e, void *arg)
 	ctl_list_str(r->l, "start", checkin_day_format(e->start_day, day));
 	ctl_list_opt(r->l, "paused_until", e->paused_until > 0 ?
 	    checkin_day_format(e->paused_until, day) : "");
-	if (r->l->json) {
+	if (r->l->format == CTL_LIST_JSON) {
 		ctl_elder_setting(r->l, "guardian_after", e->guardian_after);
 		ctl_elder_setting(r->l, "cadre_after", e->cadre_after);
 		ctl_list_opt(r->l, "township", ctl_elder_hhmm(e->township_min,
 		    hm));
 		if (e->confirm < 0)
-			ctl_list_field(r->l, "confirm", "", "null");
+			ctl_list_null(r->l, "confirm");
 		else
 			ctl_list_bool(r->l, "confirm", e->confirm);
 		ctl_list_opt(r->l, "prompt", e->prompt_min == -1 ? "off" :
@@ -485,38 +523,30 @@ ctl_elder_list_cb(const struct store_elder *e, void *arg)
 	buf_free(&b);
 }
 
-enum ctl_exit
-ctl_elder_list(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_elder_list(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_elder_row r;
 	struct ctl_list l;
-	const char *village = NULL;
-	int ch, js = 0, rc;
+	int rc;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch == 'v')
-			village = optarg;
-		else if (ch == 'j')
-			js = 1;
-		else
-			return ctl_opt_end(c, ch);
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
-	ctl_list_init(&l, js, c->cf->timezone);
+	ctl_list_init(&l, c);
 	r.c = c;
 	r.l = &l;
-	rc = store_elder_list(c->st, village, ctl_elder_list_cb, &r);
+	rc = store_elder_list(c->st, ctl_value(c, "village"),
+	    ctl_elder_list_cb, &r);
 	return ctl_list_finish(c, &l, rc, "elder list");
 }
+
+const struct ctl_cmd ctl_cmd_elder_list = {
+	.name = "elder list",
+	.usage = "[--village CODE] [--json]",
+	.about = "enrolled elders with their guardians",
+	.args = { "village: json", 0, 0, NULL },
+	.exec = ctl_elder_list
+};
 
 /* --- import --- */
 
@@ -525,13 +555,9 @@ ctl_elder_list(struct ctl *c, int argc, char **argv)
  * [,due]; guardians "PHONE:NAME:RELATION" separated by ";". Bad rows are
  * reported as FILE:LINE and skipped; good rows are kept.
  */
-enum ctl_exit
-ctl_elder_import(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_elder_import(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_elder_opts o;
 	struct csv_row row;
 	struct csv *csv;
@@ -539,12 +565,8 @@ ctl_elder_import(struct ctl *c, int argc, char **argv)
 	char chunk[4096], *cause = NULL, *gs, *tok, *save, *detail;
 	FILE *f;
 	size_t n;
-	int ch, rc, good = 0, bad = 0;
+	int rc, good = 0, bad = 0;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1)
-		return ctl_opt_end(c, ch);
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if ((f = fopen(c->args[0], "r")) == NULL)
@@ -618,27 +640,28 @@ ctl_elder_import(struct ctl *c, int argc, char **argv)
 	return bad > 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }
 
+const struct ctl_cmd ctl_cmd_elder_import = {
+	.name = "elder import",
+	.usage = "FILE.csv",
+	.about = "enrol from CSV: header phone,name,village,guardians[,cadre]"
+	    "[,due];\n\t\t\tguardians PHONE:NAME:RELATION separated by "
+	    "\";\"",
+	.args = { NULL, 1, 1, NULL },
+	.exec = ctl_elder_import
+};
+
 /* elder village CODE [--due HH:MM] [--guardian-after MIN] ... */
-enum ctl_exit
-ctl_elder_village(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_elder_village(struct ctl *c)
 {
 	struct ctl_elder_opts o;
 	struct store_checkin_times t;
 	struct store_village v;
 	char *cause = NULL;
-	int ch, rc;
+	int rc;
 
-	ctl_elder_opts_init(&o);
-	while ((ch = ctl_getopt(c, argc, argv, ctl_elder_options)) != -1) {
-		if (ch == CTL_OPT_HELP || ch == CTL_OPT_BAD ||
-		    strchr("dGCt", ch) == NULL)
-			return ctl_opt_end(c, ch == CTL_OPT_HELP ? ch :
-			    CTL_OPT_BAD);
-		if (ctl_elder_option(&o, ch, optarg, &cause) == -1)
-			return ctl_usage_cause(c, cause);
-	}
-	if (c->nargs != 1)
-		return ctl_usage_line(c);
+	if (ctl_elder_given(c, &o, &cause) == -1)
+		return ctl_usage_cause(c, cause);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if ((rc = store_village_find(c->st, c->args[0], &v)) != 1)
@@ -664,6 +687,15 @@ ctl_elder_village(struct ctl *c, int argc, char **argv)
 	printf("set the check-in times of village %s %s\n", v.code, v.name);
 	return CTL_EXIT_OK;
 }
+
+const struct ctl_cmd ctl_cmd_elder_village = {
+	.name = "elder village",
+	.usage = "CODE [--due HH:MM] [--guardian-after MIN] "
+	    "[--cadre-after MIN]\n\t\t\t[--township HH:MM]",
+	.about = "a village's check-in ladder times",
+	.args = { CTL_ELDER_OPTS, 1, 1, ctl_elder_village_check },
+	.exec = ctl_elder_village
+};
 
 /* --- checkin today, history, stats --- */
 
@@ -693,38 +725,19 @@ ctl_checkin_day_cb(const struct store_elder *e,
 	ctl_list_opt(l, "source", d->source);
 	ctl_list_time(l, "resolved", d->resolved_at);
 	ctl_list_opt(l, "resolved_by", d->resolved_by);
-	if (l->json) {
+	if (l->format == CTL_LIST_JSON) {
 		ctl_list_time(l, "next", d->next_at);
 		ctl_list_opt(l, "note", d->note);
 	}
 }
 
-enum ctl_exit
-ctl_checkin_today(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_checkin_today(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "day", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_list l;
-	const char *village = NULL, *dayarg = NULL;
-	int ch, js = 0, rc, day;
+	const char *dayarg = ctl_value(c, "day");
+	int rc, day;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch == 'v')
-			village = optarg;
-		else if (ch == 'd')
-			dayarg = optarg;
-		else if (ch == 'j')
-			js = 1;
-		else
-			return ctl_opt_end(c, ch);
-	}
-	if (c->nargs != 0)
-		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	if (dayarg == NULL)
@@ -732,35 +745,30 @@ ctl_checkin_today(struct ctl *c, int argc, char **argv)
 	else if (checkin_day_parse(dayarg, &day) == -1)
 		return ctl_usage_fail(c, "--day \"%s\": expected YYYY-MM-DD",
 		    dayarg);
-	ctl_list_init(&l, js, c->cf->timezone);
-	rc = store_checkin_day_list(c->st, day, village, ctl_checkin_day_cb,
-	    &l);
+	ctl_list_init(&l, c);
+	rc = store_checkin_day_list(c->st, day, ctl_value(c, "village"),
+	    ctl_checkin_day_cb, &l);
 	return ctl_list_finish(c, &l, rc, "checkin today");
 }
 
-enum ctl_exit
-ctl_checkin_history(struct ctl *c, int argc, char **argv)
+const struct ctl_cmd ctl_cmd_checkin_today = {
+	.name = "checkin today",
+	.usage = "[--village CODE] [--day YYYY-MM-DD] [--json]",
+	.about = "who has checked in, who has not, where each ladder stands",
+	.args = { "village: day: json", 0, 0, NULL },
+	.exec = ctl_checkin_today
+};
+
+static enum ctl_exit
+ctl_checkin_history(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "limit", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct store_elder e;
 	struct ctl_list l;
+	const char *given = ctl_value(c, "limit");
 	char phone[PHONE_MAX], *cause = NULL;
-	int ch, js = 0, rc, limit = 30;
+	int rc, limit = given != NULL ? atoi(given) : 30;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch == 'l')
-			limit = atoi(optarg);
-		else if (ch == 'j')
-			js = 1;
-		else
-			return ctl_opt_end(c, ch);
-	}
-	if (c->nargs != 1 || limit < 1)
+	if (limit < 1)
 		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
@@ -775,11 +783,19 @@ ctl_checkin_history(struct ctl *c, int argc, char **argv)
 	if (rc != 1)
 		return rc == -1 ? ctl_store_fail(c, "checkin history") :
 		    ctl_fail("%s is not enrolled", c->args[0]);
-	ctl_list_init(&l, js, c->cf->timezone);
+	ctl_list_init(&l, c);
 	rc = store_checkin_day_history(c->st, e.id, limit, ctl_checkin_day_cb,
 	    &l);
 	return ctl_list_finish(c, &l, rc, "checkin history");
 }
+
+const struct ctl_cmd ctl_cmd_checkin_history = {
+	.name = "checkin history",
+	.usage = "PHONE|CODE [--limit N] [--json]",
+	.about = "one elder's days, newest first",
+	.args = { "limit: json", 1, 1, NULL },
+	.exec = ctl_checkin_history
+};
 
 /* Per village: days counted, checked in, alerts, resolution times. */
 struct ctl_checkin_village {
@@ -834,42 +850,25 @@ ctl_checkin_int_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-enum ctl_exit
-ctl_checkin_stats(struct ctl *c, int argc, char **argv)
+static enum ctl_exit
+ctl_checkin_stats(struct ctl *c)
 {
-	static const struct option opts[] = {
-		{ "village", required_argument, NULL, 'v' },
-		{ "days", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_checkin_stats s = { NULL, 0 };
 	struct ctl_checkin_village *v;
 	struct ctl_list l;
-	const char *village = NULL;
+	const char *given = ctl_value(c, "days");
 	char rate[16];
-	int ch, js = 0, rc, days = 30, today;
+	int rc, days = given != NULL ? atoi(given) : 30, today;
 	size_t i;
 
-	while ((ch = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (ch == 'v')
-			village = optarg;
-		else if (ch == 'd')
-			days = atoi(optarg);
-		else if (ch == 'j')
-			js = 1;
-		else
-			return ctl_opt_end(c, ch);
-	}
-	if (c->nargs != 0 || days < 1)
+	if (days < 1)
 		return ctl_usage_line(c);
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 	today = checkin_day_of(c->cf, now_real());
-	rc = store_checkin_day_range(c->st, today - days + 1, today, village,
-	    ctl_checkin_stats_cb, &s);
-	ctl_list_init(&l, js, c->cf->timezone);
+	rc = store_checkin_day_range(c->st, today - days + 1, today,
+	    ctl_value(c, "village"), ctl_checkin_stats_cb, &s);
+	ctl_list_init(&l, c);
 	for (i = 0; i < s.n; i++) {
 		v = &s.v[i];
 		ctl_list_row(&l);
@@ -887,10 +886,18 @@ ctl_checkin_stats(struct ctl *c, int argc, char **argv)
 			ctl_list_int(&l, "median_resolve_minutes",
 			    v->waits[v->nwaits / 2] / 60);
 		} else
-			ctl_list_field(&l, "median_resolve_minutes", "",
-			    "null");
+			ctl_list_null(&l, "median_resolve_minutes");
 		free(v->waits);
 	}
 	free(s.v);
 	return ctl_list_finish(c, &l, rc, "checkin stats");
 }
+
+const struct ctl_cmd ctl_cmd_checkin_stats = {
+	.name = "checkin stats",
+	.usage = "[--village CODE] [--days N] [--json]",
+	.about = "per village: check-in rate, alerts, median time to "
+	    "resolution",
+	.args = { "village: days: json", 0, 0, NULL },
+	.exec = ctl_checkin_stats
+};
