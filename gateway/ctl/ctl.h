@@ -316,4 +316,12 @@ void		ctl_list_print_with(struct ctl_list *, const char *key,
 enum ctl_exit	ctl_list_finish(struct ctl *, struct ctl_list *, int rc,
 		    const char *what);
 
+/*
+ * An option check (struct ctl_args) for --limit N and --days N: a number
+ * from 1 to CTL_MAX_LIMIT; other options pass.
+ */
+#define CTL_MAX_LIMIT		100000
+int	 ctl_count_check(struct ctl *, const char *opt, const char *value,
+	    char **cause);
+
 #endif

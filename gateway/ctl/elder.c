@@ -136,14 +136,18 @@ ctl_elder_check(struct ctl *c, const char *opt, const char *value,
 	return ctl_elder_option(&o, opt, value, cause);
 }
 
-/* elder village takes four of them; the others fail, saying nothing. */
+/* elder village takes four of them; the others are refused by name. */
 static int
 ctl_elder_village_check(struct ctl *c, const char *opt, const char *value,
     char **cause)
 {
 	if (strcmp(opt, "due") != 0 && strcmp(opt, "guardian-after") != 0 &&
-	    strcmp(opt, "cadre-after") != 0 && strcmp(opt, "township") != 0)
+	    strcmp(opt, "cadre-after") != 0 && strcmp(opt, "township") != 0) {
+		*cause = xasprintf("--%s is not a village's setting (a "
+		    "village has --due, --guardian-after, --cadre-after and "
+		    "--township)", opt);
 		return -1;
+	}
 	return ctl_elder_check(c, opt, value, cause);
 }
 
@@ -793,7 +797,7 @@ const struct ctl_cmd ctl_cmd_checkin_history = {
 	.name = "checkin history",
 	.usage = "PHONE|CODE [--limit N] [--json]",
 	.about = "one elder's days, newest first",
-	.args = { "limit: json", 1, 1, NULL },
+	.args = { "limit: json", 1, 1, ctl_count_check },
 	.exec = ctl_checkin_history
 };
 
@@ -898,6 +902,6 @@ const struct ctl_cmd ctl_cmd_checkin_stats = {
 	.usage = "[--village CODE] [--days N] [--json]",
 	.about = "per village: check-in rate, alerts, median time to "
 	    "resolution",
-	.args = { "village: days: json", 0, 0, NULL },
+	.args = { "village: days: json", 0, 0, ctl_count_check },
 	.exec = ctl_checkin_stats
 };

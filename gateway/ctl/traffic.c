@@ -24,33 +24,10 @@
 #include "modems/modem.h"
 
 #define CTL_DEFAULT_LIMIT	50
-#define CTL_MAX_LIMIT		100000
 
 static const char *const ctl_class_names[OUTBOX_NCLASSES] = {
 	"urgent", "reply", "reminder", "broadcast"
 };
-
-/* --limit N, as it is read: a number from 1 to CTL_MAX_LIMIT. */
-static int
-ctl_limit_check(struct ctl *c, const char *opt, const char *value,
-    char **cause)
-{
-	char *end;
-	long v;
-
-	(void)c;
-	if (strcmp(opt, "limit") != 0)
-		return 0;
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || v < 1 ||
-	    v > CTL_MAX_LIMIT) {
-		*cause = xasprintf("--limit \"%s\": expected a number from 1 "
-		    "to %d", value, CTL_MAX_LIMIT);
-		return -1;
-	}
-	return 0;
-}
 
 /* The --limit given, checked as it was read, or the default. */
 static int
@@ -213,7 +190,7 @@ ctl_outbox_check(struct ctl *c, const char *opt, const char *value,
 		    "sent, failed, expired or withdrawn)", value);
 		return -1;
 	}
-	return ctl_limit_check(c, opt, value, cause);
+	return ctl_count_check(c, opt, value, cause);
 }
 
 static enum ctl_exit
@@ -286,7 +263,7 @@ const struct ctl_cmd ctl_cmd_messages = {
 	.name = "messages",
 	.usage = "[--from PHONE] [--limit N] [--json]",
 	.about = "inbound messages, newest first",
-	.args = { "from: limit: json", 0, 0, ctl_limit_check },
+	.args = { "from: limit: json", 0, 0, ctl_count_check },
 	.exec = ctl_messages
 };
 
@@ -463,7 +440,7 @@ const struct ctl_cmd ctl_cmd_calls = {
 	.name = "calls",
 	.usage = "[--limit N] [--json]",
 	.about = "missed calls the modems hung up, newest first",
-	.args = { "limit: json", 0, 0, ctl_limit_check },
+	.args = { "limit: json", 0, 0, ctl_count_check },
 	.exec = ctl_calls
 };
 

@@ -5,6 +5,7 @@
  * senders, codes, names) that several commands make.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -270,4 +271,25 @@ ctl_forget(struct ctl *c, const char *phone, const char *what)
 	    "enrolments are erased; tickets keep their text as from %s\n",
 	    phone, masked);
 	return CTL_EXIT_OK;
+}
+
+int
+ctl_count_check(struct ctl *c, const char *opt, const char *value,
+    char **cause)
+{
+	char *end;
+	long v;
+
+	(void)c;
+	if (strcmp(opt, "limit") != 0 && strcmp(opt, "days") != 0)
+		return 0;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < 1 ||
+	    v > CTL_MAX_LIMIT) {
+		*cause = xasprintf("--%s \"%s\": expected a number from 1 to %d",
+		    opt, value, CTL_MAX_LIMIT);
+		return -1;
+	}
+	return 0;
 }

@@ -88,6 +88,21 @@ def ctl(conf, *args):
                           text=True)
 
 
+def test_an_option_a_command_does_not_take_is_refused_by_name(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    conf = str(conf)
+    proc = ctl(conf, "elder", "village", "LJZ", "--name", "王")
+    assert proc.returncode == 2 and "--name" in proc.stderr, proc.stderr
+    # Counts are whole numbers, not "5 and something".
+    for args in (("checkin", "stats", "--days", "5x"),
+                 ("checkin", "history", "13900000001", "--limit", "0"),
+                 ("outbox", "--limit", "-3")):
+        proc = ctl(conf, *args)
+        assert proc.returncode == 2 and "expected a number" in proc.stderr, \
+            (args, proc.stderr)
+
+
 def test_csv_import_reports_bad_rows_and_keeps_good_ones(tmp_path):
     conf = tmp_path / "c.conf"
     conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
