@@ -36,6 +36,7 @@ GATEWAY = \
 	gateway/checkin.c \
 	gateway/config.c \
 	gateway/conf.c \
+	gateway/config_reload.c \
 	gateway/csv.c \
 	gateway/event.c \
 	gateway/grievance.c \
