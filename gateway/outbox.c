@@ -287,7 +287,7 @@ outbox_lost(struct store *st, const struct config *cf, int64_t id,
 		rc = store_outbox_mark_final(st, id, OUTBOX_FAILED,
 		    OUTBOX_IN_DOUBT, now);
 	else
-		rc = store_outbox_mark_retry(st, id, now + hold,
+		rc = store_outbox_mark_doubt(st, id, now + hold,
 		    OUTBOX_IN_DOUBT);
 	store_outbox_clear(&o);
 	return rc;

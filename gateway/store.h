@@ -307,6 +307,9 @@ int	 store_outbox_mark_sent(struct store *, int64_t id, int parts,
  */
 int	 store_outbox_mark_retry(struct store *, int64_t id, time_t next,
 	    const char *error);
+/* The same for a row in doubt, keeping when it was handed over. */
+int	 store_outbox_mark_doubt(struct store *, int64_t id, time_t next,
+	    const char *why);
 int	 store_outbox_mark_final(struct store *, int64_t id,
 	    enum outbox_state, const char *error, time_t now);
 /*

@@ -21,6 +21,7 @@ enum store_outbox_stmts {
 	S_OUTBOX_SENDING,
 	S_OUTBOX_SENT,
 	S_OUTBOX_RETRY,
+	S_OUTBOX_DOUBT,
 	S_OUTBOX_FINAL,
 	S_OUTBOX_DEFER,
 	S_OUTBOX_IN_FLIGHT,
@@ -75,6 +76,10 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    " AND state = 0",
 	[S_OUTBOX_SENT] = "UPDATE outbox SET state = 2, parts = ?, msgref = ?,"
 	    " sent_at = ?, last_error = '' WHERE id = ?",
+	/* In doubt: sent_at keeps when it was handed over (S_OUTBOX_SETTLE). */
+	[S_OUTBOX_DOUBT] = "UPDATE outbox SET state = 0,"
+	    " attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+	    " WHERE id = ?",
 	[S_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, sent_at = NULL,"
 	    " attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
 	    " WHERE id = ?",
@@ -137,7 +142,9 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	 * of its parts on record has ?4, or lies further from it than the
 	 * row has parts (a modem numbers a message's parts one after
 	 * another, modulo 256). One with parts on record first: it was in
-	 * the air; then the oldest.
+	 * the air; then the first handed over (a worker sends its jobs in
+	 * the order it got them, so only the first of those cut short can
+	 * have been in the air, and those before it went).
 	 */
 	/* ENGINE: scalar min()/max() (PostgreSQL: LEAST/GREATEST) */
 	[S_OUTBOX_SETTLE] = "SELECT o.id FROM outbox o WHERE o.state = 0"
@@ -147,7 +154,7 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    "  OR min((?4 - p.msgref + 256) % 256, (p.msgref - ?4 + 256) % 256)"
 	    "  >= max(o.encoded_parts, 1)))"
 	    " ORDER BY EXISTS (SELECT 1 FROM outbox_part p"
-	    "  WHERE p.outbox_id = o.id) DESC, o.id LIMIT 1",
+	    "  WHERE p.outbox_id = o.id) DESC, o.sent_at, o.id LIMIT 1",
 	/*
 	 * A row settled by one part's report, with fewer parts proven than it
 	 * encodes into, whose proven parts all have references near ?3: a
@@ -288,6 +295,16 @@ store_outbox_mark_retry(struct store *st, int64_t id, time_t next,
 	struct db_stmt *s = store_outbox_stmt(st, S_OUTBOX_RETRY);
 
 	store_bind(s, "lsl", (int64_t)next, error, id);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_outbox_mark_doubt(struct store *st, int64_t id, time_t next,
+    const char *why)
+{
+	struct db_stmt *s = store_outbox_stmt(st, S_OUTBOX_DOUBT);
+
+	store_bind(s, "lsl", (int64_t)next, why, id);
 	return store_exec_stmt(st, s);
 }
 

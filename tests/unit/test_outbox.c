@@ -316,6 +316,34 @@ test_a_long_message_in_doubt_is_settled_part_by_part(void **state)
 }
 
 /*
+ * Two messages to one phone in doubt after a crash: a worker sends its
+ * jobs in the order it got them, so a report of an unknown reference is
+ * the first handed over, not the lower id.
+ */
+static void
+test_a_report_settles_the_first_handed_over(void **state)
+{
+	struct store *st = *state;
+	struct config_modem m1 = { .name = "m1", .delivery_reports = 1 };
+	struct config c = cf;
+	int64_t a, b, got = 0;
+
+	c.modems = &m1;
+	c.nmodems = 1;
+	a = outbox_queue(st, ALICE, "先排队的", OUTBOX_REMINDER, 0, NOW);
+	b = outbox_queue(st, ALICE, "先交给短信猫的", OUTBOX_URGENT, 0, NOW);
+	assert_int_equal(store_outbox_mark_sending(st, b, "m1", 1, NOW), 0);
+	assert_int_equal(store_outbox_mark_sending(st, a, "m1", 1, NOW + 1),
+	    0);
+	assert_int_equal(outbox_recover(st, &c, NOW + 2), 2);
+	assert_int_equal(outbox_settle(st, "m1", ALICE, 9, "delivered",
+	    NOW + 3, &got), 2);
+	assert_int_equal(got, b);
+	assert_int_equal(row(st, b).state, OUTBOX_SENT);
+	assert_int_equal(row(st, a).state, OUTBOX_QUEUED);
+}
+
+/*
  * The worker says of each part that the network took it as it goes. If it
  * dies after all of them, the message went: sent, no doubt. If it dies
  * between them, the message is in doubt, and a report of a part on record
@@ -391,6 +419,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_a_long_message_in_doubt_is_settled_part_by_part,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_report_settles_the_first_handed_over, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_expired_rows_are_not_sent,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
