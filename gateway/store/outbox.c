@@ -117,12 +117,19 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    " WHERE outbox_id = ? AND sent_at >= ?",
 	[S_OUTBOX_PARTS_ON_RECORD] = "SELECT seq, modem FROM outbox_part"
 	    " WHERE outbox_id = ? ORDER BY sent_at DESC, seq DESC",
-	/* The newest part with that reference: references wrap at 256. */
+	/*
+	 * The newest part with that reference (references wrap at 256) that
+	 * has no final report yet, or has this very one (read again after a
+	 * crash before its ack): a final report of another time is news of
+	 * a newer part with the same reference, one perhaps not on record
+	 * (its worker died before saying it went), not of this stale one.
+	 */
 	/* ENGINE: rowid */
 	/* ENGINE: UPDATE ... RETURNING */
 	[S_OUTBOX_REPORT] = "UPDATE outbox_part SET status = ?1,"
 	    " reported_at = ?2 WHERE rowid = (SELECT rowid FROM outbox_part"
 	    " WHERE modem = ?3 AND msgref = ?4 AND (?5 = '' OR recipient = ?5)"
+	    " AND (status NOT IN ('delivered', 'failed') OR reported_at = ?2)"
 	    " ORDER BY sent_at DESC, outbox_id DESC LIMIT 1)"
 	    " RETURNING outbox_id",
 	/* An outbox row is delivered when every part is; failed if any is. */

@@ -398,9 +398,18 @@ test_parts_on_record_leave_no_doubt(void **state)
 	assert_int_equal(o.state, OUTBOX_SENT);
 	assert_int_equal(o.parts, 2);
 	assert_int_equal(o.msgref, 57);
-	assert_int_equal(store_outbox_report(st, "m1", 42, ALICE, "delivered",
+	assert_int_equal(store_outbox_report(st, "m1", 57, ALICE, "delivered",
 	    NOW + 32, &got), 1);
 	assert_int_equal(got, b);
+	/* Part 1 kept its record and its report through the second try. */
+	assert_string_equal(row(st, b).delivery, "delivered");
+	/* The same report read again (a crash before its ack) finds it... */
+	assert_int_equal(store_outbox_report(st, "m1", 42, ALICE, "delivered",
+	    NOW + 5, &got), 1);
+	assert_int_equal(got, b);
+	/* ...one of another time is of a newer part with that reference. */
+	assert_int_equal(store_outbox_report(st, "m1", 42, ALICE, "delivered",
+	    NOW + 300, &got), 0);
 	/* The result of a job after its parts' own word keeps the report. */
 	assert_int_equal(outbox_sent(st, a, "m1", 2, (int[]){ 40, 41 }, 2,
 	    NOW + 6), 0);
