@@ -78,8 +78,12 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    " sent_at = ?, last_error = '' WHERE id = ?",
 	/* In doubt: sent_at keeps when it was handed over (S_OUTBOX_SETTLE). */
 	[S_OUTBOX_DOUBT] = "UPDATE outbox SET state = 0,"
-	    " attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-	    " WHERE id = ?",
+	    " attempts = attempts + 1, next_attempt_at = ?1, last_error = ?2,"
+	    " doubt_ref = (SELECT msgref FROM outbox_part WHERE modem ="
+	    "  (SELECT modem FROM outbox WHERE id = ?3)"
+	    "  ORDER BY sent_at DESC, rowid DESC LIMIT 1)"
+	    " WHERE id = ?3",
+
 	[S_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, sent_at = NULL,"
 	    " attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
 	    " WHERE id = ?",
@@ -148,10 +152,14 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	 * The row in doubt a report of reference ?4 may be a part of: none
 	 * of its parts on record has ?4, or lies further from it than the
 	 * row has parts (a modem numbers a message's parts one after
-	 * another, modulo 256). One with parts on record first: it was in
-	 * the air; then the first handed over (a worker sends its jobs in
-	 * the order it got them, so only the first of those cut short can
-	 * have been in the air, and those before it went).
+	 * another, modulo 256), and which ?4 lies just after: the part in
+	 * the air took one of the few references after the last its modem
+	 * had on record when the doubt began (doubt_ref), so the report of
+	 * a newer doubt is not taken for an older one's. One with parts on
+	 * record first: it was in the air; then the nearest doubt_ref; then
+	 * the first handed over (a worker sends its jobs in the order it got
+	 * them, so only the first of those cut short can have been in the
+	 * air).
 	 */
 	/* ENGINE: scalar min()/max() (PostgreSQL: LEAST/GREATEST) */
 	[S_OUTBOX_SETTLE] = "SELECT o.id FROM outbox o WHERE o.state = 0"
@@ -160,8 +168,12 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    "  WHERE p.outbox_id = o.id AND (p.msgref = ?4"
 	    "  OR min((?4 - p.msgref + 256) % 256, (p.msgref - ?4 + 256) % 256)"
 	    "  >= max(o.encoded_parts, 1)))"
+	    " AND (o.doubt_ref IS NULL"
+	    "  OR (?4 - o.doubt_ref + 256) % 256 BETWEEN 1 AND 16)"
 	    " ORDER BY EXISTS (SELECT 1 FROM outbox_part p"
-	    "  WHERE p.outbox_id = o.id) DESC, o.sent_at, o.id LIMIT 1",
+	    "  WHERE p.outbox_id = o.id) DESC,"
+	    " coalesce((?4 - o.doubt_ref + 256) % 256, 256), o.sent_at, o.id"
+	    " LIMIT 1",
 	/*
 	 * A row settled by one part's report, with fewer parts proven than it
 	 * encodes into, whose proven parts all have references near ?3: a

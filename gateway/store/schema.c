@@ -366,6 +366,13 @@ const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE outbox ADD COLUMN waiting TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE checkin_alert ADD COLUMN outbox_id INTEGER;",
+	/*
+	 * 13: a row in doubt remembers the reference of the last part its
+	 * modem had on record when the doubt began: the part that was in
+	 * the air took one of the next few, so a report of an unknown
+	 * reference is told apart from the reports of older doubts
+	 */
+	"ALTER TABLE outbox ADD COLUMN doubt_ref INTEGER;",
 };
 
 const int store_nmigrations =

@@ -288,6 +288,41 @@ def cut_off(sim):
     return out
 
 
+def match_pdus(rows, pdus):
+    """Claim for each sent row the PDUs that carry it: its text whole, or
+    parts 1..n under its concatenation reference (the row id's low byte)
+    whose texts, in order, make its text. Returns (rows no PDUs carry,
+    PDUs no row claimed)."""
+    free = list(pdus)
+    missing = []
+    for r in sorted(rows, key=lambda r: r["id"]):
+        if r["parts"] == 1:
+            hit = next((x for x in free if x[1]["udh"] is None and
+                        x[1]["text"] == r["text"]), None)
+            if hit is None:
+                missing.append(r)
+            else:
+                free.remove(hit)
+            continue
+        claimed, pos = [], 0
+        for seq in range(1, r["parts"] + 1):
+            hit = next((x for x in free if x[1]["udh"] and
+                        x[1]["udh"]["ref"] == r["id"] % 256 and
+                        x[1]["udh"]["total"] == r["parts"] and
+                        x[1]["udh"]["seq"] == seq and
+                        r["text"].startswith(x[1]["text"], pos)), None)
+            if hit is None:
+                break
+            claimed.append(hit)
+            pos += len(hit[1]["text"])
+        if len(claimed) == r["parts"] and pos == len(r["text"]):
+            for x in claimed:
+                free.remove(x)
+        else:
+            missing.append(r)
+    return missing, free
+
+
 def reckon(gw, traffic):
     """Every discrepancy between what was injected, what the modems sent
     and what the gateway says, as a list of lines; and the stats."""
@@ -360,6 +395,16 @@ def reckon(gw, traffic):
             listing = "; ".join(describe(m, p) for m, p in pdus[recipient])
             bad.append(f"{recipient}: {len(pdus[recipient])} PDUs for "
                        f"{want} parts of sent rows: {listing}")
+        # By content too: one message sent twice and another never sent
+        # leave the count right.
+        missing, extra = match_pdus(
+            [r for r in rows if r["state"] == "sent"], pdus[recipient])
+        for r in missing:
+            bad.append(f"{recipient}: row {r['id']} {r['text'][:12]!r} "
+                       f"is sent but no PDU carries it")
+        for m, p in extra:
+            bad.append(f"{recipient}: PDU of no row or a second time: "
+                       f"{describe(m, p)}")
 
     # The gateway's counters against the modems' own logs.
     def agree(what, gateway, modems):

@@ -14,6 +14,7 @@
 
 #define NOW 1795737600
 #define ALICE "+8613900000001"
+#define BOB "+8613900000002"
 
 static struct config cf = {
 	.country_code = "86",
@@ -344,6 +345,42 @@ test_a_report_settles_the_first_handed_over(void **state)
 }
 
 /*
+ * Two doubts, one older: a message lost with its worker a minute ago that
+ * never went, and one in the air at a later crash. The report of the
+ * later one's part (the reference after the last its modem had on record
+ * then) settles the later one; the older one is not taken for sent.
+ */
+static void
+test_a_report_is_not_taken_for_an_older_doubt(void **state)
+{
+	struct store *st = *state;
+	struct config_modem m1 = { .name = "m1", .delivery_reports = 1 };
+	struct config c = cf;
+	int64_t old, x, cur, got = 0;
+
+	c.modems = &m1;
+	c.nmodems = 1;
+	x = outbox_queue(st, BOB, "别人的", OUTBOX_REPLY, 0, NOW);
+	old = outbox_queue(st, ALICE, "没发出去的", OUTBOX_REPLY, 0, NOW);
+	cur = outbox_queue(st, ALICE, "发出去了的", OUTBOX_REPLY, 0, NOW);
+	assert_int_equal(store_outbox_mark_sending(st, x, "m1", 1, NOW), 0);
+	assert_int_equal(outbox_part_sent(st, x, 1, "m1", 15, NOW), 0);
+	assert_int_equal(store_outbox_mark_sending(st, old, "m1", 1, NOW), 0);
+	assert_int_equal(outbox_lost(st, &c, old, NOW + 1), 0);
+	/* A minute of traffic on m1: references 16 .. 42 on record. */
+	assert_int_equal(outbox_sent(st, x, "m1", 1, (int[]){ 42 }, 1,
+	    NOW + 60), 0);
+	assert_int_equal(store_outbox_mark_sending(st, cur, "m1", 1, NOW + 61),
+	    0);
+	assert_int_equal(outbox_recover(st, &c, NOW + 62), 1);
+	assert_int_equal(outbox_settle(st, "m1", ALICE, 43, "delivered",
+	    NOW + 63, &got), 2);
+	assert_int_equal(got, cur);
+	assert_int_equal(row(st, cur).state, OUTBOX_SENT);
+	assert_int_equal(row(st, old).state, OUTBOX_QUEUED);
+}
+
+/*
  * The worker says of each part that the network took it as it goes. If it
  * dies after all of them, the message went: sent, no doubt. If it dies
  * between them, the message is in doubt, and a report of a part on record
@@ -430,6 +467,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_report_settles_the_first_handed_over, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_report_is_not_taken_for_an_older_doubt, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_expired_rows_are_not_sent,
 		    setup, teardown),
