@@ -13,6 +13,7 @@
 #include "gateway/conf.h"
 #include "gateway/config.h"
 #include "gateway/log.h"
+#include "gateway/store.h"
 #include "gateway/util.h"
 
 enum config_section {
@@ -274,7 +275,8 @@ config_gateway(struct config *cf, const char *key, const char *value,
 	int level;
 
 	if (strcmp(key, "database") == 0)
-		config_set(&cf->database, config_path(cf, value));
+		config_set(&cf->database, store_is_server(value) ?
+		    xstrdup(value) : config_path(cf, value));
 	else if (strcmp(key, "timezone") == 0)
 		config_set(&cf->timezone, xstrdup(value));
 	else if (strcmp(key, "log_level") == 0) {

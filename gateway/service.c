@@ -26,6 +26,7 @@
 #include "gateway/config.h"
 #include "gateway/log.h"
 #include "gateway/service.h"
+#include "gateway/store.h"
 #include "gateway/util.h"
 
 #define SERVICE_LOCK_DIR	"/run/lock"
@@ -89,8 +90,13 @@ service_lock(const struct config *cf, char **cause)
 	size_t i;
 	int rc;
 
-	/* A new database is created 0600: names, phones, elders' data. */
-	if ((rc = service_flock(cf->database, 0600, cause)) == -1)
+	/*
+	 * A new database is created 0600: names, phones, elders' data. A
+	 * database server is no file to lock: its nodes share it.
+	 */
+	if (store_is_server(cf->database))
+		rc = 0;
+	else if ((rc = service_flock(cf->database, 0600, cause)) == -1)
 		return -1;
 	if (rc == 1) {
 		*cause = xasprintf("another cungated is running on the database "

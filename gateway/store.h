@@ -4,8 +4,10 @@
  * statement cache (store.c, schema.c), one file per capability's rows
  * (people.c, message.c, outbox.c, modem.c, grievance.c, prompt.c,
  * checkin.c, event.c, stats.c, retention.c), all over a small engine
- * interface (store/engine.h) whose SQLite implementation,
- * store/engine_sqlite.c, is the only file that includes <sqlite3.h>.
+ * interface (store/engine.h, dispatched in store/engine.c) with two
+ * engines: store/engine_sqlite.c, the only file that includes
+ * <sqlite3.h>, and store/engine_pg.c (libpq), not yet used by the store
+ * (its SQL is SQLite's so far).
  * One connection, WAL, foreign keys, a busy timeout, schema migrations
  * one version at a time, every statement prepared once at open.
  *
@@ -120,6 +122,11 @@ struct store_outbox {
 
 /* Open (creating and migrating) the database at path; ":memory:" works. */
 struct store *store_open(const char *path, char **cause);
+/*
+ * Does database name a server (a postgresql:// URI or a libpq conninfo)
+ * rather than a file? 0/1. A server's name is not a path to resolve.
+ */
+int	 store_is_server(const char *database);
 void	 store_close(struct store *);
 /*
  * How long a statement waits for another process's write lock before it

@@ -2,13 +2,17 @@
  * engine — the seam between the store and a database engine. The store's
  * files hold the SQL and map rows to structs; an engine runs them: one
  * connection, its transactions and schema version, statements prepared,
- * bound, stepped and reset, columns read. gateway/store/engine_sqlite.c
- * is the first engine and the only file that includes <sqlite3.h>.
+ * bound, stepped and reset, columns read. Two engines, chosen at run time
+ * by the database string db_open is given (db_engine_of): SQLite,
+ * gateway/store/engine_sqlite.c, the only file that includes <sqlite3.h>;
+ * PostgreSQL, gateway/store/engine_pg.c, the only file that includes
+ * <libpq-fe.h>. gateway/store/engine.c dispatches.
  *
  * The shape follows SQLite's: parameters are numbered from 1 and bound
  * before a step; a row's columns are read between one step and the next;
- * a statement is reset to run again. For SQLite a struct db is a sqlite3
- * and a struct db_stmt a sqlite3_stmt, cast: the seam costs a call.
+ * a statement is reset to run again. A struct db and a struct db_stmt
+ * begin with their engine's table of functions (struct db_engine below):
+ * the seam costs one indirect call.
  *
  * Engine-specific SQL sits in the store's files, tagged with a comment
  * "ENGINE: what" where it is written (grep -rn "ENGINE:" gateway/store).
@@ -44,10 +48,19 @@ enum db_fault {
 /* --- the connection --- */
 
 /*
- * Open (creating) the database at path for reading and writing, with
- * statements waiting busy_ms for another process's lock, in the engine's
- * durable mode (SQLite: WAL, synchronous FULL, foreign keys on). NULL
- * with *cause (caller frees) on failure.
+ * The engine a database string names: PostgreSQL for a URI
+ * (postgresql://..., postgres://...) or a libpq conninfo (it begins with
+ * a keyword and "=", e.g. "host=/run/x dbname=cungate"); SQLite for
+ * anything else, a file's path or ":memory:". Never NULL.
+ */
+const struct db_engine *db_engine_of(const char *path);
+/* The engine's name: "sqlite" or "postgresql". */
+const char	*db_engine_name(struct db *);
+/*
+ * Open (creating) the database at path (db_engine_of) for reading and
+ * writing, with statements waiting busy_ms for another process's lock,
+ * in the engine's durable mode (SQLite: WAL, synchronous FULL, foreign
+ * keys on). NULL with *cause (caller frees) on failure.
  */
 struct db	*db_open(const char *path, int busy_ms, char **cause);
 /* Close; NULL is a no-op. Statements must have been finalized. */
@@ -93,8 +106,8 @@ int		 db_migrate(struct db *, const char *sql, int version,
  */
 int		 db_backup(struct db *, const char *path, char **cause);
 /*
- * Put the database at backup (checked first) in place of the one at path,
- * which no process may be using. 0, or -1 with *cause.
+ * Put the database at backup (checked first) in place of the one at path
+ * (db_engine_of), which no process may be using. 0, or -1 with *cause.
  */
 int		 db_restore(const char *backup, const char *path,
 		    char **cause);
@@ -128,5 +141,59 @@ int		 db_column_int(struct db_stmt *, int i);
 int64_t		 db_column_int64(struct db_stmt *, int i);
 const char	*db_column_text(struct db_stmt *, int i);
 int		 db_column_is_null(struct db_stmt *, int i);
+
+/*
+ * --- for the engines only ---
+ *
+ * An engine is a table of the functions above, each with the contract
+ * said there; engine.c's db_* call through it. An engine's connection and
+ * statement structs begin with a struct db and a struct db_stmt, whose
+ * engine member it sets, and are cast back from them.
+ */
+struct db_engine {
+	const char	*name;
+	struct db	*(*open)(const char *, int, char **);
+	void		 (*close)(struct db *);
+	void		 (*set_busy_timeout)(struct db *, int);
+	const char	*(*filename)(struct db *);
+	const char	*(*error)(struct db *);
+	enum db_fault	 (*fault)(struct db *);
+	int		 (*exec)(struct db *, const char *, char **);
+	int		 (*changes)(struct db *);
+	int64_t		 (*last_insert_id)(struct db *);
+	int		 (*begin)(struct db *);
+	int		 (*commit)(struct db *);
+	void		 (*rollback)(struct db *);
+	int		 (*version)(struct db *);
+	int		 (*migrate)(struct db *, const char *, int, char **);
+	int		 (*backup)(struct db *, const char *, char **);
+	int		 (*restore)(const char *, const char *, char **);
+	struct db_stmt	*(*prepare)(struct db *, const char *, int);
+	void		 (*finalize)(struct db_stmt *);
+	void		 (*reset)(struct db_stmt *);
+	void		 (*rewind)(struct db_stmt *);
+	const char	*(*sql)(struct db_stmt *);
+	int		 (*bind_count)(struct db_stmt *);
+	void		 (*bind_null)(struct db_stmt *, int);
+	void		 (*bind_int)(struct db_stmt *, int, int);
+	void		 (*bind_int64)(struct db_stmt *, int, int64_t);
+	void		 (*bind_text)(struct db_stmt *, int, const char *);
+	int		 (*step)(struct db_stmt *);
+	int		 (*column_int)(struct db_stmt *, int);
+	int64_t		 (*column_int64)(struct db_stmt *, int);
+	const char	*(*column_text)(struct db_stmt *, int);
+	int		 (*column_is_null)(struct db_stmt *, int);
+};
+
+struct db {
+	const struct db_engine	*engine;
+};
+
+struct db_stmt {
+	const struct db_engine	*engine;
+};
+
+extern const struct db_engine db_engine_sqlite;	/* engine_sqlite.c */
+extern const struct db_engine db_engine_pg;	/* engine_pg.c */
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * engine_sqlite — the store's engine on SQLite: the only file that
- * includes <sqlite3.h>. A struct db is a sqlite3 and a struct db_stmt a
- * sqlite3_stmt, cast, so the seam costs no more than a call. What is
- * SQLite's own lives here: opening in WAL, PRAGMA user_version as the
- * schema version, BEGIN IMMEDIATE, the backup API for copies.
+ * includes <sqlite3.h>. A connection is a struct db around a sqlite3, a
+ * statement a struct db_stmt around a sqlite3_stmt; engine.c reaches them
+ * through db_engine_sqlite, the table at the end. What is SQLite's own
+ * lives here: opening in WAL, PRAGMA user_version as the schema version,
+ * BEGIN IMMEDIATE, the backup API for copies.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,16 +17,26 @@
 #include "gateway/store/engine.h"
 #include "gateway/util.h"
 
+struct db_sqlite {
+	struct db	 db;	/* first: cast to and from a struct db * */
+	sqlite3		*h;
+};
+
+struct db_sqlite_stmt {
+	struct db_stmt	 stmt;	/* first, likewise */
+	sqlite3_stmt	*s;
+};
+
 static inline sqlite3 *
 db_sqlite(struct db *db)
 {
-	return (sqlite3 *)db;
+	return ((struct db_sqlite *)db)->h;
 }
 
 static inline sqlite3_stmt *
 db_sqlite_stmt(struct db_stmt *s)
 {
-	return (sqlite3_stmt *)s;
+	return ((struct db_sqlite_stmt *)s)->s;
 }
 
 /*
@@ -52,9 +63,10 @@ db_sqlite_wal(sqlite3 *h, char **cause)
 	return -1;
 }
 
-struct db *
-db_open(const char *path, int busy_ms, char **cause)
+static struct db *
+db_sqlite_open(const char *path, int busy_ms, char **cause)
 {
+	struct db_sqlite *db;
 	sqlite3 *h = NULL;
 	char *err = NULL;
 
@@ -65,47 +77,56 @@ db_open(const char *path, int busy_ms, char **cause)
 		goto fail;
 	}
 	sqlite3_busy_timeout(h, busy_ms);
-	if (db_sqlite_wal(h, &err) == -1 ||
-	    /* ENGINE: PRAGMA synchronous, foreign_keys */
-	    db_exec((struct db *)h, "PRAGMA synchronous = FULL;"
-	    " PRAGMA foreign_keys = ON;", &err) == -1) {
+	if (db_sqlite_wal(h, &err) == -1) {
 		*cause = err;
 		goto fail;
 	}
-	return (struct db *)h;
+	/* ENGINE: PRAGMA synchronous, foreign_keys */
+	if (sqlite3_exec(h, "PRAGMA synchronous = FULL;"
+	    " PRAGMA foreign_keys = ON;", NULL, NULL, &err) != SQLITE_OK) {
+		*cause = xasprintf("%s", err != NULL ? err :
+		    sqlite3_errmsg(h));
+		sqlite3_free(err);
+		goto fail;
+	}
+	db = xcalloc(1, sizeof *db);
+	db->db.engine = &db_engine_sqlite;
+	db->h = h;
+	return &db->db;
 fail:
 	sqlite3_close(h);
 	return NULL;
 }
 
-void
-db_close(struct db *db)
+static void
+db_sqlite_close(struct db *db)
 {
 	sqlite3_close(db_sqlite(db));
+	free(db);
 }
 
-void
-db_set_busy_timeout(struct db *db, int ms)
+static void
+db_sqlite_set_busy_timeout(struct db *db, int ms)
 {
 	sqlite3_busy_timeout(db_sqlite(db), ms);
 }
 
-const char *
-db_filename(struct db *db)
+static const char *
+db_sqlite_filename(struct db *db)
 {
 	const char *path = sqlite3_db_filename(db_sqlite(db), "main");
 
 	return path != NULL ? path : "";
 }
 
-const char *
-db_error(struct db *db)
+static const char *
+db_sqlite_error(struct db *db)
 {
 	return sqlite3_errmsg(db_sqlite(db));
 }
 
-enum db_fault
-db_fault(struct db *db)
+static enum db_fault
+db_sqlite_fault(struct db *db)
 {
 	switch (sqlite3_extended_errcode(db_sqlite(db))) {
 	case SQLITE_CONSTRAINT_UNIQUE:
@@ -117,8 +138,8 @@ db_fault(struct db *db)
 	}
 }
 
-int
-db_exec(struct db *db, const char *sql, char **cause)
+static int
+db_sqlite_exec(struct db *db, const char *sql, char **cause)
 {
 	char *err = NULL;
 
@@ -131,37 +152,37 @@ db_exec(struct db *db, const char *sql, char **cause)
 	return 0;
 }
 
-int
-db_changes(struct db *db)
+static int
+db_sqlite_changes(struct db *db)
 {
 	return sqlite3_changes(db_sqlite(db));
 }
 
-int64_t
-db_last_insert_id(struct db *db)
+static int64_t
+db_sqlite_last_insert_id(struct db *db)
 {
 	return sqlite3_last_insert_rowid(db_sqlite(db));
 }
 
 /* --- transactions --- */
 
-int
-db_begin(struct db *db)
+static int
+db_sqlite_begin(struct db *db)
 {
 	/* ENGINE: BEGIN IMMEDIATE (the write lock at once) */
 	return sqlite3_exec(db_sqlite(db), "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL) == SQLITE_OK ? 0 : -1;
 }
 
-int
-db_commit(struct db *db)
+static int
+db_sqlite_commit(struct db *db)
 {
 	return sqlite3_exec(db_sqlite(db), "COMMIT", NULL, NULL, NULL) ==
 	    SQLITE_OK ? 0 : -1;
 }
 
-void
-db_rollback(struct db *db)
+static void
+db_sqlite_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db_sqlite(db)))
 		sqlite3_exec(db_sqlite(db), "ROLLBACK", NULL, NULL, NULL);
@@ -169,8 +190,8 @@ db_rollback(struct db *db)
 
 /* --- the schema --- */
 
-int
-db_version(struct db *db)
+static int
+db_sqlite_version(struct db *db)
 {
 	sqlite3_stmt *s;
 	int v = -1;
@@ -185,8 +206,9 @@ db_version(struct db *db)
 	return v;
 }
 
-int
-db_migrate(struct db *db, const char *sql, int version, char **cause)
+static int
+db_sqlite_migrate(struct db *db, const char *sql, int version,
+    char **cause)
 {
 	char *script;
 	int rc;
@@ -194,15 +216,15 @@ db_migrate(struct db *db, const char *sql, int version, char **cause)
 	/* ENGINE: PRAGMA user_version (the schema version) */
 	script = xasprintf("%s PRAGMA user_version = %d; COMMIT;", sql,
 	    version);
-	rc = db_exec(db, script, cause);
+	rc = db_sqlite_exec(db, script, cause);
 	free(script);
 	return rc;
 }
 
 /* --- copies --- */
 
-int
-db_backup(struct db *db, const char *path, char **cause)
+static int
+db_sqlite_backup(struct db *db, const char *path, char **cause)
 {
 	static const char *suffix[] = { "", "-wal", "-shm" };
 	sqlite3 *to = NULL;
@@ -279,8 +301,8 @@ fail:
 	return -1;
 }
 
-int
-db_restore(const char *backup, const char *path, char **cause)
+static int
+db_sqlite_restore(const char *backup, const char *path, char **cause)
 {
 	sqlite3 *from = NULL, *to = NULL;
 	sqlite3_backup *b;
@@ -337,75 +359,80 @@ done:
 
 /* --- statements --- */
 
-struct db_stmt *
-db_prepare(struct db *db, const char *sql, int flags)
+static struct db_stmt *
+db_sqlite_prepare(struct db *db, const char *sql, int flags)
 {
+	struct db_sqlite_stmt *ds;
 	sqlite3_stmt *s;
 
 	if (sqlite3_prepare_v3(db_sqlite(db), sql, -1,
 	    (flags & DB_PREPARE_PERSISTENT) ? SQLITE_PREPARE_PERSISTENT : 0,
-	    &s, NULL) != SQLITE_OK)
+	    &s, NULL) != SQLITE_OK || s == NULL)
 		return NULL;
-	return (struct db_stmt *)s;
+	ds = xcalloc(1, sizeof *ds);
+	ds->stmt.engine = &db_engine_sqlite;
+	ds->s = s;
+	return &ds->stmt;
 }
 
-void
-db_finalize(struct db_stmt *s)
+static void
+db_sqlite_finalize(struct db_stmt *s)
 {
 	sqlite3_finalize(db_sqlite_stmt(s));
+	free(s);
 }
 
-void
-db_reset(struct db_stmt *s)
+static void
+db_sqlite_reset(struct db_stmt *s)
 {
 	sqlite3_reset(db_sqlite_stmt(s));
 }
 
-void
-db_rewind(struct db_stmt *s)
+static void
+db_sqlite_rewind(struct db_stmt *s)
 {
 	sqlite3_reset(db_sqlite_stmt(s));
 	sqlite3_clear_bindings(db_sqlite_stmt(s));
 }
 
-const char *
-db_sql(struct db_stmt *s)
+static const char *
+db_sqlite_sql(struct db_stmt *s)
 {
 	return sqlite3_sql(db_sqlite_stmt(s));
 }
 
-int
-db_bind_count(struct db_stmt *s)
+static int
+db_sqlite_bind_count(struct db_stmt *s)
 {
 	return sqlite3_bind_parameter_count(db_sqlite_stmt(s));
 }
 
-void
-db_bind_null(struct db_stmt *s, int i)
+static void
+db_sqlite_bind_null(struct db_stmt *s, int i)
 {
 	sqlite3_bind_null(db_sqlite_stmt(s), i);
 }
 
-void
-db_bind_int(struct db_stmt *s, int i, int v)
+static void
+db_sqlite_bind_int(struct db_stmt *s, int i, int v)
 {
 	sqlite3_bind_int(db_sqlite_stmt(s), i, v);
 }
 
-void
-db_bind_int64(struct db_stmt *s, int i, int64_t v)
+static void
+db_sqlite_bind_int64(struct db_stmt *s, int i, int64_t v)
 {
 	sqlite3_bind_int64(db_sqlite_stmt(s), i, v);
 }
 
-void
-db_bind_text(struct db_stmt *s, int i, const char *v)
+static void
+db_sqlite_bind_text(struct db_stmt *s, int i, const char *v)
 {
 	sqlite3_bind_text(db_sqlite_stmt(s), i, v, -1, SQLITE_TRANSIENT);
 }
 
-int
-db_step(struct db_stmt *s)
+static int
+db_sqlite_step(struct db_stmt *s)
 {
 	switch (sqlite3_step(db_sqlite_stmt(s))) {
 	case SQLITE_ROW:
@@ -417,26 +444,61 @@ db_step(struct db_stmt *s)
 	}
 }
 
-int
-db_column_int(struct db_stmt *s, int i)
+static int
+db_sqlite_column_int(struct db_stmt *s, int i)
 {
 	return sqlite3_column_int(db_sqlite_stmt(s), i);
 }
 
-int64_t
-db_column_int64(struct db_stmt *s, int i)
+static int64_t
+db_sqlite_column_int64(struct db_stmt *s, int i)
 {
 	return sqlite3_column_int64(db_sqlite_stmt(s), i);
 }
 
-const char *
-db_column_text(struct db_stmt *s, int i)
+static const char *
+db_sqlite_column_text(struct db_stmt *s, int i)
 {
 	return (const char *)sqlite3_column_text(db_sqlite_stmt(s), i);
 }
 
-int
-db_column_is_null(struct db_stmt *s, int i)
+static int
+db_sqlite_column_is_null(struct db_stmt *s, int i)
 {
 	return sqlite3_column_type(db_sqlite_stmt(s), i) == SQLITE_NULL;
 }
+
+const struct db_engine db_engine_sqlite = {
+	.name = "sqlite",
+	.open = db_sqlite_open,
+	.close = db_sqlite_close,
+	.set_busy_timeout = db_sqlite_set_busy_timeout,
+	.filename = db_sqlite_filename,
+	.error = db_sqlite_error,
+	.fault = db_sqlite_fault,
+	.exec = db_sqlite_exec,
+	.changes = db_sqlite_changes,
+	.last_insert_id = db_sqlite_last_insert_id,
+	.begin = db_sqlite_begin,
+	.commit = db_sqlite_commit,
+	.rollback = db_sqlite_rollback,
+	.version = db_sqlite_version,
+	.migrate = db_sqlite_migrate,
+	.backup = db_sqlite_backup,
+	.restore = db_sqlite_restore,
+	.prepare = db_sqlite_prepare,
+	.finalize = db_sqlite_finalize,
+	.reset = db_sqlite_reset,
+	.rewind = db_sqlite_rewind,
+	.sql = db_sqlite_sql,
+	.bind_count = db_sqlite_bind_count,
+	.bind_null = db_sqlite_bind_null,
+	.bind_int = db_sqlite_bind_int,
+	.bind_int64 = db_sqlite_bind_int64,
+	.bind_text = db_sqlite_bind_text,
+	.step = db_sqlite_step,
+	.column_int = db_sqlite_column_int,
+	.column_int64 = db_sqlite_column_int64,
+	.column_text = db_sqlite_column_text,
+	.column_is_null = db_sqlite_column_is_null,
+};

@@ -135,6 +135,12 @@ store_prepare(struct store *st, const char *path, char **cause)
 	return 0;
 }
 
+int
+store_is_server(const char *database)
+{
+	return db_engine_of(database) != &db_engine_sqlite;
+}
+
 struct store *
 store_open(const char *path, char **cause)
 {
@@ -143,6 +149,16 @@ store_open(const char *path, char **cause)
 
 	st = xcalloc(1, sizeof *st);
 	st->busy_ms = STORE_BUSY_MS;
+	/*
+	 * ENGINE: the schema and the statements speak SQLite only so far.
+	 * Refused before connecting: the cause does not echo a conninfo,
+	 * which may hold a password.
+	 */
+	if (db_engine_of(path) != &db_engine_sqlite) {
+		*cause = xstrdup("PostgreSQL: the store's SQL is not ported "
+		    "yet; give the database as a SQLite file");
+		goto fail;
+	}
 	if ((st->db = db_open(path, st->busy_ms, &err)) == NULL ||
 	    store_backup_before_migrating(st, &err) == -1 ||
 	    store_migrate(st, &err) == -1) {

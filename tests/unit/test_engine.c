@@ -1,0 +1,495 @@
+/*
+ * engine: the seam under the store (gateway/store/engine.h), the same
+ * tests on each engine: SQLite always, on a file; PostgreSQL when
+ * CUNGATE_PG holds a conninfo (make check-pg starts a private server),
+ * skipped otherwise. Where the engines differ the test says how.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gateway/store.h"
+#include "gateway/store/engine.h"
+
+struct fixture {
+	struct db	*db;
+	char		 path[256];	/* the database string */
+};
+
+static void
+fixture_unlink(const char *path)
+{
+	char f[300];
+
+	unlink(path);
+	snprintf(f, sizeof f, "%s-wal", path);
+	unlink(f);
+	snprintf(f, sizeof f, "%s-shm", path);
+	unlink(f);
+	snprintf(f, sizeof f, "%s.bak", path);
+	unlink(f);
+}
+
+static int
+setup_sqlite(void **state)
+{
+	struct fixture *fx;
+	char *cause = NULL;
+
+	fx = calloc(1, sizeof *fx);
+	snprintf(fx->path, sizeof fx->path, "/tmp/cungate-test-engine-%d.db",
+	    (int)getpid());
+	fixture_unlink(fx->path);
+	if ((fx->db = db_open(fx->path, 5000, &cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", fx->path, cause);
+		free(cause);
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int
+setup_pg(void **state)
+{
+	const char *conninfo = getenv("CUNGATE_PG");
+	struct fixture *fx;
+	char *cause = NULL;
+
+	fx = calloc(1, sizeof *fx);
+	*state = fx;
+	if (conninfo == NULL || *conninfo == '\0')
+		return 0;	/* fx->db NULL: the test skips */
+	snprintf(fx->path, sizeof fx->path, "%s", conninfo);
+	if ((fx->db = db_open(fx->path, 5000, &cause)) == NULL ||
+	    db_exec(fx->db, "DROP TABLE IF EXISTS t, m, cungate_schema",
+	    &cause) == -1) {
+		fprintf(stderr, "CUNGATE_PG: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (fx == NULL)
+		return 0;
+	db_close(fx->db);
+	if (fx->db != NULL && strcmp(db_engine_of(fx->path)->name,
+	    "sqlite") == 0)
+		fixture_unlink(fx->path);
+	free(fx);
+	return 0;
+}
+
+/* The fixture's connection; the test is skipped without one. */
+static struct db *
+fixture_db(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (fx->db == NULL)
+		skip();
+	return fx->db;
+}
+
+static int
+is_pg(struct db *db)
+{
+	return strcmp(db_engine_name(db), "postgresql") == 0;
+}
+
+static void
+create_t(struct db *db)
+{
+	char *cause = NULL;
+	int rc;
+
+	/* ENGINE: an id the database assigns */
+	if (is_pg(db))
+		rc = db_exec(db, "CREATE TABLE t (id bigserial PRIMARY KEY,"
+		    " code text NOT NULL UNIQUE, name text, n bigint)", &cause);
+	else
+		rc = db_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY,"
+		    " code TEXT NOT NULL UNIQUE, name TEXT, n INTEGER)",
+		    &cause);
+	if (rc == -1)
+		fail_msg("create t: %s", cause);
+}
+
+/* The one number sql gives. */
+static int64_t
+one_int(struct db *db, const char *sql)
+{
+	struct db_stmt *s;
+	int64_t v;
+
+	s = db_prepare(db, sql, 0);
+	if (s == NULL)
+		fail_msg("%s: %s", sql, db_error(db));
+	assert_int_equal(db_step(s), DB_ROW);
+	v = db_column_int64(s, 0);
+	assert_int_equal(db_step(s), DB_DONE);
+	db_finalize(s);
+	return v;
+}
+
+/* Insert a row with code c; DB_DONE or DB_ERROR. */
+static int
+insert_code(struct db *db, const char *c)
+{
+	struct db_stmt *s;
+	int rc;
+
+	s = db_prepare(db, "INSERT INTO t (code) VALUES (?)", 0);
+	assert_non_null(s);
+	db_bind_text(s, 1, c);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc;
+}
+
+static void
+test_engine_of(void **state)
+{
+	(void)state;
+	assert_string_equal(db_engine_of("/var/lib/cungate/cungate.db")->name,
+	    "sqlite");
+	assert_string_equal(db_engine_of(":memory:")->name, "sqlite");
+	assert_string_equal(db_engine_of("cungate.db")->name, "sqlite");
+	/* An "=" in a path does not make it a conninfo. */
+	assert_string_equal(db_engine_of("/srv/a=b/cungate.db")->name,
+	    "sqlite");
+	assert_string_equal(db_engine_of("postgresql://u@h/cungate")->name,
+	    "postgresql");
+	assert_string_equal(db_engine_of("postgres:///cungate")->name,
+	    "postgresql");
+	assert_string_equal(db_engine_of("host=/tmp/x dbname=cungate")->name,
+	    "postgresql");
+	assert_string_equal(db_engine_of(" dbname = cungate")->name,
+	    "postgresql");
+}
+
+static void
+test_store_refuses_postgresql(void **state)
+{
+	char *cause = NULL;
+
+	(void)state;
+	/* Refused before connecting: no server needed, none tried. */
+	assert_null(store_open("host=/nonexistent dbname=cungate", &cause));
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "not ported"));
+	assert_null(strstr(cause, "nonexistent"));
+	free(cause);
+}
+
+static void
+test_parameters_and_rows(void **state)
+{
+	struct db *db = fixture_db(state);
+	struct db_stmt *s;
+	char *cause = NULL;
+	int64_t big = (int64_t)1 << 40;
+
+	create_t(db);
+	/* A ? inside a string literal is text, not a parameter. */
+	s = db_prepare(db, "INSERT INTO t (code, name, n) VALUES"
+	    " (?, 'what?', ?)", 0);
+	assert_non_null(s);
+	assert_int_equal(db_bind_count(s), 2);
+	db_bind_text(s, 1, "a");
+	db_bind_int(s, 2, 7);
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_changes(db), 1);
+	assert_int_equal(db_last_insert_id(db), 1);
+	db_rewind(s);
+	db_bind_text(s, 1, "b");
+	db_bind_null(s, 2);
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_last_insert_id(db), 2);
+	db_finalize(s);
+
+	/* ?NNN in any order. */
+	s = db_prepare(db, "INSERT INTO t (n, code, name) VALUES"
+	    " (?3, ?1, ?2)", 0);
+	assert_non_null(s);
+	assert_int_equal(db_bind_count(s), 3);
+	db_bind_text(s, 1, "c");
+	db_bind_null(s, 2);
+	db_bind_int64(s, 3, big);
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_last_insert_id(db), 3);
+	assert_int_equal(db_last_insert_id(db), one_int(db,
+	    "SELECT max(id) FROM t"));
+	db_finalize(s);
+
+	/* A bare ? is one past the largest number so far. */
+	s = db_prepare(db, "SELECT ?2, ?, ?1", 0);
+	assert_non_null(s);
+	assert_int_equal(db_bind_count(s), 3);
+	db_bind_text(s, 1, "x");
+	db_bind_text(s, 2, "y");
+	db_bind_text(s, 3, "z");
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "y");
+	assert_string_equal(db_column_text(s, 1), "z");
+	assert_string_equal(db_column_text(s, 2), "x");
+	assert_int_equal(db_step(s), DB_DONE);
+	db_finalize(s);
+
+	/* Question marks in literals, identifiers and comments. */
+	s = db_prepare(db, "SELECT code, name, n, n = 7 AS \"seven?\" FROM t"
+	    " WHERE name IS NULL OR name = 'what?' /* ? */ ORDER BY id -- ?",
+	    0);
+	assert_non_null(s);
+	assert_int_equal(db_bind_count(s), 0);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "a");
+	assert_string_equal(db_column_text(s, 1), "what?");
+	assert_int_equal(db_column_int(s, 2), 7);
+	assert_int_equal(db_column_int(s, 3), 1);	/* PostgreSQL: "t" */
+	assert_false(db_column_is_null(s, 3));
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "b");
+	assert_true(db_column_is_null(s, 2));
+	assert_null(db_column_text(s, 2));
+	assert_int_equal(db_column_int(s, 2), 0);
+	assert_int_equal(db_column_int64(s, 2), 0);
+	assert_true(db_column_is_null(s, 3));
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "c");
+	assert_true(db_column_is_null(s, 1));
+	assert_int_equal(db_column_int64(s, 2), big);
+	assert_int_equal(db_column_int(s, 3), 0);	/* PostgreSQL: "f" */
+	assert_false(db_column_is_null(s, 3));
+	assert_int_equal(db_step(s), DB_DONE);
+	db_finalize(s);
+	/* A SELECT leaves the count of changes alone. */
+	assert_int_equal(db_changes(db), 1);
+
+	s = db_prepare(db, "UPDATE t SET n = ?1 WHERE n IS NULL OR n <> ?1",
+	    0);
+	assert_non_null(s);
+	db_bind_int(s, 1, 7);
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_changes(db), 2);
+	db_finalize(s);
+	assert_int_equal(db_exec(db, "DELETE FROM t WHERE n = 7;"
+	    " DELETE FROM t WHERE code = 'a'", &cause), 0);
+	assert_int_equal(db_changes(db), 0);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 0);
+}
+
+static void
+test_reset_keeps_bindings_rewind_clears_them(void **state)
+{
+	struct db *db = fixture_db(state);
+	struct db_stmt *s;
+
+	s = db_prepare(db, "SELECT ?1", DB_PREPARE_PERSISTENT);
+	assert_non_null(s);
+	assert_string_equal(db_sql(s), "SELECT ?1");
+	db_bind_text(s, 1, "a");
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "a");
+	db_reset(s);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "a");
+	assert_int_equal(db_step(s), DB_DONE);
+	/* A step after DB_DONE runs it again. */
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "a");
+	db_rewind(s);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_true(db_column_is_null(s, 0));
+	db_finalize(s);
+}
+
+static void
+test_unique_and_primary_key(void **state)
+{
+	struct db *db = fixture_db(state);
+	struct db_stmt *s;
+	char *cause = NULL;
+
+	create_t(db);
+	assert_int_equal(insert_code(db, "a"), DB_DONE);
+	assert_int_equal(insert_code(db, "a"), DB_ERROR);
+	assert_int_equal(db_fault(db), DB_FAULT_UNIQUE);
+	assert_true(strlen(db_error(db)) > 0);
+	/* The message names no value (PostgreSQL's DETAIL would). */
+	assert_null(strstr(db_error(db), "(a)"));
+
+	s = db_prepare(db, "INSERT INTO t (id, code) VALUES (?1, ?2)", 0);
+	assert_non_null(s);
+	db_bind_int(s, 1, 1);
+	db_bind_text(s, 2, "z");
+	assert_int_equal(db_step(s), DB_ERROR);
+	assert_int_equal(db_fault(db), DB_FAULT_PRIMARYKEY);
+	db_finalize(s);
+
+	assert_int_equal(db_exec(db, "SELECT nosuchcolumn FROM t", &cause),
+	    -1);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "nosuchcolumn"));
+	free(cause);
+	assert_int_equal(db_fault(db), DB_FAULT_OTHER);
+	assert_null(db_prepare(db, "SELECT nosuchcolumn FROM t", 0));
+	assert_non_null(strstr(db_error(db), "nosuchcolumn"));
+}
+
+static void
+test_transactions(void **state)
+{
+	struct fixture *fx = *state;
+	struct db *db = fixture_db(state), *other;
+	char *cause = NULL;
+	int64_t id;
+
+	create_t(db);
+	db_rollback(db);	/* none open: nothing */
+	assert_int_equal(db_commit(db), -1);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(insert_code(db, "x"), DB_DONE);
+	db_rollback(db);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 0);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(insert_code(db, "y"), DB_DONE);
+	/* PostgreSQL reads lastval() behind a savepoint here. */
+	id = db_last_insert_id(db);
+	assert_int_equal(id, one_int(db, "SELECT max(id) FROM t"));
+	assert_int_equal(insert_code(db, "w"), DB_DONE);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 2);
+
+	/*
+	 * A failed statement in a transaction: SQLite fails the statement
+	 * alone; PostgreSQL aborts the transaction, and COMMIT rolls back.
+	 */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(insert_code(db, "z"), DB_DONE);
+	assert_int_equal(insert_code(db, "y"), DB_ERROR);
+	if (is_pg(db)) {
+		assert_int_equal(db_commit(db), -1);
+		assert_non_null(strstr(db_error(db), "rolled back"));
+		assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 2);
+	} else {
+		assert_int_equal(db_commit(db), 0);
+		assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 3);
+	}
+	db_rollback(db);
+
+	/* A new connection has no last insert id, in a transaction or not. */
+	other = db_open(fx->path, 5000, &cause);
+	assert_non_null(other);
+	assert_int_equal(db_last_insert_id(other), 0);
+	assert_int_equal(db_begin(other), 0);
+	assert_int_equal(db_last_insert_id(other), 0);
+	assert_int_equal(insert_code(other, "v"), DB_DONE);
+	assert_int_equal(db_commit(other), 0);
+	db_close(other);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t WHERE code = 'v'"),
+	    1);
+}
+
+static void
+test_migrate_and_version(void **state)
+{
+	struct db *db = fixture_db(state);
+	char *cause = NULL;
+
+	assert_int_equal(db_version(db), 0);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_version(db), 0);
+	assert_int_equal(db_migrate(db, "CREATE TABLE m (x integer);", 1,
+	    &cause), 0);
+	assert_int_equal(db_version(db), 1);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_migrate(db, "INSERT INTO m VALUES (1);"
+	    " INSERT INTO m VALUES (2);", 2, &cause), 0);
+	assert_int_equal(db_version(db), 2);
+	/* A failed migration leaves the transaction for the caller. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_migrate(db, "INSERT INTO m VALUES (3);"
+	    " CREATE TABLE m (x integer);", 3, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	db_rollback(db);
+	assert_int_equal(db_version(db), 2);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM m"), 2);
+}
+
+static void
+test_connection(void **state)
+{
+	struct fixture *fx = *state;
+	struct db *db = fixture_db(state);
+	struct db_stmt *s;
+	char bak[300], *cause = NULL;
+
+	db_set_busy_timeout(db, 0);
+	db_set_busy_timeout(db, 2500);
+	snprintf(bak, sizeof bak, "%s.bak", fx->path);
+	if (is_pg(db)) {
+		assert_string_equal(db_engine_name(db), "postgresql");
+		assert_string_equal(db_filename(db), "");
+		s = db_prepare(db, "SELECT current_setting('lock_timeout')", 0);
+		assert_non_null(s);
+		assert_int_equal(db_step(s), DB_ROW);
+		assert_string_equal(db_column_text(s, 0), "2500ms");
+		db_finalize(s);
+		assert_int_equal(db_backup(db, "/tmp/x", &cause), -1);
+		assert_non_null(strstr(cause, "pg_dump"));
+		free(cause);
+		assert_int_equal(db_restore("/tmp/x", fx->path, &cause), -1);
+		assert_non_null(strstr(cause, "pg_restore"));
+		free(cause);
+	} else {
+		assert_string_equal(db_engine_name(db), "sqlite");
+		assert_string_equal(db_filename(db), fx->path);
+		create_t(db);
+		assert_int_equal(db_backup(db, bak, &cause), 0);
+		assert_int_equal(access(bak, R_OK), 0);
+	}
+}
+
+/* Each test on each engine, named for it. */
+#define BOTH(f)								\
+	{ #f " (sqlite)", f, setup_sqlite, teardown, NULL },		\
+	{ #f " (postgresql)", f, setup_pg, teardown, NULL }
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_engine_of),
+		cmocka_unit_test(test_store_refuses_postgresql),
+		BOTH(test_parameters_and_rows),
+		BOTH(test_reset_keeps_bindings_rewind_clears_them),
+		BOTH(test_unique_and_primary_key),
+		BOTH(test_transactions),
+		BOTH(test_migrate_and_version),
+		BOTH(test_connection),
+	};
+	const char *pg = getenv("CUNGATE_PG");
+
+	if (pg == NULL || *pg == '\0')
+		printf("test_engine: CUNGATE_PG is not set: the PostgreSQL "
+		    "half is skipped (make check-pg runs it)\n");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
