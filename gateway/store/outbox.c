@@ -150,14 +150,16 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    " WHERE modem = ? AND state IN (1, 2) AND sent_at >= ?",
 	/*
 	 * The row in doubt a report of reference ?4 may be a part of: none
-	 * of its parts on record has ?4, or lies further from it than the
-	 * row has parts (a modem numbers a message's parts one after
-	 * another, modulo 256), and which ?4 lies just after: the part in
-	 * the air took one of the few references after the last its modem
-	 * had on record when the doubt began (doubt_ref), so the report of
-	 * a newer doubt is not taken for an older one's. One with parts on
-	 * record first: it was in the air; then the nearest doubt_ref; then
-	 * the first handed over (a worker sends its jobs in the order it got
+	 * of its parts on record has ?4; and ?4 lies just after its doubt_ref:
+	 * the part in the air took one of the few references after the last
+	 * its modem had on record when the doubt began, so the report of a
+	 * newer doubt is not taken for an older one's. Without a doubt_ref
+	 * (none on record then): none of its parts lies further from ?4 than
+	 * the row has parts (a modem numbers a message's parts one after
+	 * another, modulo 256) — a test that parts sent again on a later
+	 * attempt, under newer references, would fail. The nearest doubt_ref
+	 * first; then one with parts on record (it was in the air); then the
+	 * first handed over (a worker sends its jobs in the order it got
 	 * them, so only the first of those cut short can have been in the
 	 * air).
 	 */
@@ -166,14 +168,13 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    " AND o.modem = ?1 AND o.recipient = ?2 AND o.last_error = ?3"
 	    " AND NOT EXISTS (SELECT 1 FROM outbox_part p"
 	    "  WHERE p.outbox_id = o.id AND (p.msgref = ?4"
-	    "  OR min((?4 - p.msgref + 256) % 256, (p.msgref - ?4 + 256) % 256)"
-	    "  >= max(o.encoded_parts, 1)))"
+	    "  OR (o.doubt_ref IS NULL AND min((?4 - p.msgref + 256) % 256,"
+	    "  (p.msgref - ?4 + 256) % 256) >= max(o.encoded_parts, 1))))"
 	    " AND (o.doubt_ref IS NULL"
 	    "  OR (?4 - o.doubt_ref + 256) % 256 BETWEEN 1 AND 16)"
-	    " ORDER BY EXISTS (SELECT 1 FROM outbox_part p"
-	    "  WHERE p.outbox_id = o.id) DESC,"
-	    " coalesce((?4 - o.doubt_ref + 256) % 256, 256), o.sent_at, o.id"
-	    " LIMIT 1",
+	    " ORDER BY coalesce((?4 - o.doubt_ref + 256) % 256, 256),"
+	    " EXISTS (SELECT 1 FROM outbox_part p WHERE p.outbox_id = o.id)"
+	    " DESC, o.sent_at, o.id LIMIT 1",
 	/*
 	 * A row settled by one part's report, with fewer parts proven than it
 	 * encodes into, whose proven parts all have references near ?3: a

@@ -381,6 +381,43 @@ test_a_report_is_not_taken_for_an_older_doubt(void **state)
 }
 
 /*
+ * Part 1 went on one attempt, part 2 on the next, and the daemon died
+ * before hearing of part 2: part 2's report, a reference far from part
+ * 1's, still settles the message (it lies just after the doubt's).
+ */
+static void
+test_a_part_sent_again_later_is_settled_by_its_report(void **state)
+{
+	struct store *st = *state;
+	struct config_modem m1 = { .name = "m1", .delivery_reports = 1 };
+	struct config c = cf;
+	int64_t a, x, got = 0;
+
+	c.modems = &m1;
+	c.nmodems = 1;
+	a = outbox_queue(st, ALICE, "两段", OUTBOX_REPLY, 0, NOW);
+	x = outbox_queue(st, BOB, "别人的", OUTBOX_REPLY, 0, NOW);
+	assert_int_equal(store_outbox_mark_sending(st, a, "m1", 2, NOW), 0);
+	assert_int_equal(outbox_part_sent(st, a, 1, "m1", 126, NOW), 0);
+	assert_int_equal(outbox_failed(st, &c, a, 0, "part 2/2: +CMS ERROR 38",
+	    NOW + 1), 0);
+	/* Others' traffic meanwhile: m1 is at reference 182. */
+	assert_int_equal(store_outbox_mark_sending(st, x, "m1", 1, NOW + 30),
+	    0);
+	assert_int_equal(outbox_sent(st, x, "m1", 1, (int[]){ 182 }, 1,
+	    NOW + 31), 0);
+	/* Part 2 alone goes (reference 183); the daemon dies. */
+	assert_int_equal(store_outbox_mark_sending(st, a, "m1", 2, NOW + 60),
+	    0);
+	assert_int_equal(outbox_recover(st, &c, NOW + 61), 1);
+	assert_int_equal(outbox_settle(st, "m1", ALICE, 183, "delivered",
+	    NOW + 62, &got), 2);
+	assert_int_equal(got, a);
+	assert_int_equal(row(st, a).state, OUTBOX_SENT);
+	assert_int_equal(row(st, a).parts, 2);
+}
+
+/*
  * The worker says of each part that the network took it as it goes. If it
  * dies after all of them, the message went: sent, no doubt. If it dies
  * between them, the message is in doubt, and a report of a part on record
@@ -471,6 +508,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_a_report_is_not_taken_for_an_older_doubt, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_part_sent_again_later_is_settled_by_its_report,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_rows_are_not_sent,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
