@@ -190,9 +190,8 @@ def test_a_schema_migration_backs_up_first(make_gw):
     db = sqlite3.connect(path)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     # The database as the previous release left it: without what the last
-    # migration added (outbox.waiting, checkin_alert.outbox_id).
-    db.execute("ALTER TABLE outbox DROP COLUMN waiting")
-    db.execute("ALTER TABLE checkin_alert DROP COLUMN outbox_id")
+    # migration added (outbox.doubt_ref).
+    db.execute("ALTER TABLE outbox DROP COLUMN doubt_ref")
     db.execute(f"PRAGMA user_version = {version - 1}")
     db.commit()
     db.close()
