@@ -244,12 +244,18 @@ daemon_report_record(struct daemon *d, const struct daemon_report *r)
 	/* A part on record of a message in doubt: the parts that went. */
 	if (rc == 1 && (rc = outbox_part_reported(d->st, id, r->at)) != -1)
 		rc = rc == 1 ? 2 : 1;
-	if (rc == 0 && r->phone[0] != '\0')
-		rc = outbox_settle(d->st, modem_name(r->m), r->phone,
-		    r->msgref, status, r->at, &id);
+	/*
+	 * Not a part on record: while a message to that phone is with the
+	 * modem, the report is most likely its part, said before the worker
+	 * told of it; wait for that outcome before taking the report for a
+	 * message in doubt.
+	 */
 	if (rc == 0 && r->phone[0] != '\0' && (rc = store_outbox_in_flight_to(
 	    d->st, modem_name(r->m), r->phone)) > 0)
 		rc = 4;
+	if (rc == 0 && r->phone[0] != '\0')
+		rc = outbox_settle(d->st, modem_name(r->m), r->phone,
+		    r->msgref, status, r->at, &id);
 	if (rc == -1) {
 		store_rollback(d->st);
 		return -1;

@@ -450,12 +450,13 @@ outbox_pick(struct store *st, const struct config *cf,
  * a part failed after others went, or a worker died between parts. The
  * rest go on that modem under the same reference, so the recipient's
  * phone joins them to what it has. NULL (send it whole, on any modem)
- * when nothing is on record or that modem is not up; *busy when it is up
- * but cannot take a job now.
+ * when nothing is on record, or that modem rests out of rotation, or has
+ * been away OUTBOX_DOUBT_MAX past the row's due time; *busy while it is
+ * restarting or cannot take a job now: waited for.
  */
 static struct modem *
 outbox_holder(struct store *st, struct modem *const *modems, size_t n,
-    const struct store_outbox *o, uint64_t *skip, int *busy)
+    const struct store_outbox *o, uint64_t *skip, int *busy, time_t now)
 {
 	char name[sizeof o->modem];
 	size_t i;
@@ -469,9 +470,13 @@ outbox_holder(struct store *st, struct modem *const *modems, size_t n,
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		if (strcmp(modem_name(modems[i]), name) != 0 ||
-		    modem_get_state(modems[i]) != MODEM_UP)
+		if (strcmp(modem_name(modems[i]), name) != 0)
 			continue;
+		if (modem_get_state(modems[i]) != MODEM_UP) {
+			*busy = !modem_resting(modems[i]) &&
+			    now < o->next_attempt_at + OUTBOX_DOUBT_MAX;
+			break;
+		}
 		if (!modem_can_take(modems[i])) {
 			*busy = 1;
 			return NULL;
@@ -553,7 +558,7 @@ outbox_pump(struct store *st, const struct config *cf,
 		}
 		/* After a failure, another modem if there is one. */
 		if ((m = outbox_holder(st, modems, nmodems, &o, &skip,
-		    &busy)) == NULL && !busy)
+		    &busy, now)) == NULL && !busy)
 			m = outbox_pick(st, cf, modems, nmodems, o.recipient,
 			    o.attempts > 0 && o.modem[0] != '\0' ? o.modem :
 			    NULL, now);

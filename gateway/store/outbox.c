@@ -171,7 +171,7 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    "  OR (o.doubt_ref IS NULL AND min((?4 - p.msgref + 256) % 256,"
 	    "  (p.msgref - ?4 + 256) % 256) >= max(o.encoded_parts, 1))))"
 	    " AND (o.doubt_ref IS NULL"
-	    "  OR (?4 - o.doubt_ref + 256) % 256 BETWEEN 1 AND 16)"
+	    "  OR (?4 - o.doubt_ref + 256) % 256 BETWEEN 1 AND 8)"
 	    " ORDER BY coalesce((?4 - o.doubt_ref + 256) % 256, 256),"
 	    " EXISTS (SELECT 1 FROM outbox_part p WHERE p.outbox_id = o.id)"
 	    " DESC, o.sent_at, o.id LIMIT 1",

@@ -117,6 +117,38 @@ def test_a_failed_part_goes_again_alone_under_the_same_reference(make_gw):
     assert "sent 1 more part of 2" in gw.logtext()
 
 
+def test_the_rest_of_a_message_waits_for_the_modem_that_sent_its_start(
+        make_gw):
+    # Part 1 of 2 went on m1, part 2 met +CMS ERROR 38; then m1 goes
+    # away for a while (its worker restarts). The retry must not send the
+    # whole message by m2 (part 1 twice, from two numbers): it waits for
+    # m1 and sends part 2 there, under the same reference.
+    gw = make_gw(modems=(), sims=("m1", "m2"), gateway_extra="retry_backoff = 2",
+                 modem_extra={"m1": ["prefixes = 139"]})
+    gw.start()
+    wait_for(lambda: gw.modem_state("m1") == "up" and
+             gw.modem_state("m2") == "up", what="both up")
+    m1, m2 = gw.sims["m1"], gw.sims["m2"]
+    m1.faults(**{"AT+CMGS": {"mode": "cms_error", "code": 38, "count": 1,
+                             "after": 1}})
+    gw.ctl("send", RESIDENT, LONG_NOTICE)
+    wait_for(lambda: "part 2/2: +CMS ERROR 38" in gw.logtext(),
+             what="part 2 failing")
+    m1.faults(dead=1)
+    wait_for(lambda: gw.modem_state("m1") != "up", timeout=30,
+             what="m1 away", interval=0.05)
+    time.sleep(8)           # the retry is due; m2 is up
+    assert sent_to(m2, RESIDENT) == [], "sent whole by m2"
+    m1.faults()
+    [row] = wait_for(lambda: rows_to(gw, RESIDENT, "sent"), timeout=90,
+                     what="sent by m1 again")
+    assert row["parts"] == 2, row
+    pdus = sent_to(m1, RESIDENT)
+    assert [p["udh"]["seq"] for p in pdus] == [1, 2], pdus
+    assert pdus[0]["udh"]["ref"] == pdus[1]["udh"]["ref"]
+    assert sent_to(m2, RESIDENT) == []
+
+
 def test_a_worker_lost_between_parts_sends_only_the_rest(make_gw):
     # The modem swallows part 2 (no answer to AT+CMGS): the worker gives
     # up and is replaced, the message in doubt. Part 1's status report
