@@ -118,6 +118,7 @@ UNIT_TESTS = \
 	tests/unit/test_event \
 	tests/unit/test_grievance \
 	tests/unit/test_inbox \
+	tests/unit/test_journal \
 	tests/unit/test_outbox \
 	tests/unit/test_proto \
 	tests/unit/test_router \

@@ -52,6 +52,8 @@
  * seconds with HTTP and the modems' frames standing still.
  */
 #define DAEMON_BUSY_MS		200
+/* The last run's workers die with it: this long at most for them. */
+#define DAEMON_ADOPT_WAIT_MS	5000
 /* Parts read but not yet stored (the store was busy), retried each second. */
 #define DAEMON_HELD_MAX		1024
 /* The first number in the balance answer, when no balance_pattern. */
@@ -634,7 +636,7 @@ main(int argc, char **argv)
 	struct daemon_held *h;
 	struct daemon_call *c;
 	char masked[PHONE_MAX], *cause = NULL, *journal;
-	int ch, check = 0;
+	int ch, n, check = 0;
 	size_t i;
 
 	memset(&d, 0, sizeof d);
@@ -702,6 +704,11 @@ main(int argc, char **argv)
 	if ((d.journal = journal_open(journal, &cause)) == NULL)
 		fatal("journal: %s", cause);
 	free(journal);
+	/* What the last run's workers sent, maybe unheard of: ours now. The
+	   workers die with the daemon; wait a little for the last of them. */
+	if ((n = journal_adopt_all(d.cf->database, DAEMON_ADOPT_WAIT_MS,
+	    d.journal)) > 0)
+		log_info("outbox: %d part(s) in the modem workers' journals", n);
 	/* Rows a previous run handed to a worker: in doubt, not resent. */
 	daemon_recover(&d);
 	store_set_busy_timeout(d.st, DAEMON_BUSY_MS);

@@ -14,6 +14,8 @@
 #ifndef CUNGATE_JOURNAL_H
 #define CUNGATE_JOURNAL_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 #include <time.h>
 
@@ -44,5 +46,36 @@ int		 journal_replay(struct journal *,
 int		 journal_pending(const struct journal *);
 /* Everything in it is in the store: empty it. 0 or -1 (logged). */
 int		 journal_clear(struct journal *);
+
+/*
+ * Each modem worker keeps its own journal, DATABASE.parts.NAME, and
+ * appends a part to it the moment the network took it, before it tells
+ * the daemon: should the daemon die before hearing of the part (its
+ * workers die with it), the next start still knows the part went, and
+ * its row is not taken for one in doubt. The worker holds the file's
+ * lock while it lives; a journal is adopted (read and emptied) only once
+ * its worker is gone.
+ */
+char		*journal_modem_path(const char *database, const char *modem);
+/* journal_open, and its lock (waited for up to wait_ms) held until
+   journal_close. */
+struct journal	*journal_open_locked(const char *path, int wait_ms,
+		    char **cause);
+off_t		 journal_size(const struct journal *);
+/* Keep only parts[0..n-1] (a new file renamed over): 0 or -1 (logged;
+   the journal stays as it was). */
+int		 journal_rewrite(struct journal *,
+		    const struct journal_part *parts, int n);
+/*
+ * Once its worker is gone (its lock free, waited for up to wait_ms): fn
+ * for each part in the journal at path, then empty it. The number of
+ * parts (0 if there is no such file), or -1 (logged; kept as it was).
+ */
+int		 journal_adopt(const char *path, int wait_ms,
+		    int (*fn)(void *, const struct journal_part *), void *arg);
+/* Every worker journal beside database, adopted into the journal into
+   (synced before they are emptied): the number of parts, or -1. */
+int		 journal_adopt_all(const char *database, int wait_ms,
+		    struct journal *into);
 
 #endif

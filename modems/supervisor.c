@@ -35,6 +35,7 @@
 #include <event2/event.h>
 
 #include "gateway/config.h"
+#include "gateway/journal.h"
 #include "gateway/log.h"
 #include "gateway/util.h"
 #include "modems/modem.h"
@@ -324,6 +325,33 @@ modem_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
+static int
+modem_adopt_part(void *arg, const struct journal_part *p)
+{
+	struct modem *md = arg;
+
+	if (md->cb.part_sent != NULL && p->job > 0)
+		md->cb.part_sent(md, (uint64_t)p->job, p->seq, p->msgref,
+		    md->cb.arg);
+	return 0;
+}
+
+/*
+ * The parts a worker now gone wrote in its journal (journal.h): most of
+ * them it told us of, but one may have gone between its journal and its
+ * frame. Told again, they are on record once (the outbox ignores a part
+ * it has).
+ */
+static void
+modem_adopt_journal(struct modem *md)
+{
+	char *path;
+
+	path = journal_modem_path(md->cf->database, md->m->name);
+	journal_adopt(path, 0, modem_adopt_part, md);
+	free(path);
+}
+
 /* Try to reap the worker without blocking. 1 if it is gone, else 0. */
 static int
 modem_reap(struct modem *md)
@@ -349,6 +377,7 @@ modem_reap(struct modem *md)
 	/* ECHILD: someone else reaped it (SIGCHLD ignored): gone either way. */
 	md->reaped = 1;
 	md->pid = -1;
+	modem_adopt_journal(md);
 	return 1;
 }
 

@@ -478,6 +478,7 @@ modem_worker_main(const struct config *cf, const struct config_modem *m,
 {
 	struct worker w;
 	struct proto_msg hello;
+	char *journal, *cause;
 	int64_t now, wait;
 
 	log_init(xasprintf("cungate-modem-%s", m->name),
@@ -493,6 +494,14 @@ modem_worker_main(const struct config *cf, const struct config_modem *m,
 	GSM_InitLocales(NULL);
 
 	memset(&w, 0, sizeof w);
+	journal = journal_modem_path(cf->database, m->name);
+	if ((w.journal = journal_open_locked(journal,
+	    WORKER_JOURNAL_WAIT_MS, &cause)) == NULL) {
+		log_warn("modem %s: %s: a daemon crash may send again what "
+		    "was in flight", m->name, cause);
+		free(cause);
+	}
+	free(journal);
 	w.cf = cf;
 	w.m = m;
 	w.name = m->name;

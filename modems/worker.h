@@ -22,6 +22,7 @@
 
 #include <gammu.h>
 
+#include "gateway/journal.h"
 #include "gateway/util.h"
 #include "modems/proto.h"
 
@@ -36,6 +37,11 @@ struct config_modem;
 
 /* One SIM location read and handed over, waiting for the daemon's acks. */
 #define WORKER_BAD_LOCS	64
+/* The parts journal is cut back to the last WORKER_JOURNAL_KEEP parts
+   once it is this long: the daemon has long had the older ones. */
+#define WORKER_JOURNAL_BYTES	8192
+#define WORKER_JOURNAL_KEEP	32
+#define WORKER_JOURNAL_WAIT_MS	10000	/* for the worker before us */
 
 struct worker_slot {
 	int			 folder;
@@ -88,6 +94,12 @@ struct worker {
 	int			 bad_locs[WORKER_BAD_LOCS];
 	int			 nbad_locs;
 	struct worker_job	*jobs;
+
+	/* Each part the network took, on disk before the daemon hears of
+	   it (journal.h); NULL if it could not be opened. */
+	struct journal		*journal;
+	struct journal_part	 recent[WORKER_JOURNAL_KEEP];
+	int			 nrecent;
 
 	int			 pump;		/* GSM_ReadDevice between jobs */
 	int			 pump_quick;	/* empty reads that did not wait */

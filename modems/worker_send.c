@@ -25,11 +25,33 @@
 					   most; watchdog_timeout if less */
 #define WORKER_MAX_UNITS	3000	/* UTF-16 units per job: <= 45 parts */
 
-/* PART_SENT: the network took part seq of job, with reference msgref. */
+/*
+ * The network took part seq of job, with reference msgref: in the journal
+ * first, then PART_SENT. The daemon dying now takes this worker with it,
+ * and may never read the frame; its next start reads the journal.
+ */
 static void
 worker_part_sent(struct worker *w, uint64_t job, int seq, int32_t msgref)
 {
 	struct proto_msg msg;
+	struct journal_part *p;
+
+	if (w->journal != NULL) {
+		if (w->nrecent == WORKER_JOURNAL_KEEP) {
+			memmove(&w->recent[0], &w->recent[1],
+			    (WORKER_JOURNAL_KEEP - 1) * sizeof w->recent[0]);
+			w->nrecent--;
+		}
+		p = &w->recent[w->nrecent++];
+		p->job = (int64_t)job;
+		p->seq = seq;
+		p->msgref = msgref;
+		p->at = now_real();
+		p->modem = w->name;
+		journal_append(w->journal, p);
+		if (journal_size(w->journal) > WORKER_JOURNAL_BYTES)
+			journal_rewrite(w->journal, w->recent, w->nrecent);
+	}
 
 	memset(&msg, 0, sizeof msg);
 	msg.type = PROTO_PART_SENT;

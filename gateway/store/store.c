@@ -7,6 +7,7 @@
  *
  * Nothing here speaks to a database engine but through engine.h.
  */
+#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,13 +267,24 @@ store_backup(struct store *st, const char *path, char **cause)
 int
 store_restore(const char *backup, const char *path, char **cause)
 {
+	glob_t g;
 	char *journal;
+	size_t i;
 
 	if (db_restore(backup, path, cause) == -1)
 		return -1;
-	/* The replaced database's journal of parts speaks of its rows. */
+	/* The replaced database's journals of parts (the daemon's and its
+	   workers') speak of its rows. */
 	journal = xasprintf("%s.parts", path);
 	unlink(journal);
+	free(journal);
+	journal = xasprintf("%s.parts.*", path);
+	memset(&g, 0, sizeof g);
+	if (glob(journal, GLOB_NOSORT, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+	}
+	globfree(&g);
 	free(journal);
 	return 0;
 }

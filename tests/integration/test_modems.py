@@ -340,6 +340,40 @@ def test_parts_sent_during_a_store_outage_survive_a_crash(make_gw):
     assert len(sent_to(sim, RESIDENT)) == 2
 
 
+def test_parts_the_daemon_never_heard_of_survive_its_crash(make_gw):
+    # The daemon stands still (SIGSTOP) while its worker sends both parts
+    # of a message: the network takes them, the worker says so, and the
+    # daemon, killed before it reads a word, never hears of them (its
+    # worker dies with it). No status report will come: only the worker's
+    # own journal tells the next run that the message went.
+    gw = make_gw(modems=(), sims=("m1",),
+                 modem_extra={"m1": ["delivery_reports = no"]})
+    gw.seed()
+    gw.start()
+    sim = gw.sims["m1"]
+    sim.faults(**{"AT+CMGS": {"mode": "delay", "seconds": 1}})
+    gw.ctl("send", RESIDENT, LONG_NOTICE)
+    wait_for(lambda: any(e.get("cmd", "").startswith("AT+CMGS")
+                         for e in sim.log()), what="the first part going")
+    gw.proc.send_signal(signal.SIGSTOP)
+    try:
+        wait_for(lambda: len(sent_to(sim, RESIDENT)) == 2,
+                 what="both parts taken")
+        journal = os.path.join(gw.dir, "cungate.db.parts.m1")
+        wait_for(lambda: os.path.getsize(journal) >= 2 * 20,
+                 what="both parts in the worker's journal")
+    finally:
+        gw.kill9()
+    assert not rows_to(gw, RESIDENT, "sent")
+    gw.start()
+    [row] = wait_for(lambda: rows_to(gw, RESIDENT, "sent"), timeout=60,
+                     what="settled")
+    assert row["parts"] == 2, row
+    time.sleep(25)          # past the deadline of a message in doubt
+    assert len(sent_to(sim, RESIDENT)) == 2
+    assert "in the modem workers' journals" in gw.logtext()
+
+
 def test_send_rate_is_the_pace_from_one_start_to_the_next(make_gw):
     # send_rate = 60: a part a second from the start of one to the start
     # of the next, not a second of rest after each send (which gave 35 a

@@ -178,8 +178,12 @@ def test_backup_while_the_daemon_runs(make_gw, tmp_path):
     bad.write_text("not a database")
     assert gw.ctl("restore", str(bad), check=False).returncode == 1
     assert len(gw.json("resident", "list")) == 4
+    journals = [f for f in os.listdir(gw.dir) if ".db.parts" in f]
+    assert journals, "the workers' journals of the 20 sends"
     assert "restored" in gw.ctl("restore", backup).stdout
     assert len(gw.json("resident", "list")) == 3
+    # Their rows are gone with the database they spoke of.
+    assert [f for f in os.listdir(gw.dir) if ".db.parts" in f] == []
     gw.start()
 
 
