@@ -3,7 +3,7 @@
 #   make          build cungated and cungatectl (-Wall -Wextra -Werror)
 #   make deps     install the Debian 12 packages the project needs (as root)
 #   make check    ASan+UBSan build, cmocka unit tests, pytest integration tests
-#   make check-pg the engine tests against a private PostgreSQL server
+#   make check-pg the store's unit tests again on a private PostgreSQL server
 #   make run      run the daemon on config/cungate.conf with a dummy-phone modem
 #   make install  PREFIX=/usr/local DESTDIR= : programs, config, man pages, unit
 
@@ -66,6 +66,7 @@ GATEWAY = \
 	gateway/store/prompt.c \
 	gateway/store/retention.c \
 	gateway/store/schema.c \
+	gateway/store/schema_pg.c \
 	gateway/store/stats.c \
 	gateway/store/store.c \
 	gateway/util.c \
@@ -126,6 +127,19 @@ UNIT_TESTS = \
 	tests/unit/test_template \
 	tests/unit/test_ussd \
 	tests/unit/test_util
+
+# The unit tests that run on PostgreSQL too (CUNGATE_PG, tests/unit/testdb.h):
+# the engine's, and every one that opens a store.
+PG_UNIT_TESTS = \
+	tests/unit/test_engine \
+	tests/unit/test_store \
+	tests/unit/test_outbox \
+	tests/unit/test_inbox \
+	tests/unit/test_grievance \
+	tests/unit/test_event \
+	tests/unit/test_checkin \
+	tests/unit/test_router \
+	tests/unit/test_corpus
 
 # Two build trees: build/rel for `make`, build/asan for `make check`.
 REL  = build/rel
@@ -193,8 +207,9 @@ check: deps
 # too once the store's SQL is ported to PostgreSQL.
 .PHONY: check-pg
 check-pg: deps
-	@$(MAKE) --no-print-directory $(ASAN)/tests/unit/test_engine
-	$(PYTHON) tests/pg/cluster.py run -- $(ASAN)/tests/unit/test_engine
+	@$(MAKE) --no-print-directory $(addprefix $(ASAN)/,$(PG_UNIT_TESTS))
+	$(PYTHON) tests/pg/cluster.py run -- $(PYTHON) tests/run_checks.py \
+	    --build $(ASAN) --no-integration $(addprefix $(ASAN)/,$(PG_UNIT_TESTS))
 
 # The Debian package: builds, passes lintian, installs (user, modes, nothing
 # enabled), purges cleanly. As root; run by .ci/run.

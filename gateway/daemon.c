@@ -691,6 +691,16 @@ main(int argc, char **argv)
 		config_free(d.cf);
 		return 0;
 	}
+	/*
+	 * The store speaks PostgreSQL, but the daemon does not run on it yet:
+	 * two daemons on one database would each send the same queued rows
+	 * (no claims between nodes), and a slow server would stall the loop.
+	 */
+	if (store_is_server(d.cf->database)) {
+		log_error("daemon: not started: a PostgreSQL database serves "
+		    "cungatectl only so far; give cungated a SQLite file");
+		return 1;
+	}
 	if (service_lock(d.cf, &cause) == -1) {
 		log_error("daemon: not started: %s", cause);
 		free(cause);

@@ -77,6 +77,13 @@ time_t	 now_real(void);
 /* Milliseconds from CLOCK_MONOTONIC, for timers and latency. */
 int64_t	 now_ms(void);
 
+/*
+ * s as well-formed UTF-8 (allocated): each byte that begins no valid
+ * sequence (a stray continuation, an overlong form, a surrogate, past
+ * U+10FFFF, cut short) becomes U+FFFD. PostgreSQL refuses such bytes;
+ * what a modem hands over must still be stored.
+ */
+char	*utf8_scrub(const char *s);
 /* FNV-1a 64-bit hash of bytes, printed as 16 hex digits into out (17). */
 void	 hash_hex(const void *, size_t, char *out);
 

@@ -82,10 +82,8 @@ enum store_checkin_stmts {
  * time; without one the ladder starts at step 1. Rows already there
  * (a check-in came first) are kept.
  */
-/* ENGINE: INSERT OR IGNORE ... SELECT */
-/* ENGINE: an integer as a truth value (e.active) */
 #define CHECKIN_MATERIALIZE \
-	"INSERT OR IGNORE INTO checkin_day (elder_id, day, status, step," \
+	"INSERT INTO checkin_day (elder_id, day, status, step," \
 	" prompt_at, remind_at, guardians_at, cadre_at, township_at, next_at)" \
 	" SELECT id, ?1, st, CASE WHEN pm >= 0 AND pm < dm THEN 0 ELSE 1 END," \
 	" CASE WHEN pm >= 0 AND pm < dm THEN ?2 + 60 * pm END, ?2 + 60 * dm," \
@@ -100,7 +98,11 @@ enum store_checkin_stmts {
 	"  coalesce(e.prompt_min, ?8) AS pm" \
 	"  FROM elder e JOIN person p ON p.id = e.person_id" \
 	"  LEFT JOIN checkin_village cv ON cv.village_id = p.village_id" \
-	"  WHERE e.active AND e.start_day <= ?1"
+	"  WHERE e.active != 0 AND e.start_day <= ?1"
+/* After the elders' WHERE: "WHERE true" tells SQLite's parser that ON
+   CONFLICT is no join's ON. */
+#define CHECKIN_MATERIALIZE_END \
+	") AS x WHERE true ON CONFLICT DO NOTHING"
 
 static const char *const store_checkin_sql[S_CHECKIN_N] = {
 	/* ENGINE: ? and ?NNN parameters (PostgreSQL: $n) */
@@ -118,48 +120,49 @@ static const char *const store_checkin_sql[S_CHECKIN_N] = {
 	    " start_day = ?9, active = 1, updated_at = ?10",
 	[S_ELDER_FIND] = "SELECT " ELDER_COLS ELDER_FROM " WHERE p.phone = ?",
 	[S_ELDER_GET] = "SELECT " ELDER_COLS ELDER_FROM " WHERE e.id = ?",
-	/* ENGINE: untyped parameter tested for NULL */
-	/* ENGINE: an integer as a truth value */
-	/* ENGINE: NULLs sort first */
+	/* NULLS FIRST: PostgreSQL sorts them last. */
 	[S_ELDER_LIST] = "SELECT " ELDER_COLS ELDER_FROM
-	    " WHERE e.active AND (?1 IS NULL OR v.code = ?1)"
-	    " ORDER BY v.code, p.name, p.phone",
+	    " WHERE e.active != 0 AND (v.code = ?1 OR ?1 IS NULL)"
+	    " ORDER BY v.code NULLS FIRST, p.name, p.phone",
 	[S_ELDER_SET] = "UPDATE elder SET active = ?2, paused_until = ?3,"
 	    " updated_at = ?4 WHERE id = ?1",
-	/* ENGINE: INSERT OR REPLACE */
-	[S_GUARDIAN_PUT] = "INSERT OR REPLACE INTO elder_guardian (elder_id,"
-	    " phone, name, relation) VALUES (?, ?, ?, ?)",
+	[S_GUARDIAN_PUT] = "INSERT INTO elder_guardian (elder_id,"
+	    " phone, name, relation) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (elder_id, phone) DO UPDATE SET name = ?3,"
+	    " relation = ?4",
 	[S_GUARDIAN_CLEAR] = "DELETE FROM elder_guardian WHERE elder_id = ?",
-	/* ENGINE: rowid (the order added) */
+	/* rowid: the order added (schema_pg.c gives the table one). */
 	[S_GUARDIANS] = "SELECT phone, name, relation FROM elder_guardian"
 	    " WHERE elder_id = ? ORDER BY rowid",
 	/* Whom phone may confirm: as guardian, responsible or village cadre. */
-	/* ENGINE: an integer as a truth value (active) */
-	[S_ELDER_RELATED] = "SELECT id FROM elder WHERE cadre = ?1 AND active"
+	[S_ELDER_RELATED] = "SELECT id FROM elder WHERE cadre = ?1"
+	    " AND active != 0"
 	    " UNION SELECT e.id FROM elder_guardian g JOIN elder e"
-	    "  ON e.id = g.elder_id WHERE g.phone = ?1 AND e.active"
+	    "  ON e.id = g.elder_id WHERE g.phone = ?1 AND e.active != 0"
 	    " UNION SELECT e.id FROM person c JOIN person p"
 	    "  ON p.village_id = c.village_id JOIN elder e ON e.person_id = p.id"
-	    "  WHERE c.phone = ?1 AND (c.roles & 4) != 0 AND e.active",
+	    "  WHERE c.phone = ?1 AND (c.roles & 4) != 0 AND e.active != 0",
 	/* The same elders: the one whose name text holds (the longest), or
 	 * whose code text is or starts with. */
-	/* ENGINE: GLOB */
-	/* ENGINE: instr() (PostgreSQL: strpos) */
-	/* ENGINE: an integer as a truth value */
+	/* instr(): schema_pg.c defines it on PostgreSQL. */
 	[S_ELDER_RELATED_FIND] = "SELECT " ELDER_COLS ELDER_FROM
-	    " WHERE e.active AND e.id IN (SELECT id FROM elder WHERE cadre = ?1"
+	    " WHERE e.active != 0"
+	    " AND e.id IN (SELECT id FROM elder WHERE cadre = ?1"
 	    "  UNION SELECT g.elder_id FROM elder_guardian g WHERE g.phone = ?1"
 	    "  UNION SELECT x.id FROM person c JOIN person q"
 	    "   ON q.village_id = c.village_id JOIN elder x ON x.person_id = q.id"
 	    "   WHERE c.phone = ?1 AND (c.roles & 4) != 0)"
 	    " AND ((p.name != '' AND instr(?2, p.name) > 0)"
 	    "  OR ?2 = CAST(e.id AS TEXT)"
-	    "  OR ?2 GLOB CAST(e.id AS TEXT) || '[^0-9]*')"
-	    " ORDER BY ?2 GLOB CAST(e.id AS TEXT) || '*' DESC,"
+	    "  OR (substr(?2, 1, length(CAST(e.id AS TEXT))) = CAST(e.id AS TEXT)"
+	    "   AND instr('0123456789',"
+	    "    substr(?2, length(CAST(e.id AS TEXT)) + 1, 1)) = 0))"
+	    " ORDER BY substr(?2, 1, length(CAST(e.id AS TEXT)))"
+	    "  = CAST(e.id AS TEXT) DESC,"
 	    "  length(p.name) DESC, e.id LIMIT 1",
-	/* ENGINE: an integer as a truth value (e.active) */
 	[S_GUARDIAN_IS] = "SELECT 1 FROM elder_guardian g JOIN elder e"
-	    " ON e.id = g.elder_id WHERE g.phone = ? AND e.active LIMIT 1",
+	    " ON e.id = g.elder_id WHERE g.phone = ? AND e.active != 0"
+	    " LIMIT 1",
 	/* ENGINE: upsert (ON CONFLICT) */
 	[S_CHECKIN_VILLAGE_PUT] = "INSERT INTO checkin_village (village_id,"
 	    " due_min, guardian_after, cadre_after, township_min) VALUES (?1,"
@@ -172,11 +175,11 @@ static const char *const store_checkin_sql[S_CHECKIN_N] = {
 	    " coalesce(township_min, -1) FROM checkin_village"
 	    " WHERE village_id = ?",
 	[S_CHECKIN_RUN_HAS] = "SELECT 1 FROM checkin_run WHERE day = ?",
-	/* ENGINE: INSERT OR IGNORE */
-	[S_CHECKIN_RUN_ADD] = "INSERT OR IGNORE INTO checkin_run (day, at,"
-	    " elders) VALUES (?, ?, ?)",
-	[S_CHECKIN_MATERIALIZE] = CHECKIN_MATERIALIZE ")",
-	[S_CHECKIN_MATERIALIZE_ONE] = CHECKIN_MATERIALIZE " AND e.id = ?9)",
+	[S_CHECKIN_RUN_ADD] = "INSERT INTO checkin_run (day, at,"
+	    " elders) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+	[S_CHECKIN_MATERIALIZE] = CHECKIN_MATERIALIZE CHECKIN_MATERIALIZE_END,
+	[S_CHECKIN_MATERIALIZE_ONE] = CHECKIN_MATERIALIZE " AND e.id = ?9"
+	    CHECKIN_MATERIALIZE_END,
 	[S_CHECKIN_DAY_FIND] = "SELECT " CHECKIN_DAY_COLS
 	    " FROM checkin_day d WHERE d.elder_id = ? AND d.day = ?",
 	[S_CHECKIN_DAY_GET] = "SELECT " CHECKIN_DAY_COLS
@@ -194,28 +197,26 @@ static const char *const store_checkin_sql[S_CHECKIN_N] = {
 	    " LIMIT ?",
 	[S_CHECKIN_DAY_OPEN] = "SELECT id FROM checkin_day"
 	    " WHERE elder_id = ? AND status = 'open' ORDER BY day",
-	/* ENGINE: untyped parameter tested for NULL */
-	/* ENGINE: an integer as a truth value */
-	/* ENGINE: NULLs sort first */
+	/* NULLS FIRST: PostgreSQL sorts them last. */
 	[S_CHECKIN_DAY_LIST] = "SELECT " ELDER_COLS ", " CHECKIN_DAY_COLS
 	    ELDER_FROM " LEFT JOIN checkin_day d ON d.elder_id = e.id"
-	    " AND d.day = ?1 WHERE e.active AND (?2 IS NULL OR v.code = ?2)"
-	    " ORDER BY v.code, p.name, p.phone",
+	    " AND d.day = ?1 WHERE e.active != 0"
+	    " AND (v.code = ?2 OR ?2 IS NULL)"
+	    " ORDER BY v.code NULLS FIRST, p.name, p.phone",
 	[S_CHECKIN_DAY_HISTORY] = "SELECT " ELDER_COLS ", " CHECKIN_DAY_COLS
 	    ELDER_FROM " JOIN checkin_day d ON d.elder_id = e.id"
 	    " WHERE e.id = ?1 ORDER BY d.day DESC LIMIT ?2",
-	/* ENGINE: untyped parameter tested for NULL */
-	/* ENGINE: NULLs sort first */
+	/* NULLS FIRST: PostgreSQL sorts them last. */
 	[S_CHECKIN_DAY_RANGE] = "SELECT " ELDER_COLS ", " CHECKIN_DAY_COLS
 	    ELDER_FROM " JOIN checkin_day d ON d.elder_id = e.id"
-	    " WHERE d.day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR v.code = ?3)"
-	    " ORDER BY v.code, d.day",
-	/* ENGINE: INSERT OR IGNORE */
-	[S_CHECKIN_ALERT_ADD] = "INSERT OR IGNORE INTO checkin_alert (day_id,"
-	    " phone, step, at, outbox_id) VALUES (?, ?, ?, ?, ?)",
+	    " WHERE d.day BETWEEN ?1 AND ?2 AND (v.code = ?3 OR ?3 IS NULL)"
+	    " ORDER BY v.code NULLS FIRST, d.day",
+	[S_CHECKIN_ALERT_ADD] = "INSERT INTO checkin_alert (day_id,"
+	    " phone, step, at, outbox_id) VALUES (?, ?, ?, ?, ?)"
+	    " ON CONFLICT DO NOTHING",
 	/* Who was (or may have been) told: not those whose alert was
 	   withdrawn before it went. */
-	/* ENGINE: rowid (the order added) */
+	/* rowid: the order added (schema_pg.c gives the table one). */
 	[S_CHECKIN_ALERTED] = "SELECT a.phone FROM checkin_alert a"
 	    " LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.day_id = ?"
 	    " AND (o.state IS NULL OR o.state != 5) ORDER BY a.step, a.rowid",
@@ -240,7 +241,7 @@ static const char *const store_checkin_sql[S_CHECKIN_N] = {
 };
 
 const struct store_table store_checkin_table = {
-	"checkin", store_checkin_sql, S_CHECKIN_N
+	"checkin", store_checkin_sql, S_CHECKIN_N, NULL
 };
 
 /* Statement id of this file's table, reset and unbound. */

@@ -14,13 +14,22 @@
  * begin with their engine's table of functions (struct db_engine below):
  * the seam costs one indirect call.
  *
- * Engine-specific SQL sits in the store's files, tagged with a comment
- * "ENGINE: what" where it is written (grep -rn "ENGINE:" gateway/store).
+ * The store's statements are written once for both engines (a table may
+ * give PostgreSQL its own text: private.h); where SQLite's dialect shows,
+ * a comment "ENGINE: what" says so (grep -rn "ENGINE:" gateway/store).
  * What holds for every statement is said once here:
  *   - parameters are SQLite's ? and ?NNN (PostgreSQL: $n; ?NNN is $NNN);
- *   - INTEGER is 64 bits and an integer is a truth value (WHERE e.active);
- *   - text compares and sorts bytewise (PostgreSQL: by the collation);
- *   - NULLs sort first (PostgreSQL: last).
+ *   - INTEGER is 64 bits (PostgreSQL: BIGINT); a truth value is written
+ *     "active != 0", never a bare integer;
+ *   - a parameter that may be NULL is used first where its type shows
+ *     ("v.code = ?1 OR ?1 IS NULL"): PostgreSQL types it there;
+ *   - INSERT ... ON CONFLICT, never INSERT OR IGNORE / OR REPLACE;
+ *   - an ORDER BY that meets NULLs says NULLS FIRST or LAST;
+ *   - SQLite's instr() and scalar min() and max() are defined on
+ *     PostgreSQL by its schema (schema_pg.c), as is a rowid column in the
+ *     tables without an id;
+ *   - text compares and sorts bytewise (PostgreSQL: by the database's
+ *     collation; a county database made with LC_COLLATE C sorts alike).
  */
 #ifndef CUNGATE_STORE_ENGINE_H
 #define CUNGATE_STORE_ENGINE_H

@@ -91,15 +91,14 @@ static const char *const store_event_sql[S_EVENT_N] = {
 	[S_NOTICE_GET] = "SELECT " NOTICE_COLS " WHERE n.id = ?",
 	[S_NOTICE_SET] = "UPDATE notice SET status = ?, sent_at = ?"
 	    " WHERE id = ?",
-	/* ENGINE: untyped parameter tested for NULL (?1 IS NULL) */
 	[S_NOTICE_LIST] = "SELECT " NOTICE_COLS
-	    " WHERE (?1 IS NULL OR v.code = ?1) ORDER BY n.id DESC",
+	    " WHERE (v.code = ?1 OR ?1 IS NULL) ORDER BY n.id DESC",
 	[S_NOTICE_EXPIRE] = "UPDATE notice SET status = 'expired'"
 	    " WHERE status = 'pending' AND created_at <= ?",
 };
 
 const struct store_table store_event_table = {
-	"event", store_event_sql, S_EVENT_N
+	"event", store_event_sql, S_EVENT_N, NULL
 };
 
 /* Statement id of this file's table, reset and unbound. */

@@ -48,11 +48,12 @@ enum store_grievance_stmts {
 
 static const char *const store_grievance_sql[S_GRIEVANCE_N] = {
 	/* ENGINE: ? and ?NNN parameters (PostgreSQL: $n) */
-	/* ENGINE: INSERT OR IGNORE (a code taken: no row) */
-	[S_TICKET_INSERT] = "INSERT OR IGNORE INTO ticket (code, reporter,"
+	/* A code taken: no row. */
+	[S_TICKET_INSERT] = "INSERT INTO ticket (code, reporter,"
 	    " village_id, category, urgent, text, status, created_at,"
 	    " updated_at, accept_due, resolve_due, message_id)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT DO NOTHING",
 	[S_TICKET_FIND] = "SELECT " TICKET_COLS TICKET_FROM
 	    " WHERE k.code = ?",
 	[S_TICKET_GET] = "SELECT " TICKET_COLS TICKET_FROM " WHERE k.id = ?",
@@ -64,28 +65,27 @@ static const char *const store_grievance_sql[S_GRIEVANCE_N] = {
 	    " escalation = ?14, accept_reminded = ?15, accept_escalated = ?16,"
 	    " resolve_reminded = ?17, resolve_escalated = ?18,"
 	    " updated_at = ?19 WHERE id = ?1",
-	/* ENGINE: untyped parameters tested for NULL (?1 IS NULL) */
+	/* A parameter that may be NULL is used first where its type shows:
+	   PostgreSQL takes it from there (citext for a code). */
 	[S_TICKET_LIST] = "SELECT " TICKET_COLS TICKET_FROM
-	    " WHERE (?1 IS NULL OR v.code = ?1)"
-	    " AND (?2 IS NULL OR t.code = ?2)"
-	    " AND (?3 IS NULL OR k.status = ?3)"
-	    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM ticket_assignee a"
-	    "   WHERE a.ticket_id = k.id AND a.phone = ?4))"
-	    " AND (?5 IS NULL OR k.reporter = ?5)"
+	    " WHERE (v.code = ?1 OR ?1 IS NULL)"
+	    " AND (t.code = ?2 OR ?2 IS NULL)"
+	    " AND (k.status = ?3 OR ?3 IS NULL)"
+	    " AND (EXISTS (SELECT 1 FROM ticket_assignee a"
+	    "   WHERE a.ticket_id = k.id AND a.phone = ?4) OR ?4 IS NULL)"
+	    " AND (k.reporter = ?5 OR ?5 IS NULL)"
 	    " AND (?6 = 0 OR k.status IN ('open', 'accepted', 'reopened'))"
 	    " ORDER BY k.id",
-	/* ENGINE: an integer as a truth value (CASE WHEN urgent) */
 	[S_TICKET_SLA_DUE] = "SELECT id FROM ticket WHERE"
 	    " (status = 'open' AND ((accept_reminded = 0 AND accept_due <= ?1)"
 	    "  OR (accept_escalated = 0 AND accept_due + ?2 <= ?1)))"
 	    " OR (status IN ('accepted', 'reopened')"
 	    "  AND ((resolve_reminded = 0 AND resolve_due <= ?1)"
 	    "  OR (resolve_escalated = 0 AND resolve_due + CASE WHEN urgent"
-	    "  THEN ?4 ELSE ?3 END <= ?1)))"
+	    "  != 0 THEN CAST(?4 AS BIGINT) ELSE CAST(?3 AS BIGINT) END <= ?1)))"
 	    " ORDER BY id LIMIT ?5",
-	/* ENGINE: INSERT OR IGNORE */
-	[S_TICKET_ASSIGN] = "INSERT OR IGNORE INTO ticket_assignee"
-	    " (ticket_id, phone) VALUES (?, ?)",
+	[S_TICKET_ASSIGN] = "INSERT INTO ticket_assignee"
+	    " (ticket_id, phone) VALUES (?, ?) ON CONFLICT DO NOTHING",
 	[S_TICKET_IS_ASSIGNEE] = "SELECT 1 FROM ticket_assignee"
 	    " WHERE ticket_id = ? AND phone = ?",
 	[S_TICKET_ASSIGNEES] = "SELECT phone FROM ticket_assignee"
@@ -108,7 +108,7 @@ static const char *const store_grievance_sql[S_GRIEVANCE_N] = {
 };
 
 const struct store_table store_grievance_table = {
-	"grievance", store_grievance_sql, S_GRIEVANCE_N
+	"grievance", store_grievance_sql, S_GRIEVANCE_N, NULL
 };
 
 /* Statement id of this file's table, reset and unbound. */

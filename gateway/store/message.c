@@ -30,27 +30,26 @@ enum store_message_stmts {
 	S_MESSAGE_N
 };
 
-/* ENGINE: a column named binary (reserved in PostgreSQL) */
+/* The column binary is quoted: a reserved word in PostgreSQL. */
 #define MESSAGE_COLS \
 	"id, sender, modem, text, parts, partial, received_at, state," \
-	" coalesce(handler, ''), binary"
+	" coalesce(handler, ''), \"binary\""
 
 static const char *const store_message_sql[S_MESSAGE_N] = {
 	/* ENGINE: ? and ?NNN parameters (PostgreSQL: $n) */
-	/* ENGINE: INSERT OR IGNORE */
-	/* ENGINE: a column named binary */
-	[S_PART_INSERT] = "INSERT OR IGNORE INTO inbound_part (modem,"
+	[S_PART_INSERT] = "INSERT INTO inbound_part (modem,"
 	    " dedupe_key, sender, smsc, sent_at, received_at, ref, total, seq,"
-	    " text, binary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " text, \"binary\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT DO NOTHING",
 	[S_PART_GROUP] = "SELECT sender, ref, total, modem FROM inbound_part"
 	    " WHERE id = ? AND message_id IS NULL",
 	/* One row per seq (the first stored), in order. */
-	/* ENGINE: a bare column (text) beside aggregates */
-	/* ENGINE: a column named binary */
-	[S_PART_OPEN] = "SELECT min(id), seq, text, min(received_at),"
-	    " max(binary)"
-	    " FROM inbound_part WHERE sender = ? AND ref = ? AND total = ?"
-	    " AND message_id IS NULL GROUP BY seq ORDER BY seq",
+	[S_PART_OPEN] = "SELECT f.id, f.seq, f.text, g.r, g.b FROM"
+	    " (SELECT min(id) AS id, min(received_at) AS r,"
+	    "  max(\"binary\") AS b FROM inbound_part"
+	    "  WHERE sender = ? AND ref = ? AND total = ?"
+	    "  AND message_id IS NULL GROUP BY seq) AS g"
+	    " JOIN inbound_part f ON f.id = g.id ORDER BY f.seq",
 	[S_PART_LINK] = "UPDATE inbound_part SET message_id = ?"
 	    " WHERE sender = ? AND ref = ? AND total = ?"
 	    " AND message_id IS NULL",
@@ -58,9 +57,8 @@ static const char *const store_message_sql[S_MESSAGE_N] = {
 	    " FROM inbound_part WHERE message_id IS NULL"
 	    " GROUP BY sender, ref, total HAVING min(received_at) < ?"
 	    " LIMIT 100",
-	/* ENGINE: a column named binary */
 	[S_MESSAGE_INSERT] = "INSERT INTO message (sender, modem, text, parts,"
-	    " partial, received_at, binary) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    " partial, received_at, \"binary\") VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[S_MESSAGE_PENDING] = "SELECT id FROM message WHERE state = 'new'"
 	    " ORDER BY id LIMIT ?",
 	[S_MESSAGE_GET] = "SELECT " MESSAGE_COLS " FROM message WHERE id = ?",
@@ -82,7 +80,7 @@ static const char *const store_message_sql[S_MESSAGE_N] = {
 };
 
 const struct store_table store_message_table = {
-	"message", store_message_sql, S_MESSAGE_N
+	"message", store_message_sql, S_MESSAGE_N, NULL
 };
 
 /* Statement id of this file's table, reset and unbound. */
@@ -98,28 +96,33 @@ int
 store_part_insert(struct store *st, const struct store_part *p, int64_t *id)
 {
 	struct db_stmt *s = store_message_stmt(st, S_PART_INSERT);
-	char hash[17], *key;
+	char hash[17], *key, *text, *sender;
 	int rc;
 
 	hash_hex(p->text, strlen(p->text), hash);
+	/* Kept as text both engines take (PostgreSQL checks UTF-8). */
+	text = utf8_scrub(p->text);
+	sender = utf8_scrub(p->sender);
 	/*
 	 * The SMSC time stamp tells a repeat from a part read twice. Without
 	 * one (0: unreadable), the SIM location and the time it was stored
 	 * stand in, so a second identical 平安 is a message of its own.
 	 */
 	if (p->sent_at != 0)
-		key = xasprintf("%s|%s|%lld|%d/%d/%d|%s", p->modem, p->sender,
+		key = xasprintf("%s|%s|%lld|%d/%d/%d|%s", p->modem, sender,
 		    (long long)p->sent_at, p->ref, p->total, p->seq, hash);
 	else
 		key = xasprintf("%s|%s|L%d@%lld|%d/%d/%d|%s", p->modem,
-		    p->sender, p->location, (long long)p->received_at, p->ref,
+		    sender, p->location, (long long)p->received_at, p->ref,
 		    p->total, p->seq, hash);
-	store_bind(s, "sssslliiisi", p->modem, key, p->sender,
+	store_bind(s, "sssslliiisi", p->modem, key, sender,
 	    p->smsc != NULL ? p->smsc : "", (int64_t)p->sent_at,
-	    (int64_t)p->received_at, p->ref, p->total, p->seq, p->text,
+	    (int64_t)p->received_at, p->ref, p->total, p->seq, text,
 	    p->binary);
 	rc = store_exec_stmt(st, s);
 	free(key);
+	free(text);
+	free(sender);
 	if (rc == -1)
 		return -1;
 	if (db_changes(st->db) == 0)

@@ -31,11 +31,13 @@ static const char *const store_modem_sql[S_MODEM_N] = {
 	/* ENGINE: upsert (ON CONFLICT) */
 	[S_MODEM_SET] = "INSERT INTO modem (name, state, detail, updated_at,"
 	    " down_since) VALUES (?1, ?2, ?3, ?4,"
-	    " CASE WHEN ?2 IN ('up', 'stopped') THEN NULL ELSE ?4 END)"
+	    " CASE WHEN ?2 IN ('up', 'stopped') THEN NULL"
+	    " ELSE CAST(?4 AS BIGINT) END)"
 	    " ON CONFLICT (name) DO UPDATE SET state = ?2, detail = ?3,"
 	    " updated_at = ?4, down_since = CASE WHEN ?2 IN ('up', 'stopped')"
-	    " THEN NULL ELSE coalesce(down_since, ?4) END,"
-	    " alerted = CASE WHEN ?2 = 'stopped' THEN 0 ELSE alerted END",
+	    " THEN NULL ELSE coalesce(modem.down_since,"
+	    " CAST(?4 AS BIGINT)) END,"
+	    " alerted = CASE WHEN ?2 = 'stopped' THEN 0 ELSE modem.alerted END",
 	[S_MODEM_LIST] = "SELECT m.name, m.state, m.detail, m.updated_at,"
 	    " (SELECT count(*) FROM outbox o WHERE o.modem = m.name"
 	    "   AND o.state = 2),"
@@ -58,7 +60,7 @@ static const char *const store_modem_sql[S_MODEM_N] = {
 };
 
 const struct store_table store_modem_table = {
-	"modem", store_modem_sql, S_MODEM_N
+	"modem", store_modem_sql, S_MODEM_N, NULL
 };
 
 /* Statement id of this file's table, reset and unbound. */
@@ -191,9 +193,10 @@ store_credit_set(struct store *st, const char *name, int64_t credit,
 	db_finalize(s);
 	if (rc != DB_ROW && rc != DB_DONE)
 		return -1;
-	/* ENGINE: INSERT OR REPLACE */
-	if ((s = db_prepare(st->db, "INSERT OR REPLACE INTO modem_credit"
-	    " (name, credit, reply, at, low) VALUES (?, ?, ?, ?, ?)",
+	if ((s = db_prepare(st->db, "INSERT INTO modem_credit"
+	    " (name, credit, reply, at, low) VALUES (?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT (name) DO UPDATE SET credit = ?2, reply = ?3,"
+	    " at = ?4, low = ?5",
 	    0)) == NULL)
 		return -1;
 	store_bind(s, "slsli", name, credit, reply, (int64_t)now, low);

@@ -163,7 +163,7 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	 * them, so only the first of those cut short can have been in the
 	 * air).
 	 */
-	/* ENGINE: scalar min()/max() (PostgreSQL: LEAST/GREATEST) */
+	/* Scalar min() and max(): schema_pg.c defines them on PostgreSQL. */
 	[S_OUTBOX_SETTLE] = "SELECT o.id FROM outbox o WHERE o.state = 0"
 	    " AND o.modem = ?1 AND o.recipient = ?2 AND o.last_error = ?3"
 	    " AND NOT EXISTS (SELECT 1 FROM outbox_part p"
@@ -195,7 +195,7 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 };
 
 const struct store_table store_outbox_table = {
-	"outbox", store_outbox_sql, S_OUTBOX_N
+	"outbox", store_outbox_sql, S_OUTBOX_N, NULL
 };
 
 /* Statement id of this file's table, reset and unbound. */

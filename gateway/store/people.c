@@ -41,9 +41,8 @@ static const char *const store_people_sql[S_PEOPLE_N] = {
 	[S_TOWNSHIP_ADD] = "INSERT INTO township (code, name, created_at)"
 	    " VALUES (?, ?, ?)",
 	[S_TOWNSHIP_ID] = "SELECT id FROM township WHERE code = ?",
-	/* ENGINE: INSERT OR IGNORE */
-	[S_SUPERVISOR_ADD] = "INSERT OR IGNORE INTO township_supervisor"
-	    " (township_id, phone) VALUES (?, ?)",
+	[S_SUPERVISOR_ADD] = "INSERT INTO township_supervisor"
+	    " (township_id, phone) VALUES (?, ?) ON CONFLICT DO NOTHING",
 	[S_SUPERVISORS] = "SELECT s.phone FROM township_supervisor s"
 	    " JOIN township t ON t.id = s.township_id WHERE t.code = ?"
 	    " ORDER BY s.phone",
@@ -54,12 +53,12 @@ static const char *const store_people_sql[S_PEOPLE_N] = {
 	    " FROM township t ORDER BY t.code",
 	[S_VILLAGE_ADD] = "INSERT INTO village (code, name, township_id,"
 	    " created_at) VALUES (?, ?, ?, ?)",
-	/* ENGINE: COLLATE NOCASE */
+	/* The code's column compares without case (schema.c, schema_pg.c). */
 	[S_VILLAGE_FIND] = "SELECT v.id, v.code, v.name, coalesce(t.code, '')"
 	    " FROM village v LEFT JOIN township t ON t.id = v.township_id"
-	    " WHERE v.code = ? COLLATE NOCASE",
+	    " WHERE v.code = ?",
 	/* The longest village name, or name less its 村, that text starts with. */
-	/* ENGINE: instr() (PostgreSQL: strpos) */
+	/* instr(): schema_pg.c defines it on PostgreSQL. */
 	[S_VILLAGE_NAMED] = "SELECT v.id, v.code, v.name, coalesce(t.code, '')"
 	    " FROM village v LEFT JOIN township t ON t.id = v.township_id"
 	    " WHERE instr(?1, v.name) = 1 OR (v.name LIKE '%村'"
@@ -67,7 +66,7 @@ static const char *const store_people_sql[S_PEOPLE_N] = {
 	    "  AND instr(?1, substr(v.name, 1, length(v.name) - 1)) = 1)"
 	    " ORDER BY length(v.name) DESC LIMIT 1",
 	/* The same anywhere in text, or a code of 3 or more. */
-	/* ENGINE: instr() (PostgreSQL: strpos) */
+	/* instr(): schema_pg.c defines it on PostgreSQL. */
 	[S_VILLAGE_IN] = "SELECT v.id, v.code, v.name, coalesce(t.code, '')"
 	    " FROM village v LEFT JOIN township t ON t.id = v.township_id"
 	    " WHERE instr(?1, v.name) > 0 OR (v.name LIKE '%村'"
@@ -88,10 +87,10 @@ static const char *const store_people_sql[S_PEOPLE_N] = {
 	    " roles = ?, categories = ?, updated_at = ? WHERE phone = ?",
 	[S_PERSON_OPTOUT] = "UPDATE person SET opted_out = ?, updated_at = ?"
 	    " WHERE phone = ?",
-	/* ENGINE: NULLs sort first (people of no village) */
+	/* People of no village first (PostgreSQL sorts NULLs last). */
 	[S_PERSON_LIST] = "SELECT " PERSON_COLS " FROM person p"
 	    " LEFT JOIN village v ON v.id = p.village_id"
-	    " ORDER BY v.code, p.name, p.phone",
+	    " ORDER BY v.code NULLS FIRST, p.name, p.phone",
 	[S_PERSON_LIST_VILLAGE] = "SELECT " PERSON_COLS " FROM person p"
 	    " JOIN village v ON v.id = p.village_id WHERE v.code = ?"
 	    " ORDER BY p.name, p.phone",
@@ -101,7 +100,7 @@ static const char *const store_people_sql[S_PEOPLE_N] = {
 };
 
 const struct store_table store_people_table = {
-	"people", store_people_sql, S_PEOPLE_N
+	"people", store_people_sql, S_PEOPLE_N, NULL
 };
 
 /* Statement id of this file's table, reset and unbound. */

@@ -21,11 +21,17 @@
 #include "gateway/store.h"
 #include "gateway/store/engine.h"
 
-/* A capability's statements: sql[i] is the text of its statement i. */
+/*
+ * A capability's statements: sql[i] is the text of its statement i, for
+ * both engines; pg (NULL if none) has PostgreSQL's own text where the two
+ * cannot share one (pg[i] NULL: sql[i]). Each such entry says why in an
+ * ENGINE: comment.
+ */
 struct store_table {
 	const char		*name;
 	const char *const	*sql;
 	int			 n;
+	const char *const	*pg;
 };
 
 /* The capability tables, the first key of the statement cache. */
@@ -62,6 +68,11 @@ struct store {
 /* Schema migrations (schema.c): entry i moves version i to i + 1. */
 extern const char *const store_migrations[];
 extern const int store_nmigrations;
+/* On PostgreSQL (schema_pg.c): the schema at store_pg_base at once, then
+   store_migrations_pg[v - store_pg_base] (NULL-terminated). */
+extern const char *const store_schema_pg;
+extern const int store_pg_base;
+extern const char *const store_migrations_pg[];
 
 /* Statement id of table t, reset and unbound, ready for binding. */
 static inline struct db_stmt *

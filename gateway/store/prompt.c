@@ -38,7 +38,7 @@ static const char *const store_prompt_sql[S_PROMPT_N] = {
 };
 
 const struct store_table store_prompt_table = {
-	"prompt", store_prompt_sql, S_PROMPT_N
+	"prompt", store_prompt_sql, S_PROMPT_N, NULL
 };
 
 /* Statement id of this file's table, reset and unbound. */

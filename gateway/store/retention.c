@@ -14,7 +14,7 @@ store_person_forget(struct store *st, const char *phone, const char *masked)
 {
 	static const char *sql[] = {
 		/* What they sent, and the parts of it. */
-		"CREATE TEMP TABLE IF NOT EXISTS forget_ids (id INTEGER"
+		"CREATE TEMP TABLE IF NOT EXISTS forget_ids (id BIGINT"
 		"  PRIMARY KEY)",
 		"DELETE FROM forget_ids",
 		"INSERT INTO forget_ids SELECT id FROM message WHERE"
@@ -96,7 +96,7 @@ store_prune(struct store *st, time_t messages_before, time_t outbox_before,
     time_t audit_before)
 {
 	static const char *outbox_sql[] = {
-		"CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER"
+		"CREATE TEMP TABLE IF NOT EXISTS prune_ids (id BIGINT"
 		"  PRIMARY KEY)",
 		"DELETE FROM prune_ids",
 		/* Rows done with: sent, failed, expired, withdrawn. */
@@ -109,7 +109,7 @@ store_prune(struct store *st, time_t messages_before, time_t outbox_before,
 		"DELETE FROM outbox WHERE id IN (SELECT id FROM prune_ids)",
 	};
 	static const char *message_sql[] = {
-		"CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER"
+		"CREATE TEMP TABLE IF NOT EXISTS prune_ids (id BIGINT"
 		"  PRIMARY KEY)",
 		"DELETE FROM prune_ids",
 		/* Handled messages; what came of them keeps its own text. */

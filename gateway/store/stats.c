@@ -21,11 +21,11 @@ static const char *const store_stats_sql[S_STATS_N] = {
 	    " detail) VALUES (?, ?, ?, ?, ?, ?)",
 	/* ENGINE: upsert (ON CONFLICT) */
 	[S_COUNTER_ADD] = "INSERT INTO counter (name, value) VALUES (?1, ?2)"
-	    " ON CONFLICT (name) DO UPDATE SET value = value + ?2",
+	    " ON CONFLICT (name) DO UPDATE SET value = counter.value + ?2",
 };
 
 const struct store_table store_stats_table = {
-	"stats", store_stats_sql, S_STATS_N
+	"stats", store_stats_sql, S_STATS_N, NULL
 };
 
 /* Statement id of this file's table, reset and unbound. */
@@ -86,8 +86,7 @@ store_stats(struct store *st, struct store_stats *out)
 	    &out->parts_in) == -1 ||
 	    store_count(st, "SELECT count(*) FROM message",
 	    &out->messages_in) == -1 ||
-	    /* ENGINE: an integer as a truth value (partial) */
-	    store_count(st, "SELECT count(*) FROM message WHERE partial",
+	    store_count(st, "SELECT count(*) FROM message WHERE partial != 0",
 	    &out->messages_partial) == -1 ||
 	    store_count(st, "SELECT count(*) FROM message WHERE state = 'new'",
 	    &out->messages_pending) == -1 ||
@@ -124,7 +123,7 @@ static const char *const store_metric_sql[STORE_METRIC_N] = {
 	    " GROUP BY modem",
 	[STORE_METRIC_OUT_BY_MODEM] = "SELECT coalesce(modem, ''), state,"
 	    " count(*) FROM outbox GROUP BY 1, 2",
-	/* ENGINE: scalar max() (PostgreSQL: GREATEST) */
+	/* Scalar max(): schema_pg.c defines it on PostgreSQL. */
 	[STORE_METRIC_RETRIES] = "SELECT '', '', coalesce(sum(max(attempts - 1,"
 	    " 0)), 0) FROM outbox",
 	[STORE_METRIC_SEND_LATENCY] = "SELECT '', '', sent_at - created_at"
@@ -144,11 +143,10 @@ static const char *const store_metric_sql[STORE_METRIC_N] = {
 	    " FROM checkin_alert",
 	[STORE_METRIC_SUPPRESSED] = "SELECT substr(name, 12), '', value"
 	    " FROM counter WHERE name LIKE 'suppressed.%' ORDER BY name",
-	/* ENGINE: a subquery in FROM with no alias (PostgreSQL < 16) */
 	[STORE_METRIC_ERRORS] = "SELECT recipient, last_error, updated FROM"
 	    " (SELECT recipient, last_error, coalesce(sent_at,"
 	    " next_attempt_at) AS updated, id FROM outbox"
-	    " WHERE last_error <> '' ORDER BY id DESC LIMIT 10)",
+	    " WHERE last_error <> '' ORDER BY id DESC LIMIT 10) AS e",
 };
 
 int

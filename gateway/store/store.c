@@ -63,6 +63,35 @@ store_backup_before_migrating(struct store *st, char **cause)
 	return 0;
 }
 
+static int
+store_on_pg(struct store *st)
+{
+	return strcmp(db_engine_name(st->db), "postgresql") == 0;
+}
+
+/*
+ * The migration from version v on st's engine, and the version it
+ * reaches in *to; NULL if there is none.
+ */
+static const char *
+store_migration(struct store *st, int v, int *to)
+{
+	int i;
+
+	*to = v + 1;
+	if (!store_on_pg(st))
+		return store_migrations[v];
+	if (v == 0) {
+		*to = store_pg_base;
+		return store_schema_pg;
+	}
+	for (i = 0; store_migrations_pg[i] != NULL; i++) {
+		if (store_pg_base + i == v)
+			return store_migrations_pg[i];
+	}
+	return NULL;
+}
+
 /*
  * Run every migration past the database's version, each in its own
  * transaction. The version is read again under the write lock: the daemon
@@ -71,8 +100,9 @@ store_backup_before_migrating(struct store *st, char **cause)
 static int
 store_migrate(struct store *st, char **cause)
 {
+	const char *sql;
 	char *err = NULL;
-	int v;
+	int v, to;
 
 	for (;;) {
 		if (db_begin(st->db) == -1) {
@@ -97,15 +127,20 @@ store_migrate(struct store *st, char **cause)
 			}
 			return 0;
 		}
-		if (db_migrate(st->db, store_migrations[v], v + 1,
-		    &err) == -1) {
-			*cause = xasprintf("migration to schema %d: %s", v + 1,
+		if ((sql = store_migration(st, v, &to)) == NULL) {
+			*cause = xasprintf("schema %d: no migration on %s "
+			    "from there", v, db_engine_name(st->db));
+			db_rollback(st->db);
+			return -1;
+		}
+		if (db_migrate(st->db, sql, to, &err) == -1) {
+			*cause = xasprintf("migration to schema %d: %s", to,
 			    err);
 			free(err);
 			db_rollback(st->db);
 			return -1;
 		}
-		log_debug("store: migrated to schema %d", v + 1);
+		log_debug("store: migrated to schema %d", to);
 	}
 	*cause = xasprintf("migrating: %s", err);
 	free(err);
@@ -113,27 +148,39 @@ store_migrate(struct store *st, char **cause)
 	return -1;
 }
 
-/* Prepare every capability table's statements. 0, or -1 with *cause. */
+/*
+ * Prepare every capability table's statements (PostgreSQL's own text where
+ * a table has one). Each that fails is logged; 0, or -1 with *cause (the
+ * first).
+ */
 static int
 store_prepare(struct store *st, const char *path, char **cause)
 {
 	const struct store_table *t;
-	int i, k;
+	const char *sql;
+	int i, k, rc = 0;
 
 	for (k = 0; k < STORE_NTABLES; k++) {
 		t = store_tables[k];
 		st->stmt[k] = xcalloc(t->n, sizeof *st->stmt[k]);
 		for (i = 0; i < t->n; i++) {
-			st->stmt[k][i] = db_prepare(st->db, t->sql[i],
+			sql = t->sql[i];
+			if (t->pg != NULL && t->pg[i] != NULL && store_on_pg(st))
+				sql = t->pg[i];
+			st->stmt[k][i] = db_prepare(st->db, sql,
 			    DB_PREPARE_PERSISTENT);
-			if (st->stmt[k][i] == NULL) {
+			if (st->stmt[k][i] != NULL)
+				continue;
+			log_warn("store: %s statement %d: %s: %s", t->name, i,
+			    sql, db_error(st->db));
+			if (rc == 0)
 				*cause = xasprintf("%s: preparing %s: %s",
-				    path, t->sql[i], db_error(st->db));
-				return -1;
-			}
+				    store_is_server(path) ? "database" : path,
+				    sql, db_error(st->db));
+			rc = -1;
 		}
 	}
-	return 0;
+	return rc;
 }
 
 int
@@ -150,20 +197,11 @@ store_open(const char *path, char **cause)
 
 	st = xcalloc(1, sizeof *st);
 	st->busy_ms = STORE_BUSY_MS;
-	/*
-	 * ENGINE: the schema and the statements speak SQLite only so far.
-	 * Refused before connecting: the cause does not echo a conninfo,
-	 * which may hold a password.
-	 */
-	if (db_engine_of(path) != &db_engine_sqlite) {
-		*cause = xstrdup("PostgreSQL: the store's SQL is not ported "
-		    "yet; give the database as a SQLite file");
-		goto fail;
-	}
 	if ((st->db = db_open(path, st->busy_ms, &err)) == NULL ||
 	    store_backup_before_migrating(st, &err) == -1 ||
 	    store_migrate(st, &err) == -1) {
-		*cause = xasprintf("%s: %s", path, err);
+		*cause = xasprintf("%s: %s", store_is_server(path) ?
+		    "database" : path, err);
 		free(err);
 		goto fail;
 	}

@@ -23,6 +23,7 @@
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/template.h"
+#include "tests/unit/testdb.h"
 
 #define ELDER		"+8613900000010"
 #define DAUGHTER	"+8613900000011"
@@ -64,7 +65,7 @@ setup(void **state)
 	if ((w->tpl = template_load("config/messages.zh.conf", &cause)) ==
 	    NULL)
 		fail_msg("%s", cause);
-	if ((w->st = store_open(":memory:", &cause)) == NULL)
+	if ((w->st = store_open(test_db(), &cause)) == NULL)
 		fail_msg("%s", cause);
 	assert_int_equal(checkin_day_parse("2026-11-27", &w->day), 0);
 	w->midnight = checkin_midnight(w->cf, w->day);

@@ -24,6 +24,7 @@
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/template.h"
+#include "tests/unit/testdb.h"
 
 /* 2026-11-27 00:00 UTC: 08:00 in Asia/Shanghai. */
 #define NOW		1795737600
@@ -63,7 +64,7 @@ setup(void **state)
 	if ((w->tpl = template_load("config/messages.zh.conf", &cause)) ==
 	    NULL)
 		fail_msg("%s", cause);
-	if ((w->st = store_open(":memory:", &cause)) == NULL)
+	if ((w->st = store_open(test_db(), &cause)) == NULL)
 		fail_msg("%s", cause);
 	assert_int_equal(store_township_add(w->st, "MZ", "米脂镇", NOW,
 	    &cause), 0);

@@ -22,6 +22,7 @@
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "handlers/template.h"
+#include "tests/unit/testdb.h"
 
 #define NOW		1795737600
 #define HOUR		3600
@@ -62,7 +63,7 @@ setup(void **state)
 	if ((w->tpl = template_load("config/messages.zh.conf", &cause)) ==
 	    NULL)
 		fail_msg("%s", cause);
-	if ((w->st = store_open(":memory:", &cause)) == NULL)
+	if ((w->st = store_open(test_db(), &cause)) == NULL)
 		fail_msg("%s", cause);
 	assert_int_equal(store_township_add(w->st, "MZ", "米脂镇", NOW,
 	    &cause), 0);

@@ -12,6 +12,7 @@
 #include "gateway/inbox.h"
 #include "gateway/sched.h"
 #include "gateway/store.h"
+#include "tests/unit/testdb.h"
 
 #define NOW 1795737600
 
@@ -25,7 +26,7 @@ setup(void **state)
 {
 	char *cause = NULL;
 
-	*state = store_open(":memory:", &cause);
+	*state = store_open(test_db(), &cause);
 	return *state == NULL ? -1 : 0;
 }
 

@@ -23,6 +23,7 @@
 #include "handlers/handler.h"
 #include "handlers/router.h"
 #include "handlers/template.h"
+#include "tests/unit/testdb.h"
 
 #define NOW		1700000000
 #define RESIDENT	"+8613900000001"
@@ -538,7 +539,7 @@ test_router_setup(void **state)
 	char *cause = NULL;
 
 	w = xcalloc(1, sizeof *w);
-	if ((w->st = store_open(":memory:", &cause)) == NULL)
+	if ((w->st = store_open(test_db(), &cause)) == NULL)
 		fail_msg("%s", cause);
 	w->tpl = test_router_templates();
 	w->r = test_router_shipped(w->tpl);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "gateway/store.h"
+#include "tests/unit/testdb.h"
 
 #define NOW 1795737600
 
@@ -19,7 +20,7 @@ setup(void **state)
 {
 	char *cause = NULL;
 
-	*state = store_open(":memory:", &cause);
+	*state = store_open(test_db(), &cause);
 	return *state == NULL ? -1 : 0;
 }
 

@@ -101,11 +101,40 @@ test_buf(void **state)
 	free(s);
 }
 
+/* Text as a modem may hand it over, and what the store keeps. */
+static void
+test_utf8_scrub(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "平安", "平安" },
+		{ "ok \xf0\x9f\x98\x80", "ok \xf0\x9f\x98\x80" },	/* U+1F600 */
+		{ "bad \xff\xfe utf-8", "bad \xef\xbf\xbd\xef\xbf\xbd utf-8" },
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },		/* overlong */
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		    "\xef\xbf\xbd" },				/* > U+10FFFF */
+		{ "cut \xe5\xb9", "cut \xef\xbf\xbd\xef\xbf\xbd" },	/* at the end */
+		{ "", "" },
+	};
+	char *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		out = utf8_scrub(cases[i].in);
+		assert_string_equal(out, cases[i].out);
+		free(out);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phone_normalise),
+		cmocka_unit_test(test_utf8_scrub),
 		cmocka_unit_test(test_phone_is_mobile),
 		cmocka_unit_test(test_phone_mask),
 		cmocka_unit_test(test_tz),
