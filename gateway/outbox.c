@@ -24,6 +24,8 @@
 #define OUTBOX_SETTLE_WINDOW	(7 * 24 * 3600)	/* s a report may come late */
 #define OUTBOX_DOUBT_MAX	600	/* s past its deadline a row in doubt
 					   may wait for its modem */
+#define OUTBOX_HOLDER_MAX	(OUTBOX_DOUBT_MAX + 300)	/* s the rest
+					   of a message waits for its modem */
 
 int
 outbox_ttl(enum outbox_class class)
@@ -449,10 +451,15 @@ outbox_pick(struct store *st, const struct config *cf,
  * The modem that holds part of o already, with the parts it sent in *skip:
  * a part failed after others went, or a worker died between parts. The
  * rest go on that modem under the same reference, so the recipient's
- * phone joins them to what it has. NULL (send it whole, on any modem)
- * when nothing is on record, or that modem rests out of rotation, or has
- * been away OUTBOX_DOUBT_MAX past the row's due time; *busy while it is
- * restarting or cannot take a job now: waited for.
+ * phone joins them to what it has; on another modem they would not join,
+ * and the message would go whole again. So that modem is waited for
+ * (*busy) while it restarts or rests out of rotation, up to
+ * OUTBOX_HOLDER_MAX past the row's due time: longer than a row in doubt
+ * waits for its report, so that a modem restarting again and again (a
+ * report wait that ran out) still gets the rest. An urgent message does
+ * not wait for a resting modem: it goes whole, at once, on another. NULL
+ * (send it whole, on any modem) when nothing is on record, or the wait is
+ * over.
  */
 static struct modem *
 outbox_holder(struct store *st, struct modem *const *modems, size_t n,
@@ -473,8 +480,9 @@ outbox_holder(struct store *st, struct modem *const *modems, size_t n,
 		if (strcmp(modem_name(modems[i]), name) != 0)
 			continue;
 		if (modem_get_state(modems[i]) != MODEM_UP) {
-			*busy = !modem_resting(modems[i]) &&
-			    now < o->next_attempt_at + OUTBOX_DOUBT_MAX;
+			*busy = now < o->next_attempt_at + OUTBOX_HOLDER_MAX &&
+			    !(modem_resting(modems[i]) &&
+			    o->class == OUTBOX_URGENT);
 			break;
 		}
 		if (!modem_can_take(modems[i])) {

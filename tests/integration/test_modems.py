@@ -149,6 +149,36 @@ def test_the_rest_of_a_message_waits_for_the_modem_that_sent_its_start(
     assert sent_to(m2, RESIDENT) == []
 
 
+def test_the_rest_of_a_message_waits_for_its_modem_while_it_rests(make_gw):
+    # Part 1 of 2 went on m1; then m1 swallows part 2 twice (no answer to
+    # AT+CMGS) and rests out of rotation for a minute. The rest must wait
+    # for m1 and go there, not go whole by m2: part 1 twice, from two
+    # numbers (only an urgent message goes whole at once).
+    gw = make_gw(modems=(), sims=("m1", "m2"),
+                 modem_extra={"m1": ["prefixes = 139"]})
+    gw.start()
+    wait_for(lambda: gw.modem_state("m1") == "up" and
+             gw.modem_state("m2") == "up", what="both up")
+    m1, m2 = gw.sims["m1"], gw.sims["m2"]
+    m1.faults(status_report=True,
+              **{"AT+CMGS": {"mode": "silence", "after": 1}})
+    gw.ctl("send", RESIDENT, LONG_NOTICE)
+    wait_for(lambda: "no send status" in gw.logtext(), timeout=30,
+             what="part 2 swallowed")
+    # Each new worker's modem lets nothing through now.
+    m1.faults(status_report=True, **{"AT+CMGS": {"mode": "silence"}})
+    wait_for(lambda: "out of rotation" in gw.logtext(), timeout=120,
+             what="m1 resting")
+    m1.faults(status_report=True)
+    time.sleep(15)
+    assert sent_to(m2, RESIDENT) == [], "sent whole by m2"
+    [row] = wait_for(lambda: rows_to(gw, RESIDENT, "sent"), timeout=120,
+                     what="the rest sent by m1")
+    pdus = sent_to(m1, RESIDENT)
+    assert [p["udh"]["seq"] for p in pdus] == [1, 2], pdus
+    assert sent_to(m2, RESIDENT) == []
+
+
 def test_a_worker_lost_between_parts_sends_only_the_rest(make_gw):
     # The modem swallows part 2 (no answer to AT+CMGS): the worker gives
     # up and is replaced, the message in doubt. Part 1's status report
