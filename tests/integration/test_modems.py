@@ -331,21 +331,28 @@ def test_reports_settle_a_long_message_in_doubt_across_a_crash(make_gw):
     assert [r["state"] for r in rows_to(gw, RESIDENT)] == ["sent"]
 
 
+def long_notice_going(make_gw, seconds):
+    """A gateway on one modem without status reports, each AT+CMGS taking
+    seconds, and a two-part notice whose first part is going: (gw, sim)."""
+    gw = make_gw(modems=(), sims=("m1",),
+                 modem_extra={"m1": ["delivery_reports = no"]})
+    gw.seed()
+    gw.start()
+    sim = gw.sims["m1"]
+    sim.faults(**{"AT+CMGS": {"mode": "delay", "seconds": seconds}})
+    gw.ctl("send", RESIDENT, LONG_NOTICE)
+    wait_for(lambda: any(e.get("cmd", "").startswith("AT+CMGS")
+                         for e in sim.log()), what="the first part going")
+    return gw, sim
+
+
 def test_parts_sent_during_a_store_outage_survive_a_crash(make_gw):
     # Both parts of a message go while another process holds the store's
     # write lock, and the daemon dies before the store answers. No status
     # report will come (the modem does not ask for them): only the
     # journal of parts beside the database tells the next run that the
     # message went. It must not go again.
-    gw = make_gw(modems=(), sims=("m1",),
-                 modem_extra={"m1": ["delivery_reports = no"]})
-    gw.seed()
-    gw.start()
-    sim = gw.sims["m1"]
-    sim.faults(**{"AT+CMGS": {"mode": "delay", "seconds": 0.5}})
-    gw.ctl("send", RESIDENT, LONG_NOTICE)
-    wait_for(lambda: any(e.get("cmd", "").startswith("AT+CMGS")
-                         for e in sim.log()), what="the first part going")
+    gw, sim = long_notice_going(make_gw, 0.5)
     db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"), timeout=5,
                          isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
@@ -376,15 +383,7 @@ def test_parts_the_daemon_never_heard_of_survive_its_crash(make_gw):
     # daemon, killed before it reads a word, never hears of them (its
     # worker dies with it). No status report will come: only the worker's
     # own journal tells the next run that the message went.
-    gw = make_gw(modems=(), sims=("m1",),
-                 modem_extra={"m1": ["delivery_reports = no"]})
-    gw.seed()
-    gw.start()
-    sim = gw.sims["m1"]
-    sim.faults(**{"AT+CMGS": {"mode": "delay", "seconds": 1}})
-    gw.ctl("send", RESIDENT, LONG_NOTICE)
-    wait_for(lambda: any(e.get("cmd", "").startswith("AT+CMGS")
-                         for e in sim.log()), what="the first part going")
+    gw, sim = long_notice_going(make_gw, 1)
     gw.proc.send_signal(signal.SIGSTOP)
     try:
         wait_for(lambda: len(sent_to(sim, RESIDENT)) == 2,
