@@ -114,6 +114,26 @@ db_last_insert_id(struct db *db)
 	return db->engine->last_insert_id(db);
 }
 
+/* --- notifications --- */
+
+int
+db_listen(struct db *db, const char *channel)
+{
+	return db->engine->listen(db, channel);
+}
+
+int
+db_socket(struct db *db)
+{
+	return db->engine->socket(db);
+}
+
+int
+db_notified(struct db *db)
+{
+	return db->engine->notified(db);
+}
+
 /* --- transactions --- */
 
 int

@@ -88,6 +88,25 @@ int		 db_changes(struct db *);
 /* The id of the row the last INSERT made (PostgreSQL: lastval()). */
 int64_t		 db_last_insert_id(struct db *);
 
+/* --- notifications (PostgreSQL's LISTEN/NOTIFY; SQLite has none) --- */
+
+/*
+ * Listen on channel (a plain identifier) from now on, again in each new
+ * session. 0, or -1 (db_error says why; it is listened on from the next
+ * session). SQLite: 0, nothing.
+ */
+int		 db_listen(struct db *, const char *channel);
+/*
+ * The socket to watch for notifications (readable), -1 when there is
+ * none (SQLite; the server away). It changes with each new session.
+ */
+int		 db_socket(struct db *);
+/*
+ * Read what the server sent, without waiting: the count of notifications
+ * since the last call (0 none), or -1 when the session was lost.
+ */
+int		 db_notified(struct db *);
+
 /* --- transactions: 0 or -1 (db_error says why), not logged --- */
 
 /* Begin, taking the write lock at once (SQLite: BEGIN IMMEDIATE). */
@@ -170,6 +189,9 @@ struct db_engine {
 	int		 (*exec)(struct db *, const char *, char **);
 	int		 (*changes)(struct db *);
 	int64_t		 (*last_insert_id)(struct db *);
+	int		 (*listen)(struct db *, const char *);
+	int		 (*socket)(struct db *);
+	int		 (*notified)(struct db *);
 	int		 (*begin)(struct db *);
 	int		 (*commit)(struct db *);
 	void		 (*rollback)(struct db *);

@@ -14,15 +14,31 @@
  * does on SQLite, not at its first use hours later; each run sends only
  * the parameters. PQexecParams would send and parse the text every time.
  *
- * BLOCKING: every call here waits for the server (synchronous libpq:
- * PQconnectdb, PQexec, PQprepare, PQexecPrepared). The daemon's one loop
- * must never be blocked for long, so this engine is a first step: the next
- * is non-blocking operation on the loop (PQconnectStart/PQconnectPoll,
- * PQsendQueryPrepared and PQconsumeInput on the socket's libevent event),
- * with a reconnect after the server goes away. A step fetches all of a
+ * WAITING: a statement is sent without blocking (PQsendQueryPrepared) and
+ * its answer waited for on the socket with poll(2) until a deadline: the
+ * busy timeout (db_set_busy_timeout; on the server it is lock_timeout)
+ * plus DB_PG_SLACK_MS for the answer to travel. A server that does not
+ * answer by then (stopped, frozen, the network gone) is dropped, as if it
+ * had hung up: the statement fails, as SQLite's does when the lock is not
+ * had in time. So the daemon's loop, which sets a 200 ms busy timeout,
+ * waits at most 0.7 s for a server that never answers, where SQLite waits
+ * at most 0.2 s for a lock; a new session is tried (PQconnectStart, the
+ * same deadline) no sooner than a backoff after the last failure (0.5 s
+ * doubling to DB_PG_BACKOFF_MAX_MS), so an outage costs the loop at most
+ * one bounded wait per backoff, and no statement in between waits at all.
+ * Until a busy timeout is set (store_open, cungatectl) the wait is not
+ * bounded: a migration may take minutes.
+ *
+ * A new session prepares each statement again at its first use (a
+ * prepared statement lives in the session), sets the session's settings
+ * and LISTENs again. A session lost inside a transaction fails every
+ * statement until the transaction is rolled back: the rest of it must not
+ * run, committed alone, in the next session. A step fetches all of a
  * statement's rows at once (no single-row mode).
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,21 +52,37 @@
 
 /* The one-row table that holds the schema version. */
 #define DB_PG_SCHEMA	"cungate_schema"
+/* ms beyond the busy timeout for an answer to come back. */
+#define DB_PG_SLACK_MS	500
+/* ms before the first new session after a loss, doubling to the max. */
+#define DB_PG_BACKOFF_MS	500
+#define DB_PG_BACKOFF_MAX_MS	8000
 
 struct db_pg {
 	struct db	 db;	/* first: cast to and from a struct db * */
-	PGconn		*conn;
+	PGconn		*conn;	/* NULL while the server is away */
+	char		*conninfo;
 	char		*error;	/* the last error's text, NULL none yet */
 	enum db_fault	 fault;	/* and its kind */
 	int		 changes;
 	unsigned int	 nstmt;	/* statements named so far */
+	unsigned int	 session;	/* sessions opened so far */
+	int		 busy_ms;	/* lock_timeout; -1 not set: no deadline */
+	int		 txn;	/* a transaction of ours is open */
+	int		 lost_in_txn;	/* ... and the session was lost in it */
+	int64_t		 retry_at;	/* no new session before (ms) */
+	int		 backoff_ms;
+	int64_t		 lost_at;	/* when the session was lost (ms), 0 */
+	char		*listen;	/* the channel LISTENed on, NULL none */
 };
 
 struct db_pg_stmt {
 	struct db_stmt	 stmt;	/* first, likewise */
 	struct db_pg	*pg;
 	char		*sql;	/* SQLite's text, for log lines */
+	char		*text;	/* PostgreSQL's, to prepare it again */
 	char		 name[32];	/* the server's name for it */
+	unsigned int	 session;	/* the session it is prepared in */
 	int		 persistent;	/* kept for the connection's life */
 	int		 nparams;
 	char		**values;	/* nparams texts, NULL binds NULL */
@@ -131,17 +163,282 @@ db_pg_ok(struct db_pg *pg, const PGresult *res)
 	}
 }
 
+/* The server's notices and warnings go to the log. */
+static void
+db_pg_notice(void *arg, const char *msg)
+{
+	char *t = db_pg_trimmed(msg);
+
+	(void)arg;
+	log_warn("store: postgresql: %s", t);
+	free(t);
+}
+
+/* The deadline for an answer sent now: 0 for none. */
+static int64_t
+db_pg_deadline(struct db_pg *pg)
+{
+	return pg->busy_ms < 0 ? 0 :
+	    now_ms() + pg->busy_ms + DB_PG_SLACK_MS;
+}
+
+/*
+ * Wait until conn's socket can be read (and written, when out), at most
+ * until deadline (0: for ever). 1 ready, 0 the deadline passed, -1 error.
+ */
+static int
+db_pg_poll(PGconn *conn, int out, int64_t deadline)
+{
+	struct pollfd pfd;
+	int ms, rc;
+
+	pfd.fd = PQsocket(conn);
+	pfd.events = POLLIN | (out ? POLLOUT : 0);
+	for (;;) {
+		ms = -1;
+		if (deadline != 0 && (ms = (int)(deadline -
+		    now_ms())) < 0)
+			ms = 0;
+		if ((rc = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
+			continue;
+		return rc > 0 ? 1 : rc;
+	}
+}
+
+/* Remember why the last call failed: text (copied). */
+static void
+db_pg_fail(struct db_pg *pg, const char *text)
+{
+	pg->fault = DB_FAULT_OTHER;
+	free(pg->error);
+	pg->error = db_pg_trimmed(text);
+}
+
+/*
+ * The session is gone (why): close it, and try a new one no sooner than
+ * the backoff. In a transaction, its statements fail until it is rolled
+ * back.
+ */
+static void
+db_pg_drop(struct db_pg *pg, const char *why)
+{
+	char *t = xasprintf("PostgreSQL: %s", why);
+
+	/* libpq's message runs on over lines: the first says it. */
+	t[strcspn(t, "\n")] = '\0';
+	db_pg_fail(pg, t);
+	if (pg->conn == NULL) {
+		free(t);
+		return;
+	}
+	log_warn("store: postgresql: session lost: %s", t + 12);
+	free(t);
+	PQfinish(pg->conn);
+	pg->conn = NULL;
+	if (pg->txn)
+		pg->lost_in_txn = 1;
+	pg->lost_at = now_ms();
+	pg->backoff_ms = DB_PG_BACKOFF_MS;
+	pg->retry_at = pg->lost_at + pg->backoff_ms;
+}
+
+/*
+ * The answer to what was just sent: the first result that failed, else
+ * the last (several statements in one text give one each), or NULL when
+ * the server did not answer by the deadline or hung up (the session
+ * dropped). A failure is remembered.
+ */
+static PGresult *
+db_pg_answer(struct db_pg *pg)
+{
+	int64_t deadline = db_pg_deadline(pg);
+	PGresult *res, *keep = NULL;
+	char *t;
+	int rc;
+
+	/* Non-blocking: what was sent may wait in libpq's buffer. */
+	while ((rc = PQflush(pg->conn)) == 1) {
+		if ((rc = db_pg_poll(pg->conn, 1, deadline)) != 1 ||
+		    !PQconsumeInput(pg->conn))
+			goto lost;
+	}
+	if (rc == -1)
+		goto lost;
+	for (;;) {
+		while (PQisBusy(pg->conn)) {
+			if ((rc = db_pg_poll(pg->conn, 0, deadline)) != 1 ||
+			    !PQconsumeInput(pg->conn))
+				goto lost;
+		}
+		if ((res = PQgetResult(pg->conn)) == NULL)
+			break;
+		if (keep != NULL && !db_pg_ok(pg, keep))
+			PQclear(res);	/* the first failure stays */
+		else {
+			PQclear(keep);
+			keep = res;
+		}
+	}
+	if (keep == NULL) {
+		db_pg_fail(pg, "PostgreSQL: no answer");
+		return NULL;
+	}
+	if (!db_pg_ok(pg, keep)) {
+		/* An error with the session gone with it: the server left. */
+		if (PQstatus(pg->conn) == CONNECTION_BAD) {
+			t = xstrdup(pg->error);
+			PQclear(keep);
+			db_pg_drop(pg, t);
+			free(t);
+			return NULL;
+		}
+		PQclear(keep);
+		return NULL;
+	}
+	return keep;
+lost:
+	PQclear(keep);
+	if (rc == 0) {
+		t = xasprintf("no answer within %d ms: the server is dropped",
+		    pg->busy_ms + DB_PG_SLACK_MS);
+		db_pg_drop(pg, t);
+		free(t);
+	} else {
+		t = db_pg_trimmed(PQerrorMessage(pg->conn));
+		db_pg_drop(pg, *t != '\0' ? t : "the server hung up");
+		free(t);
+	}
+	return NULL;
+}
+
+/* A session for conninfo, its connection made within deadline (0 none). */
+static PGconn *
+db_pg_connect(const char *conninfo, int64_t deadline, char **cause)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	PGconn *conn;
+	char *t;
+	int rc;
+
+	if ((conn = PQconnectStart(conninfo)) == NULL) {
+		*cause = xstrdup("out of memory");
+		return NULL;
+	}
+	while (PQstatus(conn) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+	    st != PGRES_POLLING_FAILED) {
+		if ((rc = db_pg_poll(conn, st == PGRES_POLLING_WRITING,
+		    deadline)) != 1) {
+			*cause = xstrdup(rc == 0 ? "no answer in time" :
+			    "poll failed");
+			PQfinish(conn);
+			return NULL;
+		}
+		st = PQconnectPoll(conn);
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		t = db_pg_trimmed(PQerrorMessage(conn));
+		*cause = xstrdup(*t != '\0' ? t : "cannot connect");
+		free(t);
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetnonblocking(conn, 1);
+	return conn;
+}
+
+static PGresult	*db_pg_run(struct db_pg *, const char *);
+static int	 db_pg_lock_timeout(struct db_pg *, int);
+
+/*
+ * Open a session, set it up (UTC, UTF-8, the lock timeout) and LISTEN
+ * again. 0, or -1 with the error remembered and the next try put off.
+ */
+static int
+db_pg_session(struct db_pg *pg)
+{
+	PGresult *res;
+	char *cause = NULL, *t, *sql;
+
+	if ((pg->conn = db_pg_connect(pg->conninfo, db_pg_deadline(pg),
+	    &cause)) == NULL) {
+		t = xasprintf("PostgreSQL: %s", cause);
+		db_pg_fail(pg, t);
+		free(t);
+		free(cause);
+		goto fail;
+	}
+	PQsetNoticeProcessor(pg->conn, db_pg_notice, NULL);
+	pg->session++;
+	/*
+	 * ENGINE: the session's settings. Times are UTC (the store's are
+	 * epoch seconds and UTC text), text is UTF-8 whatever the database's
+	 * encoding, and NOTICEs (IF NOT EXISTS ...) are not log lines.
+	 */
+	res = db_pg_run(pg, "SET client_min_messages = warning;"
+	    " SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'");
+	if (res == NULL)
+		goto fail;
+	PQclear(res);
+	if (db_pg_lock_timeout(pg, pg->busy_ms) == -1)
+		goto fail;
+	if (pg->listen != NULL) {
+		sql = xasprintf("LISTEN %s", pg->listen);
+		res = db_pg_run(pg, sql);
+		free(sql);
+		if (res == NULL)
+			goto fail;
+		PQclear(res);
+	}
+	if (pg->lost_at != 0)
+		log_info("store: postgresql: a new session, %lld ms after the "
+		    "last was lost", (long long)(now_ms() - pg->lost_at));
+	pg->lost_at = 0;
+	pg->backoff_ms = 0;
+	return 0;
+fail:
+	if (pg->conn != NULL) {
+		PQfinish(pg->conn);
+		pg->conn = NULL;
+	}
+	if (pg->lost_at == 0)
+		pg->lost_at = now_ms();
+	pg->backoff_ms = pg->backoff_ms == 0 ? DB_PG_BACKOFF_MS :
+	    pg->backoff_ms * 2 > DB_PG_BACKOFF_MAX_MS ? DB_PG_BACKOFF_MAX_MS :
+	    pg->backoff_ms * 2;
+	pg->retry_at = now_ms() + pg->backoff_ms;
+	return -1;
+}
+
+/*
+ * A session to send a statement on: the one there is, or a new one when
+ * the backoff allows. 0, or -1 with the error remembered.
+ */
+static int
+db_pg_live(struct db_pg *pg)
+{
+	if (pg->lost_in_txn) {
+		db_pg_fail(pg, "PostgreSQL: the session was lost in this "
+		    "transaction: it must be rolled back");
+		return -1;
+	}
+	if (pg->conn != NULL)
+		return 0;
+	if (now_ms() < pg->retry_at)
+		return -1;	/* the last failure's error stands */
+	return db_pg_session(pg);
+}
+
 /* Run sql, no parameters: its result, or NULL (the error remembered). */
 static PGresult *
 db_pg_run(struct db_pg *pg, const char *sql)
 {
-	PGresult *res = PQexec(pg->conn, sql);
-
-	if (!db_pg_ok(pg, res)) {
-		PQclear(res);
+	if (db_pg_live(pg) == -1)
+		return NULL;
+	if (!PQsendQuery(pg->conn, sql)) {
+		db_pg_drop(pg, PQerrorMessage(pg->conn));
 		return NULL;
 	}
-	return res;
+	return db_pg_answer(pg);
 }
 
 /* Run sql with one text parameter, no rows wanted. 0 or -1. */
@@ -149,12 +446,18 @@ static int
 db_pg_run1(struct db_pg *pg, const char *sql, const char *value)
 {
 	PGresult *res;
-	int ok;
 
-	res = PQexecParams(pg->conn, sql, 1, NULL, &value, NULL, NULL, 0);
-	ok = db_pg_ok(pg, res);
+	if (db_pg_live(pg) == -1)
+		return -1;
+	if (!PQsendQueryParams(pg->conn, sql, 1, NULL, &value, NULL, NULL,
+	    0)) {
+		db_pg_drop(pg, PQerrorMessage(pg->conn));
+		return -1;
+	}
+	if ((res = db_pg_answer(pg)) == NULL)
+		return -1;
 	PQclear(res);
-	return ok ? 0 : -1;
+	return 0;
 }
 
 /* Count what an INSERT, UPDATE, DELETE or MERGE changed (db_changes). */
@@ -168,59 +471,26 @@ db_pg_count_changes(struct db_pg *pg, PGresult *res)
 		pg->changes = atoi(PQcmdTuples(res));
 }
 
-/* The server's notices and warnings go to the log. */
-static void
-db_pg_notice(void *arg, const char *msg)
-{
-	char *t = db_pg_trimmed(msg);
-
-	(void)arg;
-	log_warn("store: postgresql: %s", t);
-	free(t);
-}
-
 /* --- the connection --- */
 
 static void	db_pg_close(struct db *);
-static int	db_pg_lock_timeout(struct db_pg *, int);
 
 static struct db *
 db_pg_open(const char *path, int busy_ms, char **cause)
 {
 	struct db_pg *pg;
-	PGconn *conn;
-	PGresult *res;
-	char *t;
 
-	if ((conn = PQconnectdb(path)) == NULL) {
-		*cause = xstrdup("PostgreSQL: out of memory");
-		return NULL;
-	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		t = db_pg_trimmed(PQerrorMessage(conn));
-		*cause = xasprintf("PostgreSQL: %s", t);
-		free(t);
-		PQfinish(conn);
-		return NULL;
-	}
-	PQsetNoticeProcessor(conn, db_pg_notice, NULL);
 	pg = xcalloc(1, sizeof *pg);
 	pg->db.engine = &db_engine_pg;
-	pg->conn = conn;
-	/*
-	 * ENGINE: the session's settings. Times are UTC (the store's are
-	 * epoch seconds and UTC text), text is UTF-8 whatever the database's
-	 * encoding, and NOTICEs (IF NOT EXISTS ...) are not log lines.
-	 */
-	res = db_pg_run(pg, "SET client_min_messages = warning;"
-	    " SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'");
-	if (res == NULL || db_pg_lock_timeout(pg, busy_ms) == -1) {
-		*cause = xasprintf("PostgreSQL: %s", pg->error);
-		PQclear(res);
+	pg->conninfo = xstrdup(path);
+	/* No deadline at open: a migration may take its time. */
+	pg->busy_ms = -1;
+	if (db_pg_session(pg) == -1 ||
+	    db_pg_lock_timeout(pg, busy_ms) == -1) {
+		*cause = xstrdup(pg->error);
 		db_pg_close(&pg->db);
 		return NULL;
 	}
-	PQclear(res);
 	return &pg->db;
 }
 
@@ -230,6 +500,8 @@ db_pg_close(struct db *db)
 	struct db_pg *pg = db_pg(db);
 
 	PQfinish(pg->conn);
+	free(pg->conninfo);
+	free(pg->listen);
 	free(pg->error);
 	free(pg);
 }
@@ -238,12 +510,15 @@ db_pg_close(struct db *db)
  * ENGINE: SQLite's busy timeout is PostgreSQL's lock_timeout, but 0 means
  * "do not wait" to SQLite and "wait for ever" to PostgreSQL: wait 1 ms.
  * Set in a transaction, it lasts only as long as the transaction does.
+ * ms < 0 (at open): the server's default, no deadline here.
  */
 static int
 db_pg_lock_timeout(struct db_pg *pg, int ms)
 {
 	char value[32];
 
+	if (ms < 0)
+		return 0;
 	snprintf(value, sizeof value, "%dms", ms > 0 ? ms : 1);
 	return db_pg_run1(pg, "SELECT set_config('lock_timeout', $1, false)",
 	    value);
@@ -252,7 +527,11 @@ db_pg_lock_timeout(struct db_pg *pg, int ms)
 static void
 db_pg_set_busy_timeout(struct db *db, int ms)
 {
-	db_pg_lock_timeout(db_pg(db), ms);
+	struct db_pg *pg = db_pg(db);
+
+	pg->busy_ms = ms < 0 ? 0 : ms;
+	if (pg->conn != NULL)
+		db_pg_lock_timeout(pg, pg->busy_ms);
 }
 
 static const char *
@@ -309,6 +588,8 @@ db_pg_last_insert_id(struct db *db)
 	int64_t id = 0;
 	int in;
 
+	if (pg->conn == NULL)
+		return 0;
 	switch (PQtransactionStatus(pg->conn)) {
 	case PQTRANS_IDLE:
 		in = 0;
@@ -320,23 +601,74 @@ db_pg_last_insert_id(struct db *db)
 		return 0;
 	}
 	if (in) {
-		res = PQexec(pg->conn, "SAVEPOINT cungate_lastval");
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			PQclear(res);
+		if ((res = db_pg_run(pg, "SAVEPOINT cungate_lastval")) == NULL)
 			return 0;
-		}
 		PQclear(res);
 	}
-	res = PQexec(pg->conn, "SELECT lastval()");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	if (in) {
-		PQclear(PQexec(pg->conn,
-		    "ROLLBACK TO SAVEPOINT cungate_lastval"));
-		PQclear(PQexec(pg->conn, "RELEASE SAVEPOINT cungate_lastval"));
+	/* lastval() may fail: that is no error of the caller's. */
+	if (db_pg_live(pg) == 0 && PQsendQuery(pg->conn, "SELECT lastval()") &&
+	    (res = db_pg_answer(pg)) != NULL) {
+		if (PQntuples(res) == 1)
+			id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
 	}
+	if (in)
+		PQclear(db_pg_run(pg, "ROLLBACK TO SAVEPOINT cungate_lastval;"
+		    " RELEASE SAVEPOINT cungate_lastval"));
 	return id;
+}
+
+/* --- notifications --- */
+
+static int
+db_pg_listen(struct db *db, const char *channel)
+{
+	struct db_pg *pg = db_pg(db);
+	PGresult *res;
+	char *sql;
+
+	free(pg->listen);
+	pg->listen = xstrdup(channel);
+	if (pg->conn == NULL)
+		return db_pg_live(pg);	/* LISTENs in the new session */
+	sql = xasprintf("LISTEN %s", channel);
+	res = db_pg_run(pg, sql);
+	free(sql);
+	PQclear(res);
+	return res != NULL ? 0 : -1;
+}
+
+static int
+db_pg_socket(struct db *db)
+{
+	struct db_pg *pg = db_pg(db);
+
+	return pg->conn != NULL ? PQsocket(pg->conn) : -1;
+}
+
+static int
+db_pg_notified(struct db *db)
+{
+	struct db_pg *pg = db_pg(db);
+	PGnotify *n;
+	char *t;
+	int count = 0;
+
+	if (pg->conn == NULL)
+		return -1;
+	/* The socket is non-blocking: this reads what is there, if any. */
+	if (!PQconsumeInput(pg->conn) ||
+	    PQstatus(pg->conn) == CONNECTION_BAD) {
+		t = db_pg_trimmed(PQerrorMessage(pg->conn));
+		db_pg_drop(pg, *t != '\0' ? t : "the server hung up");
+		free(t);
+		return -1;
+	}
+	while ((n = PQnotifies(pg->conn)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return count;
 }
 
 /* --- transactions --- */
@@ -344,15 +676,20 @@ db_pg_last_insert_id(struct db *db)
 static int
 db_pg_begin(struct db *db)
 {
+	struct db_pg *pg = db_pg(db);
 	PGresult *res;
 
+	/* What was lost with the last session is gone: a fresh start. */
+	pg->lost_in_txn = 0;
+	pg->txn = 0;
 	/*
 	 * ENGINE: BEGIN (SQLite's BEGIN IMMEDIATE takes the write lock of the
 	 * whole database at once; PostgreSQL locks rows as they are written).
 	 */
-	if ((res = db_pg_run(db_pg(db), "BEGIN")) == NULL)
+	if ((res = db_pg_run(pg, "BEGIN")) == NULL)
 		return -1;
 	PQclear(res);
+	pg->txn = 1;
 	return 0;
 }
 
@@ -363,24 +700,27 @@ db_pg_commit(struct db *db)
 	PGresult *res;
 	int rc = 0;
 
+	if (pg->lost_in_txn) {
+		db_pg_fail(pg, "PostgreSQL: the session was lost in this "
+		    "transaction: nothing of it was committed");
+		return -1;
+	}
 	/* PostgreSQL only warns; SQLite says it is an error. */
-	if (PQtransactionStatus(pg->conn) == PQTRANS_IDLE) {
-		pg->fault = DB_FAULT_OTHER;
-		free(pg->error);
-		pg->error = xstrdup("cannot commit: no transaction is open");
+	if (pg->conn == NULL ||
+	    PQtransactionStatus(pg->conn) == PQTRANS_IDLE) {
+		db_pg_fail(pg, "cannot commit: no transaction is open");
 		return -1;
 	}
 	if ((res = db_pg_run(pg, "COMMIT")) == NULL)
 		return -1;
+	pg->txn = 0;
 	/*
 	 * After a failed statement PostgreSQL's transaction is aborted (not
 	 * SQLite's: the statement alone failed), and COMMIT rolls it back.
 	 */
 	if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
-		pg->fault = DB_FAULT_OTHER;
-		free(pg->error);
-		pg->error = xstrdup("the transaction was rolled back: a "
-		    "statement in it had failed");
+		db_pg_fail(pg, "the transaction was rolled back: a statement "
+		    "in it had failed");
 		rc = -1;
 	}
 	PQclear(res);
@@ -392,10 +732,14 @@ db_pg_rollback(struct db *db)
 {
 	struct db_pg *pg = db_pg(db);
 
-	if (PQtransactionStatus(pg->conn) == PQTRANS_INTRANS ||
-	    PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
-		PQclear(PQexec(pg->conn, "ROLLBACK"));
+	pg->lost_in_txn = 0;
+	pg->txn = 0;
+	if (pg->conn != NULL &&
+	    (PQtransactionStatus(pg->conn) == PQTRANS_INTRANS ||
+	    PQtransactionStatus(pg->conn) == PQTRANS_INERROR))
+		PQclear(db_pg_run(pg, "ROLLBACK"));
 }
+
 
 /* --- the schema --- */
 
@@ -545,14 +889,34 @@ db_pg_translate(const char *sql, int *n)
 	return out;
 }
 
+/* Prepare s in the session there is, unless it is prepared in it. 0/-1. */
+static int
+db_pg_ready(struct db_pg_stmt *s)
+{
+	struct db_pg *pg = s->pg;
+	PGresult *res;
+
+	if (db_pg_live(pg) == -1)
+		return -1;
+	if (s->session == pg->session)
+		return 0;
+	/* The server infers each parameter's type from where it stands. */
+	if (!PQsendPrepare(pg->conn, s->name, s->text, 0, NULL)) {
+		db_pg_drop(pg, PQerrorMessage(pg->conn));
+		return -1;
+	}
+	if ((res = db_pg_answer(pg)) == NULL)
+		return -1;
+	PQclear(res);
+	s->session = pg->session;
+	return 0;
+}
+
 static struct db_stmt *
 db_pg_prepare(struct db *db, const char *sql, int flags)
 {
 	struct db_pg *pg = db_pg(db);
 	struct db_pg_stmt *s;
-	PGresult *res;
-	char *text;
-	int ok;
 
 	s = xcalloc(1, sizeof *s);
 	s->stmt.engine = &db_engine_pg;
@@ -560,13 +924,9 @@ db_pg_prepare(struct db *db, const char *sql, int flags)
 	s->persistent = (flags & DB_PREPARE_PERSISTENT) != 0;
 	s->row = -1;
 	snprintf(s->name, sizeof s->name, "cungate_%u", ++pg->nstmt);
-	text = db_pg_translate(sql, &s->nparams);
-	/* The server infers each parameter's type from where it stands. */
-	res = PQprepare(pg->conn, s->name, text, 0, NULL);
-	ok = db_pg_ok(pg, res);
-	PQclear(res);
-	free(text);
-	if (!ok) {
+	s->text = db_pg_translate(sql, &s->nparams);
+	if (db_pg_ready(s) == -1) {
+		free(s->text);
 		free(s);
 		return NULL;
 	}
@@ -612,13 +972,15 @@ db_pg_finalize(struct db_stmt *st)
 	 * are finalized just before it closes); another is deallocated now,
 	 * unless a failed transaction refuses it (then the session ends it).
 	 */
-	if (!s->persistent &&
+	if (!s->persistent && s->pg->conn != NULL &&
+	    s->session == s->pg->session &&
 	    PQtransactionStatus(s->pg->conn) != PQTRANS_INERROR) {
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
-		PQclear(PQexec(s->pg->conn, sql));
+		PQclear(db_pg_run(s->pg, sql));
 	}
 	free(s->values);
 	free(s->sql);
+	free(s->text);
 	free(s);
 }
 
@@ -685,13 +1047,15 @@ db_pg_step(struct db_stmt *st)
 	if (s->done)
 		db_pg_reset(st);
 	if (s->res == NULL) {
-		s->res = PQexecPrepared(s->pg->conn, s->name, s->nparams,
-		    (const char *const *)s->values, NULL, NULL, 0);
-		if (!db_pg_ok(s->pg, s->res)) {
-			PQclear(s->res);
-			s->res = NULL;
+		if (db_pg_ready(s) == -1)
+			return DB_ERROR;
+		if (!PQsendQueryPrepared(s->pg->conn, s->name, s->nparams,
+		    (const char *const *)s->values, NULL, NULL, 0)) {
+			db_pg_drop(s->pg, PQerrorMessage(s->pg->conn));
 			return DB_ERROR;
 		}
+		if ((s->res = db_pg_answer(s->pg)) == NULL)
+			return DB_ERROR;
 		db_pg_count_changes(s->pg, s->res);
 		s->row = -1;
 	}
@@ -758,6 +1122,9 @@ const struct db_engine db_engine_pg = {
 	.exec = db_pg_exec,
 	.changes = db_pg_changes,
 	.last_insert_id = db_pg_last_insert_id,
+	.listen = db_pg_listen,
+	.socket = db_pg_socket,
+	.notified = db_pg_notified,
 	.begin = db_pg_begin,
 	.commit = db_pg_commit,
 	.rollback = db_pg_rollback,

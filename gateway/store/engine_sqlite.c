@@ -164,6 +164,30 @@ db_sqlite_last_insert_id(struct db *db)
 	return sqlite3_last_insert_rowid(db_sqlite(db));
 }
 
+/* --- notifications: none; a daemon polls --- */
+
+static int
+db_sqlite_listen(struct db *db, const char *channel)
+{
+	(void)db;
+	(void)channel;
+	return 0;
+}
+
+static int
+db_sqlite_socket(struct db *db)
+{
+	(void)db;
+	return -1;
+}
+
+static int
+db_sqlite_notified(struct db *db)
+{
+	(void)db;
+	return 0;
+}
+
 /* --- transactions --- */
 
 static int
@@ -479,6 +503,9 @@ const struct db_engine db_engine_sqlite = {
 	.exec = db_sqlite_exec,
 	.changes = db_sqlite_changes,
 	.last_insert_id = db_sqlite_last_insert_id,
+	.listen = db_sqlite_listen,
+	.socket = db_sqlite_socket,
+	.notified = db_sqlite_notified,
 	.begin = db_sqlite_begin,
 	.commit = db_sqlite_commit,
 	.rollback = db_sqlite_rollback,

@@ -4,6 +4,7 @@
  * CUNGATE_PG holds a conninfo (make check-pg starts a private server),
  * skipped otherwise. Where the engines differ the test says how.
  */
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -497,6 +498,139 @@ test_connection(void **state)
 	}
 }
 
+/* Run sql on a session of its own (another process's, say). */
+static void
+other_session(const char *conninfo, const char *sql)
+{
+	PGconn *conn = PQconnectdb(conninfo);
+	PGresult *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(conn));
+	PQclear(res);
+	PQfinish(conn);
+}
+
+/*
+ * A server that does not answer is dropped within the busy timeout and
+ * the slack, the statements in between fail at once, and the next session
+ * (after the backoff) prepares the kept statements again.
+ */
+static void
+test_pg_no_answer_is_dropped_in_time(void **state)
+{
+	struct db *db = fixture_db(state);
+	struct db_stmt *kept, *s;
+	int64_t t0, took;
+
+	create_t(db);
+	kept = db_prepare(db, "SELECT count(*) + ? FROM t",
+	    DB_PREPARE_PERSISTENT);
+	assert_non_null(kept);
+	db_set_busy_timeout(db, 200);
+	s = db_prepare(db, "SELECT pg_sleep(5)", 0);
+	assert_non_null(s);
+	t0 = now_ms();
+	assert_int_equal(db_step(s), DB_ERROR);
+	took = now_ms() - t0;
+	print_message("a server that sleeps 5 s: dropped after %lld ms\n",
+	    (long long)took);
+	assert_true(took >= 600 && took < 1500);
+	assert_non_null(strstr(db_error(db), "no answer within 700 ms"));
+	assert_int_equal(db_socket(db), -1);
+	db_finalize(s);
+	/* Within the backoff: no new session, no wait. */
+	t0 = now_ms();
+	db_bind_int(kept, 1, 7);
+	assert_int_equal(db_step(kept), DB_ERROR);
+	assert_true(now_ms() - t0 < 100);
+	usleep(600 * 1000);
+	db_reset(kept);
+	assert_int_equal(db_step(kept), DB_ROW);
+	assert_int_equal(db_column_int(kept, 0), 7);
+	db_finalize(kept);
+	assert_true(db_socket(db) >= 0);
+}
+
+/*
+ * The session lost inside a transaction: the rest of the transaction fails
+ * rather than run, committed alone, in a new session; nothing of it is
+ * kept; after the rollback the connection serves again.
+ */
+static void
+test_pg_lost_in_a_transaction(void **state)
+{
+	struct fixture *fx = *state;
+	struct db *db = fixture_db(state);
+	char sql[128];
+
+	struct db_stmt *ins;
+
+	create_t(db);
+	db_set_busy_timeout(db, 200);
+	ins = db_prepare(db, "INSERT INTO t (code) VALUES (?)",
+	    DB_PREPARE_PERSISTENT);
+	assert_non_null(ins);
+	assert_int_equal(db_begin(db), 0);
+	db_bind_text(ins, 1, "a");
+	assert_int_equal(db_step(ins), DB_DONE);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)",
+	    (long long)one_int(db, "SELECT pg_backend_pid()"));
+	other_session(fx->path, sql);
+	db_bind_text(ins, 1, "b");
+	assert_int_equal(db_step(ins), DB_ERROR);
+	usleep(700 * 1000);	/* past the backoff: still refused */
+	db_bind_text(ins, 1, "c");
+	assert_int_equal(db_step(ins), DB_ERROR);
+	assert_non_null(strstr(db_error(db), "rolled back"));
+	assert_int_equal(db_commit(db), -1);
+	db_rollback(db);
+	db_bind_text(ins, 1, "d");
+	assert_int_equal(db_step(ins), DB_DONE);
+	db_finalize(ins);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 1);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t WHERE code = 'd'"),
+	    1);
+}
+
+/* A NOTIFY on a channel listened on makes the socket readable, once. */
+static void
+test_pg_listen(void **state)
+{
+	struct fixture *fx = *state;
+	struct db *db = fixture_db(state);
+	struct pollfd pfd;
+	int rc;
+
+	assert_int_equal(db_listen(db, "cungate_test"), 0);
+	assert_int_equal(db_notified(db), 0);
+	other_session(fx->path, "NOTIFY cungate_test");
+	pfd.fd = db_socket(db);
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(db_notified(db), 1);
+	assert_int_equal(db_notified(db), 0);
+	/* Again in a new session. */
+	other_session(fx->path, "SELECT pg_terminate_backend(pid) FROM"
+	    " pg_stat_activity WHERE query = 'LISTEN cungate_test'");
+	/* The server's FATAL first (a notice), then its hanging up. */
+	pfd.fd = db_socket(db);
+	while ((rc = poll(&pfd, 1, 5000)) == 1 && (rc = db_notified(db)) == 0)
+		;
+	assert_int_equal(rc, -1);
+	assert_int_equal(db_socket(db), -1);
+	usleep(600 * 1000);
+	assert_int_equal(one_int(db, "SELECT 1"), 1);
+	other_session(fx->path, "NOTIFY cungate_test");
+	pfd.fd = db_socket(db);
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(db_notified(db), 1);
+}
+
+/* Tests of what only a server does, skipped without one. */
+#define PG_ONLY(f)	{ #f, f, setup_pg, teardown, NULL }
+
 /* Each test on each engine, named for it. */
 #define BOTH(f)								\
 	{ #f " (sqlite)", f, setup_sqlite, teardown, NULL },		\
@@ -515,6 +649,9 @@ main(void)
 		BOTH(test_transactions),
 		BOTH(test_migrate_and_version),
 		BOTH(test_connection),
+		PG_ONLY(test_pg_no_answer_is_dropped_in_time),
+		PG_ONLY(test_pg_lost_in_a_transaction),
+		PG_ONLY(test_pg_listen),
 	};
 	const char *pg = getenv("CUNGATE_PG");
 
