@@ -61,6 +61,7 @@ GATEWAY = \
 	gateway/store/grievance.c \
 	gateway/store/message.c \
 	gateway/store/modem.c \
+	gateway/store/node.c \
 	gateway/store/outbox.c \
 	gateway/store/people.c \
 	gateway/store/prompt.c \
@@ -98,7 +99,7 @@ MODEMS = \
 	modems/worker_sms.c
 
 CORE_SRCS = $(GATEWAY) $(HANDLERS) $(MODEMS)
-DAEMON_SRCS = gateway/daemon.c gateway/daemon_sent.c
+DAEMON_SRCS = gateway/daemon.c gateway/daemon_node.c gateway/daemon_sent.c
 CTL_SRCS = \
 	gateway/ctl/args.c \
 	gateway/ctl/ctl.c \

@@ -16,6 +16,13 @@
 #include "gateway/store.h"
 #include "gateway/util.h"
 
+/* A node's name: what `cungatectl stats` and the outbox rows show. */
+#define CONFIG_NODE_MAX		32
+#define CONFIG_NODE_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+				"0123456789._-"
+/* The journals' directory for a database server, when state_dir is not set. */
+#define CONFIG_STATE_DIR	"/var/lib/cungate"
+
 enum config_section {
 	CONFIG_NONE,
 	CONFIG_GATEWAY,
@@ -268,6 +275,23 @@ config_amount(const char *value, int64_t *out, char **cause)
 	return 0;
 }
 
+/* The default node name: the host's, cut to a node name's rules. */
+static char *
+config_hostname(void)
+{
+	char host[256], *p;
+
+	if (gethostname(host, sizeof host) == -1 || host[0] == '\0')
+		return xstrdup("cungate");
+	host[sizeof host - 1] = '\0';
+	host[strcspn(host, ".")] = '\0';	/* the host, not its domain */
+	host[CONFIG_NODE_MAX] = '\0';
+	for (p = host; *p != '\0'; p++)
+		if (strchr(CONFIG_NODE_CHARS, *p) == NULL)
+			*p = '-';
+	return xstrdup(host[0] != '\0' ? host : "cungate");
+}
+
 static int
 config_gateway(struct config *cf, const char *key, const char *value,
     char **cause)
@@ -277,6 +301,17 @@ config_gateway(struct config *cf, const char *key, const char *value,
 	if (strcmp(key, "database") == 0)
 		config_set(&cf->database, store_is_server(value) ?
 		    xstrdup(value) : config_path(cf, value));
+	else if (strcmp(key, "node") == 0) {
+		if (*value == '\0' || strlen(value) > CONFIG_NODE_MAX ||
+		    strspn(value, CONFIG_NODE_CHARS) != strlen(value)) {
+			*cause = xasprintf("node \"%s\": expected a name of 1-%d "
+			    "letters, digits, '.', '_' or '-'", value,
+			    CONFIG_NODE_MAX);
+			return -1;
+		}
+		config_set(&cf->node, xstrdup(value));
+	} else if (strcmp(key, "state_dir") == 0)
+		config_set(&cf->state_dir, config_path(cf, value));
 	else if (strcmp(key, "timezone") == 0)
 		config_set(&cf->timezone, xstrdup(value));
 	else if (strcmp(key, "log_level") == 0) {
@@ -798,6 +833,7 @@ config_load(const char *path, char **cause)
 	slash = strrchr(abs, '/');
 	cf->dir = xstrndup(abs, slash == abs ? 1 : (size_t)(slash - abs));
 	cf->database = config_path(cf, "cungate.db");
+	cf->node = config_hostname();
 	cf->timezone = xstrdup("Asia/Shanghai");
 	cf->log_level = LOG_LEVEL_INFO;
 	cf->commands = config_path(cf, "commands.conf");
@@ -864,6 +900,17 @@ config_load(const char *path, char **cause)
 	}
 	if (cf->ncategories == 0)
 		config_default_categories_add(cf);
+	/*
+	 * The journals: beside a SQLite file, as they always were; for a
+	 * database server, in state_dir (default the service's home), named
+	 * for the node, as each node keeps its own.
+	 */
+	if (cf->state_dir != NULL)
+		cf->journal = xasprintf("%s/%s", cf->state_dir, cf->node);
+	else if (store_is_server(cf->database))
+		cf->journal = xasprintf("%s/%s", CONFIG_STATE_DIR, cf->node);
+	else
+		cf->journal = xstrdup(cf->database);
 	if (cf->watchdog_timeout <= cf->heartbeat_interval) {
 		*cause = xasprintf("%s: watchdog_timeout (%d) must be longer "
 		    "than heartbeat_interval (%d)", cf->path,
@@ -905,6 +952,9 @@ config_free(struct config *cf)
 	free(cf->path);
 	free(cf->dir);
 	free(cf->database);
+	free(cf->node);
+	free(cf->state_dir);
+	free(cf->journal);
 	free(cf->timezone);
 	free(cf->commands);
 	free(cf->messages);

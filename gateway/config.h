@@ -45,6 +45,9 @@ struct config {
 	char	*path;		/* the file read, absolute */
 	char	*dir;		/* its directory */
 	char	*database;
+	char	*node;		/* this daemon's name among the nodes */
+	char	*state_dir;	/* where the journals are, NULL: default */
+	char	*journal;	/* the journals' common start: .parts... */
 	char	*timezone;
 	int	 log_level;	/* enum log_level */
 	char	*commands;	/* commands.conf */

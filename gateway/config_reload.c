@@ -52,6 +52,8 @@ config_apply_live(struct config *live, struct config *fresh)
 		    fresh->modems[i].delivery_reports;
 	CONFIG_FIXED(strcmp(live->database, fresh->database) != 0,
 	    "database");
+	CONFIG_FIXED(strcmp(live->node, fresh->node) != 0, "node");
+	CONFIG_FIXED(strcmp(live->journal, fresh->journal) != 0, "state_dir");
 	CONFIG_FIXED(strcmp(live->timezone, fresh->timezone) != 0,
 	    "timezone");
 	CONFIG_FIXED(strcmp(live->country_code, fresh->country_code) != 0,

@@ -1,8 +1,9 @@
 /*
- * cungated — the daemon: one libevent loop, one SQLite connection, no
- * threads. It spawns a worker process per [modem], stores what they read,
- * routes complete messages to handlers, hands the outbox to the modems and
- * runs the scheduler on a timer. What became of each send (outcomes, parts
+ * cungated — the daemon: one libevent loop, one store connection (SQLite,
+ * or PostgreSQL shared with other nodes: daemon_node.c), no threads. It
+ * spawns a worker process per [modem], stores what they read, routes
+ * complete messages to handlers, hands the outbox to the modems and runs
+ * the scheduler on a timer. What became of each send (outcomes, parts
  * sent, status reports) is daemon_sent.c's.
  *
  *	cungated [-c FILE]	run in the foreground, log to stderr
@@ -100,7 +101,8 @@ daemon_work(struct daemon *d)
 	int i, n;
 
 	do {
-		n = store_message_pending(d->st, ids, DAEMON_ROUTE_BATCH);
+		n = store_message_pending(d->st, ids, DAEMON_ROUTE_BATCH,
+		    now_real());
 		for (i = 0; i < n; i++)
 			if (router_route(d->router, d->st, d->cf, d->tpl,
 			    ids[i], now_real()) == -1)
@@ -142,6 +144,7 @@ daemon_kick_cb(evutil_socket_t fd, short what, void *arg)
 	if (d->calls != NULL)
 		daemon_calls_retry(d);
 	daemon_work(d);
+	daemon_node_pass(d);
 }
 
 static void
@@ -151,7 +154,8 @@ daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (sched_run(d->st, d->cf, d->tpl, now_real()) == -1)
+	if (daemon_node_lead(d, now_real()) == 1 &&
+	    sched_run(d->st, d->cf, d->tpl, now_real()) == -1)
 		log_warn("sched: %s", store_error(d->st));
 	daemon_kick(d);
 }
@@ -691,16 +695,6 @@ main(int argc, char **argv)
 		config_free(d.cf);
 		return 0;
 	}
-	/*
-	 * The store speaks PostgreSQL, but the daemon does not run on it yet:
-	 * two daemons on one database would each send the same queued rows
-	 * (no claims between nodes), and a slow server would stall the loop.
-	 */
-	if (store_is_server(d.cf->database)) {
-		log_error("daemon: not started: a PostgreSQL database serves "
-		    "cungatectl only so far; give cungated a SQLite file");
-		return 1;
-	}
 	if (service_lock(d.cf, &cause) == -1) {
 		log_error("daemon: not started: %s", cause);
 		free(cause);
@@ -710,13 +704,18 @@ main(int argc, char **argv)
 		log_warn("daemon: no [modem] sections: nothing will be sent");
 	if ((d.st = store_open(d.cf->database, &cause)) == NULL)
 		fatal("store: %s", cause);
-	journal = xasprintf("%s.parts", d.cf->database);
+	/* Before anything is taken for this node's: its name is its own. */
+	if (daemon_node_start(&d, &cause) == -1) {
+		log_error("daemon: not started: %s", cause);
+		return 1;
+	}
+	journal = xasprintf("%s.parts", d.cf->journal);
 	if ((d.journal = journal_open(journal, &cause)) == NULL)
 		fatal("journal: %s", cause);
 	free(journal);
 	/* What the last run's workers sent, maybe unheard of: ours now. The
 	   workers die with the daemon; wait a little for the last of them. */
-	if ((n = journal_adopt_all(d.cf->database, DAEMON_ADOPT_WAIT_MS,
+	if ((n = journal_adopt_all(d.cf->journal, DAEMON_ADOPT_WAIT_MS,
 	    d.journal)) > 0)
 		log_info("outbox: %d part(s) in the modem workers' journals", n);
 	/* Rows a previous run handed to a worker: in doubt, not resent. */
@@ -757,8 +756,11 @@ main(int argc, char **argv)
 			fatal("%s", cause);
 	}
 	http_set_tables(d.http, d.router, d.tpl, menu);
+	/* A conninfo may hold a password: not in the log. */
 	log_info("daemon: cungated %s started on %s: %zu modem(s), database "
-	    "%s", CUNGATE_VERSION, d.cf->path, d.nmodems, d.cf->database);
+	    "%s, node %s", CUNGATE_VERSION, d.cf->path, d.nmodems,
+	    store_is_server(d.cf->database) ? "on a PostgreSQL server" :
+	    d.cf->database, d.cf->node);
 	daemon_tick_cb(-1, 0, &d);	/* catch up on what was due */
 	service_ready(d.base, "running");
 	event_base_dispatch(d.base);
@@ -786,6 +788,7 @@ main(int argc, char **argv)
 		d.held = h->next;
 		daemon_held_free(h);
 	}
+	daemon_node_stop(&d);
 	event_free(d.second);
 	event_free(d.kick);
 	event_free(d.tick);

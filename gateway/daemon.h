@@ -48,7 +48,26 @@ struct daemon {
 	struct journal		*journal;	/* parts the store lacks */
 	int			 recovered;	/* the last run's rows settled:
 						   1; 0 not yet, -1 said so */
+	/* Among nodes (daemon_node.c). */
+	struct event		*notify;	/* the store's socket, or NULL */
+	int			 notify_fd;
+	time_t			 beat_at;	/* the last beat tried */
+	time_t			 store_since;	/* beating since, 0 not */
+	int			 lead;		/* runs the scheduler: 0/1,
+						   -1 not known yet */
 };
+
+/*
+ * This node among the nodes on its database (daemon_node.c): at start,
+ * its name (refused, -1 with *cause, if another live daemon has it), its
+ * row and its modems' names (refused if another live node has one);
+ * at each pass, its beat and the store's socket; at each tick, 1 if it
+ * runs the scheduler (taking over the rows of nodes gone), else 0.
+ */
+int	 daemon_node_start(struct daemon *, char **cause);
+void	 daemon_node_pass(struct daemon *);
+int	 daemon_node_lead(struct daemon *, time_t now);
+void	 daemon_node_stop(struct daemon *);
 
 /* Run the loop's work now (route, pump), once. */
 void	 daemon_kick(struct daemon *);

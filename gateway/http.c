@@ -428,8 +428,17 @@ http_ussd(struct http *h, struct evhttp_request *req)
 		http_ussd_form_clear(&f);
 		return;
 	}
-	if (s == NULL && f.text[0] != '\0') {
-		/* Inputs for a session we no longer (or never) had. */
+	/*
+	 * Inputs for a session we no longer (or never) had. Among nodes the
+	 * aggregator may send a session's steps to any of them, and a step
+	 * is the menu and the inputs so far alone: the session goes on here
+	 * (an action is stored once per session, whichever node runs it).
+	 */
+	if (s == NULL && f.text[0] != '\0' &&
+	    store_is_server(h->env.cf->database))
+		log_debug("http: ussd: session %s: begun on another node",
+		    f.session);
+	else if (s == NULL && f.text[0] != '\0') {
 		http_ussd_observe(h, HTTP_USSD_TIMEOUT, start);
 		http_text(req, 200, "END %s", ussd_menu_text(h->menu,
 		    "timeout"));
@@ -510,7 +519,8 @@ http_healthz(struct http *h, struct evhttp_request *req)
 	size_t up = http_modems_up(h);
 
 	if (!store_is_writable(h->env.st))
-		http_text(req, 503, "unhealthy: the store is not writable");
+		http_text(req, 503, "unhealthy: the store is not writable: %s",
+		    store_error(h->env.st));
 	else if (up == 0)
 		http_text(req, 503, "unhealthy: no modem up (of %zu)",
 		    h->env.nmodems);

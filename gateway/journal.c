@@ -166,9 +166,9 @@ journal_clear(struct journal *j)
 /* --- the journals of modem workers --- */
 
 char *
-journal_modem_path(const char *database, const char *modem)
+journal_modem_path(const char *base, const char *modem)
 {
-	return xasprintf("%s.parts.%s", database, modem);
+	return xasprintf("%s.parts.%s", base, modem);
 }
 
 struct journal *
@@ -328,14 +328,14 @@ journal_copy(void *arg, const struct journal_part *p)
 }
 
 int
-journal_adopt_all(const char *database, int wait_ms, struct journal *into)
+journal_adopt_all(const char *base, int wait_ms, struct journal *into)
 {
 	glob_t g;
 	char *pattern;
 	size_t i, len;
 	int n, total = 0;
 
-	pattern = xasprintf("%s.parts.*", database);
+	pattern = xasprintf("%s.parts.*", base);
 	memset(&g, 0, sizeof g);
 	n = glob(pattern, GLOB_NOSORT, NULL, &g);
 	free(pattern);

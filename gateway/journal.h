@@ -48,7 +48,8 @@ int		 journal_pending(const struct journal *);
 int		 journal_clear(struct journal *);
 
 /*
- * Each modem worker keeps its own journal, DATABASE.parts.NAME, and
+ * Each modem worker keeps its own journal, BASE.parts.NAME (BASE is the
+ * config's journal: the SQLite file, or state_dir/NODE), and
  * appends a part to it the moment the network took it, before it tells
  * the daemon: should the daemon die before hearing of the part (its
  * workers die with it), the next start still knows the part went, and
@@ -56,7 +57,7 @@ int		 journal_clear(struct journal *);
  * lock while it lives; a journal is adopted (read and emptied) only once
  * its worker is gone.
  */
-char		*journal_modem_path(const char *database, const char *modem);
+char		*journal_modem_path(const char *base, const char *modem);
 /* journal_open, and its lock (waited for up to wait_ms) held until
    journal_close. */
 struct journal	*journal_open_locked(const char *path, int wait_ms,
@@ -73,9 +74,10 @@ int		 journal_rewrite(struct journal *,
  */
 int		 journal_adopt(const char *path, int wait_ms,
 		    int (*fn)(void *, const struct journal_part *), void *arg);
-/* Every worker journal beside database, adopted into the journal into
-   (synced before they are emptied): the number of parts, or -1. */
-int		 journal_adopt_all(const char *database, int wait_ms,
+/* Every worker journal of base (BASE.parts.MODEM), adopted into the
+   journal into (synced before they are emptied): the number of parts, or
+   -1. */
+int		 journal_adopt_all(const char *base, int wait_ms,
 		    struct journal *into);
 
 #endif

@@ -316,6 +316,26 @@ outbox_recover(struct store *st, const struct config *cf, time_t now)
 }
 
 int
+outbox_take_over(struct store *st, const struct config *cf, time_t now)
+{
+	int64_t ids[OUTBOX_PUMP_BATCH];
+	int n, i, total = 0;
+
+	/*
+	 * Another node's rows in SENDING whose lease lapsed: that node died
+	 * with them in its modems' hands. In doubt as after a worker's death
+	 * (outbox_lost); each goes back to QUEUED, so the loop ends.
+	 */
+	while ((n = store_node_stale(st, now, ids, OUTBOX_PUMP_BATCH)) > 0) {
+		for (i = 0; i < n; i++)
+			if (outbox_lost(st, cf, ids[i], now) == -1)
+				return -1;
+		total += n;
+	}
+	return n == -1 ? -1 : total;
+}
+
+int
 outbox_settle(struct store *st, const char *modem, const char *recipient,
     int msgref, const char *status, time_t at, int64_t *id)
 {
@@ -387,6 +407,47 @@ outbox_prefers(const struct config_modem *cm, const char *recipient)
 	return 0;
 }
 
+/* Does the recipient's number start with a prefix of list ("a,b")? */
+static int
+outbox_list_prefers(const char *list, const char *recipient)
+{
+	size_t n;
+
+	while (*list != '\0') {
+		n = strcspn(list, ",");
+		if (n > 0 && strncmp(recipient, list, n) == 0)
+			return 1;
+		list += n;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+/* The prefixes of the modems up on other nodes, for outbox_pick. */
+struct outbox_elsewhere {
+	char	*prefixes[OUTBOX_PUMP_BATCH];
+	int	 n;
+};
+
+static void
+outbox_elsewhere_cb(const char *name, const char *prefixes, void *arg)
+{
+	struct outbox_elsewhere *e = arg;
+
+	(void)name;
+	if (prefixes != NULL && *prefixes != '\0' &&
+	    e->n < OUTBOX_PUMP_BATCH)
+		e->prefixes[e->n++] = xstrdup(prefixes);
+}
+
+static void
+outbox_elsewhere_clear(struct outbox_elsewhere *e)
+{
+	while (e->n > 0)
+		free(e->prefixes[--e->n]);
+}
+
 /* Is modem m up and, when avoid is not NULL, not the one to avoid? */
 static int
 outbox_usable(struct modem *m, const char *avoid)
@@ -405,8 +466,8 @@ outbox_usable(struct modem *m, const char *avoid)
  */
 static struct modem *
 outbox_pick(struct store *st, const struct config *cf,
-    struct modem *const *modems, size_t n, const char *recipient,
-    const char *avoid, time_t now)
+    struct modem *const *modems, size_t n, const struct outbox_elsewhere *e,
+    const char *recipient, const char *avoid, time_t now)
 {
 	const struct config_modem *cm;
 	struct modem *best = NULL;
@@ -425,6 +486,10 @@ outbox_pick(struct store *st, const struct config *cf,
 		    outbox_prefers(cm, recipient))
 			want_prefix = 1;
 	}
+	/* None of ours is on its operator, one up on another node is: its. */
+	for (i = 0; !want_prefix && e != NULL && i < (size_t)e->n; i++)
+		if (outbox_list_prefers(e->prefixes[i], recipient))
+			return NULL;
 	for (i = 0; i < n; i++) {
 		cm = config_modem_find(cf, modem_name(modems[i]));
 		if (!outbox_usable(modems[i], avoid) ||
@@ -448,6 +513,44 @@ outbox_pick(struct store *st, const struct config *cf,
 }
 
 /*
+ * Is modem name another node's (not one of ours, and the store says a
+ * node other than this one drives it)? 1 with *alive (that node beats
+ * within the lease), 0 not, -1 error. *reports: it asks for reports.
+ */
+static int
+outbox_elsewhere_modem(struct store *st, struct modem *const *modems,
+    size_t n, const char *name, time_t now, int *alive, int *reports)
+{
+	struct store_modem_owner ow;
+	size_t i;
+	int rc;
+
+	*alive = *reports = 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(modem_name(modems[i]), name) == 0)
+			return 0;
+	if (store_node(st) == NULL || name[0] == '\0')
+		return 0;
+	if ((rc = store_node_modem_owner(st, name, now, &ow)) != 1)
+		return rc;
+	if (ow.ours || ow.node[0] == '\0')
+		return 0;
+	*alive = ow.alive;
+	*reports = ow.reports;
+	return 1;
+}
+
+static int
+outbox_elsewhere_is(struct store *st, struct modem *const *modems, size_t n,
+    const char *name, time_t now, int *alive)
+{
+	int reports;
+
+	return outbox_elsewhere_modem(st, modems, n, name, now, alive,
+	    &reports);
+}
+
+/*
  * The modem that holds part of o already, with the parts it sent in *skip:
  * a part failed after others went, or a worker died between parts. The
  * rest go on that modem under the same reference, so the recipient's
@@ -467,13 +570,19 @@ outbox_holder(struct store *st, struct modem *const *modems, size_t n,
 {
 	char name[sizeof o->modem];
 	size_t i;
-	int rc;
+	int rc, alive;
 
 	*skip = 0;
 	*busy = 0;
 	if (o->encoded_parts < 2 || (rc = store_outbox_parts_on_record(st,
 	    o->id, name, sizeof name, skip)) <= 0) {
 		*skip = 0;
+		return NULL;
+	}
+	/* Another node's modem: that node sends the rest while it lives. */
+	if (outbox_elsewhere_is(st, modems, n, name, now, &alive) == 1) {
+		*skip = 0;
+		*busy = alive || now < o->next_attempt_at + OUTBOX_HOLDER_MAX;
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
@@ -506,14 +615,26 @@ outbox_holder(struct store *st, struct modem *const *modems, size_t n,
  * a message for ever (then it goes again, at least once). 0/1.
  */
 static int
-outbox_doubt_waits(const struct config *cf, struct modem *const *modems,
-    size_t n, const struct store_outbox *o, time_t now)
+outbox_doubt_waits(struct store *st, const struct config *cf,
+    struct modem *const *modems, size_t n, const struct store_outbox *o,
+    time_t now)
 {
 	const struct config_modem *cm;
 	size_t i;
+	int alive, reports, rc;
 
-	if (strcmp(o->last_error, OUTBOX_IN_DOUBT) != 0 ||
-	    now >= o->next_attempt_at + OUTBOX_DOUBT_MAX ||
+	if (strcmp(o->last_error, OUTBOX_IN_DOUBT) != 0)
+		return 0;
+	/*
+	 * Another node's modem: that node settles it while it lives; once it
+	 * is gone, its modem's report may come when it is back, as for a
+	 * modem of ours that is down.
+	 */
+	if ((rc = outbox_elsewhere_modem(st, modems, n, o->modem, now, &alive,
+	    &reports)) != 0)
+		return rc == -1 || alive || (reports &&
+		    now < o->next_attempt_at + OUTBOX_DOUBT_MAX);
+	if (now >= o->next_attempt_at + OUTBOX_DOUBT_MAX ||
 	    (cm = config_modem_find(cf, o->modem)) == NULL ||
 	    !cm->delivery_reports)
 		return 0;
@@ -537,21 +658,18 @@ outbox_any_free(struct modem *const *modems, size_t n)
 	return 0;
 }
 
-int
-outbox_pump(struct store *st, const struct config *cf,
-    struct modem *const *modems, size_t nmodems, time_t now)
+/* outbox_pump's rows ids[0..n): handed over, or -1. */
+static int
+outbox_pump_rows(struct store *st, const struct config *cf,
+    struct modem *const *modems, size_t nmodems,
+    const struct outbox_elsewhere *e, const int64_t *ids, int n, time_t now)
 {
-	int64_t ids[OUTBOX_PUMP_BATCH];
 	const struct config_modem *cm;
 	struct store_outbox o;
 	struct modem *m;
 	uint64_t skip;
-	int n, i, rc, busy, handed = 0;
+	int i, rc, busy, handed = 0;
 
-	if (!outbox_any_free(modems, nmodems))
-		return 0;
-	if ((n = store_outbox_due(st, now, ids, OUTBOX_PUMP_BATCH)) == -1)
-		return -1;
 	for (i = 0; i < n; i++) {
 		if (!outbox_any_free(modems, nmodems))
 			break;
@@ -560,14 +678,14 @@ outbox_pump(struct store *st, const struct config *cf,
 				return -1;
 			continue;
 		}
-		if (outbox_doubt_waits(cf, modems, nmodems, &o, now)) {
+		if (outbox_doubt_waits(st, cf, modems, nmodems, &o, now)) {
 			store_outbox_clear(&o);
 			continue;
 		}
 		/* After a failure, another modem if there is one. */
 		if ((m = outbox_holder(st, modems, nmodems, &o, &skip,
 		    &busy, now)) == NULL && !busy)
-			m = outbox_pick(st, cf, modems, nmodems, o.recipient,
+			m = outbox_pick(st, cf, modems, nmodems, e, o.recipient,
 			    o.attempts > 0 && o.modem[0] != '\0' ? o.modem :
 			    NULL, now);
 		if (m == NULL) {
@@ -593,5 +711,29 @@ outbox_pump(struct store *st, const struct config *cf,
 		if (rc == -1)
 			return -1;
 	}
+	return handed;
+}
+
+int
+outbox_pump(struct store *st, const struct config *cf,
+    struct modem *const *modems, size_t nmodems, time_t now)
+{
+	int64_t ids[OUTBOX_PUMP_BATCH];
+	struct outbox_elsewhere e;
+	int n, handed;
+
+	if (!outbox_any_free(modems, nmodems))
+		return 0;
+	if ((n = store_outbox_due(st, now, ids, OUTBOX_PUMP_BATCH)) == -1)
+		return -1;
+	memset(&e, 0, sizeof e);
+	if (n > 0 && store_node(st) != NULL &&
+	    store_node_modems_elsewhere(st, now, outbox_elsewhere_cb,
+	    &e) == -1) {
+		outbox_elsewhere_clear(&e);
+		return -1;
+	}
+	handed = outbox_pump_rows(st, cf, modems, nmodems, &e, ids, n, now);
+	outbox_elsewhere_clear(&e);
 	return handed;
 }

@@ -73,6 +73,11 @@ int	 outbox_lost(struct store *, const struct config *, int64_t id,
  * only when none comes by the deadline. The number of rows, or -1.
  */
 int	 outbox_recover(struct store *, const struct config *, time_t now);
+/*
+ * Another node's rows in SENDING whose lease lapsed (that node is gone):
+ * in doubt, as outbox_recover's. The number of rows, or -1.
+ */
+int	 outbox_take_over(struct store *, const struct config *, time_t now);
 
 /*
  * A status report from modem to recipient matched no part on record. If
@@ -92,6 +97,9 @@ struct modem;
  * Hand due rows to modems that can take them: the most urgent class first,
  * each to a modem on the recipient's operator (prefixes) if one is up,
  * not the one that just failed it, under its send rate, least loaded.
+ * Among nodes: a row another node's modem should send (its operator's,
+ * while none of ours is; the rest of a message or a doubt on its modem)
+ * is left to that node while it lives.
  * Stops when no modem can take more. Returns the number handed over, or -1 on a store error.
  */
 int	 outbox_pump(struct store *, const struct config *,

@@ -134,6 +134,16 @@ void	 store_close(struct store *);
  * short: its loop must not stall; it retries instead.
  */
 void	 store_set_busy_timeout(struct store *, int ms);
+/*
+ * Queued rows wake the loop (PostgreSQL: LISTEN cungate_outbox, NOTIFY
+ * from a trigger at commit, in each session). 0 or -1. SQLite: 0, no
+ * socket: the loop's pass each second finds them.
+ */
+int	 store_listen(struct store *);
+/* The socket to watch for it, -1 none (SQLite, or the server away). */
+int	 store_socket(struct store *);
+/* Rows were queued since the last call: >0; 0 not; -1 session lost. */
+int	 store_notified(struct store *);
 /* The schema version this build migrates to. */
 /*
  * Erase a person on request: what they sent and what was sent to them,
@@ -268,12 +278,21 @@ int	 store_part_complete(struct store *, int64_t part_id, time_t now,
  */
 int	 store_part_flush_stale(struct store *, time_t cutoff, time_t now);
 
-/* The oldest messages in state "new" (at most max), for the router. */
-int	 store_message_pending(struct store *, int64_t *ids, int max);
+/*
+ * The oldest messages in state "new" (at most max), for the router: not
+ * those another node alive at now took in (store_set_node).
+ */
+int	 store_message_pending(struct store *, int64_t *ids, int max,
+	    time_t now);
 /* -1 / 0 / 1; out->text is allocated: store_message_clear frees it. */
 int	 store_message_get(struct store *, int64_t id,
 	    struct store_message *out);
 void	 store_message_clear(struct store_message *);
+/*
+ * In a transaction: take message id to route it: 1 taken, 0 not new any
+ * more or being routed by another node (pass it by), -1 error.
+ */
+int	 store_message_claim(struct store *, int64_t id);
 /* Mark a message handled by handler. 0 or -1. */
 int	 store_message_done(struct store *, int64_t id, const char *handler,
 	    time_t now);
@@ -345,7 +364,8 @@ int64_t	 store_message_outcome_since(struct store *, const char *sender,
 	    const char *outcome, time_t since);
 /* Reports kept for phone until it registers: count or -1. */
 int64_t	 store_pending_count(struct store *, const char *phone);
-/* Ids (at most max) of the rows in SENDING. Count or -1. */
+/* Ids (at most max) of the node's rows in SENDING (store_set_node), and
+   of rows in SENDING no node claimed. Count or -1. */
 int	 store_outbox_sending(struct store *, int64_t *ids, int max);
 /* Queued rows whose TTL has passed at now become EXPIRED. Count or -1. */
 int	 store_outbox_expire(struct store *, time_t now);
@@ -425,6 +445,68 @@ int	 store_modem_alerts_due(struct store *, time_t down_before,
 int	 store_modem_set_alerted(struct store *, const char *name, int);
 /* Set the SIM-full warning flag: 1 when it changed, 0 if not, -1. */
 int	 store_modem_set_sim_warned(struct store *, const char *name, int);
+
+/*
+ * --- the nodes sharing the database (store/node.c) ---
+ *
+ * A node's row is beaten every few seconds; one older than
+ * STORE_NODE_LEASE is a node gone, and so is the lease of a row in
+ * SENDING its node did not renew.
+ */
+#define STORE_NODE_LEASE	20	/* s */
+
+struct store_node_row {
+	char	 name[33];
+	char	 host[64];
+	int	 pid;
+	time_t	 started_at;
+	time_t	 seen_at;
+};
+
+/* Who drives a modem (store_node_modem_owner). */
+struct store_modem_owner {
+	char	 node[33];
+	int	 reports;	/* it asks for status reports: 0/1 */
+	int	 alive;		/* its node beat within the lease: 0/1 */
+	int	 ours;		/* it is this store's node: 0/1 */
+};
+
+/*
+ * The node this connection works for (copied; NULL: none, a tool): rows
+ * it hands to a modem (store_outbox_mark_sending) carry it, and rows in
+ * SENDING at start are its own (store_outbox_sending).
+ */
+void	 store_set_node(struct store *, const char *node);
+const char *store_node(struct store *);
+/* The node's row, started now on host as pid. 0 or -1. */
+int	 store_node_register(struct store *, const char *host, int pid,
+	    time_t now);
+/* The node is alive at now; the leases of its rows in SENDING renewed. */
+int	 store_node_beat(struct store *, time_t now);
+/*
+ * Hold duty (a name: "sched", "node:NAME") for as long as this session
+ * lasts, unless another node's session holds it: 1 held, 0 another holds
+ * it, -1 error. SQLite: always 1 (one daemon per file).
+ */
+int	 store_node_duty(struct store *, const char *duty);
+/* Ids (at most max) of other nodes' rows in SENDING, leases lapsed. */
+int	 store_node_stale(struct store *, time_t now, int64_t *ids, int max);
+/*
+ * Record modem as the node's, with its prefixes (comma-separated) and
+ * whether it asks for reports: 1, or 0 when a live node drives a modem of
+ * that name; -1 error.
+ */
+int	 store_node_modem_claim(struct store *, const char *modem,
+	    const char *prefixes, int reports, time_t now);
+/* Who drives modem: -1 error, 0 unknown modem, 1 *out filled. */
+int	 store_node_modem_owner(struct store *, const char *modem, time_t now,
+	    struct store_modem_owner *out);
+/* cb(name, prefixes) for each modem up on another live node. 0 or -1. */
+int	 store_node_modems_elsewhere(struct store *, time_t now,
+	    void (*cb)(const char *, const char *, void *), void *arg);
+/* cb for each node's row, by name. 0 or -1. */
+int	 store_node_list(struct store *,
+	    void (*cb)(const struct store_node_row *, void *), void *arg);
 
 /* One sent part's network reference, for matching status reports. */
 int	 store_outbox_add_part(struct store *, int64_t id, int seq,

@@ -32,9 +32,14 @@ router_close(struct handler_ctx *ctx, const char *handled,
     const char *detail)
 {
 	const char *name;
+	int rc;
 
 	if (store_begin(ctx->store) != 0)
 		return -1;
+	if ((rc = store_message_claim(ctx->store, ctx->message_id)) != 1) {
+		store_rollback(ctx->store);
+		return rc;	/* 0: done, or another node's to route */
+	}
 	if (reply != NULL) {
 		name = ctx->person != NULL ? ctx->person->name : "";
 		if (handler_reply(ctx, reply, "name", name, NULL) != 0)
@@ -80,6 +85,10 @@ router_run(struct handler_ctx *ctx, const struct handler *h)
 
 	if (store_begin(ctx->store) != 0)
 		return -1;
+	if ((rc = store_message_claim(ctx->store, ctx->message_id)) != 1) {
+		store_rollback(ctx->store);
+		return rc;	/* 0: done, or another node's to route */
+	}
 	rc = h->run(ctx);
 	/* Then whoever hears of every message (an elder's check-in). */
 	for (hook = handlers_inbound; rc == 0 && *hook != NULL; hook++)

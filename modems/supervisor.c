@@ -347,7 +347,7 @@ modem_adopt_journal(struct modem *md)
 {
 	char *path;
 
-	path = journal_modem_path(md->cf->database, md->m->name);
+	path = journal_modem_path(md->cf->journal, md->m->name);
 	journal_adopt(path, 0, modem_adopt_part, md);
 	free(path);
 }

@@ -494,7 +494,7 @@ modem_worker_main(const struct config *cf, const struct config_modem *m,
 	GSM_InitLocales(NULL);
 
 	memset(&w, 0, sizeof w);
-	journal = journal_modem_path(cf->database, m->name);
+	journal = journal_modem_path(cf->journal, m->name);
 	if ((w.journal = journal_open_locked(journal,
 	    WORKER_JOURNAL_WAIT_MS, &cause)) == NULL) {
 		log_warn("modem %s: %s: a daemon crash may send again what "

@@ -27,6 +27,7 @@ enum store_message_stmts {
 	S_MESSAGE_REPEAT,
 	S_MESSAGE_COUNT_SINCE,
 	S_MESSAGE_OUTCOME_SINCE,
+	S_MESSAGE_CLAIM,
 	S_MESSAGE_N
 };
 
@@ -34,6 +35,9 @@ enum store_message_stmts {
 #define MESSAGE_COLS \
 	"id, sender, modem, text, parts, partial, received_at, state," \
 	" coalesce(handler, ''), \"binary\""
+
+/* In the routing transaction: still new, and now this node's. */
+#define MESSAGE_CLAIM	"SELECT id FROM message WHERE id = ? AND state = 'new'"
 
 static const char *const store_message_sql[S_MESSAGE_N] = {
 	/* ENGINE: ? and ?NNN parameters (PostgreSQL: $n) */
@@ -59,9 +63,16 @@ static const char *const store_message_sql[S_MESSAGE_N] = {
 	    " LIMIT 100",
 	[S_MESSAGE_INSERT] = "INSERT INTO message (sender, modem, text, parts,"
 	    " partial, received_at, \"binary\") VALUES (?, ?, ?, ?, ?, ?, ?)",
-	[S_MESSAGE_PENDING] = "SELECT id FROM message WHERE state = 'new'"
-	    " ORDER BY id LIMIT ?",
+	/*
+	 * Not those a modem of another live node took: that node routes
+	 * them (store_message_claim keeps two from routing one at once).
+	 */
+	[S_MESSAGE_PENDING] = "SELECT g.id FROM message g WHERE g.state = 'new'"
+	    " AND NOT EXISTS (SELECT 1 FROM modem m JOIN node n"
+	    "  ON n.name = m.node WHERE m.name = g.modem AND m.node <> ?1"
+	    "  AND n.seen_at >= ?2) ORDER BY g.id LIMIT ?3",
 	[S_MESSAGE_GET] = "SELECT " MESSAGE_COLS " FROM message WHERE id = ?",
+	[S_MESSAGE_CLAIM] = MESSAGE_CLAIM,
 	[S_MESSAGE_DONE] = "UPDATE message SET state = 'done', handler = ?,"
 	    " handled_at = ? WHERE id = ?",
 	[S_MESSAGE_LIST] = "SELECT " MESSAGE_COLS " FROM message"
@@ -79,8 +90,18 @@ static const char *const store_message_sql[S_MESSAGE_N] = {
 	    " AND handler LIKE '%/' || ?2",
 };
 
+static const char *const store_message_pg[S_MESSAGE_N] = {
+	/*
+	 * ENGINE: FOR UPDATE SKIP LOCKED: the row stays locked to the end of
+	 * the transaction that routes it; another node routing the same
+	 * message at once passes it by rather than answer it twice (SQLite:
+	 * BEGIN IMMEDIATE lets one writer in at a time).
+	 */
+	[S_MESSAGE_CLAIM] = MESSAGE_CLAIM " FOR UPDATE SKIP LOCKED",
+};
+
 const struct store_table store_message_table = {
-	"message", store_message_sql, S_MESSAGE_N, NULL
+	"message", store_message_sql, S_MESSAGE_N, store_message_pg
 };
 
 /* Statement id of this file's table, reset and unbound. */
@@ -247,12 +268,13 @@ store_part_flush_stale(struct store *st, time_t cutoff, time_t now)
 /* --- messages --- */
 
 int
-store_message_pending(struct store *st, int64_t *ids, int max)
+store_message_pending(struct store *st, int64_t *ids, int max, time_t now)
 {
 	struct db_stmt *s = store_message_stmt(st, S_MESSAGE_PENDING);
 	int rc, n = 0;
 
-	store_bind(s, "i", max);
+	store_bind(s, "sli", st->node != NULL ? st->node : "",
+	    (int64_t)now - STORE_NODE_LEASE, max);
 	while (n < max && (rc = db_step(s)) == DB_ROW)
 		ids[n++] = db_column_int64(s, 0);
 	db_reset(s);
@@ -304,6 +326,18 @@ store_message_done(struct store *st, int64_t id, const char *handler,
 
 	store_bind(s, "sll", handler, (int64_t)now, id);
 	return store_exec_stmt(st, s);
+}
+
+int
+store_message_claim(struct store *st, int64_t id)
+{
+	struct db_stmt *s = store_message_stmt(st, S_MESSAGE_CLAIM);
+	int rc;
+
+	store_bind(s, "l", id);
+	if ((rc = store_step_row(st, s)) == 1)
+		db_reset(s);
+	return rc;
 }
 
 int

@@ -71,9 +71,10 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	[S_OUTBOX_DUE] = "SELECT id FROM outbox WHERE state = 0"
 	    " AND next_attempt_at <= ? ORDER BY class, id LIMIT ?",
 	[S_OUTBOX_GET] = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?",
-	[S_OUTBOX_SENDING] = "UPDATE outbox SET state = 1, modem = ?,"
-	    " sent_at = ?, encoded_parts = ?, waiting = '' WHERE id = ?"
-	    " AND state = 0",
+	/* A claim: the node and its lease (store/node.c) go with it. */
+	[S_OUTBOX_SENDING] = "UPDATE outbox SET state = 1, modem = ?1,"
+	    " sent_at = ?2, encoded_parts = ?3, waiting = '', node = ?5,"
+	    " lease_until = ?6 WHERE id = ?4 AND state = 0",
 	[S_OUTBOX_SENT] = "UPDATE outbox SET state = 2, parts = ?, msgref = ?,"
 	    " sent_at = ?, last_error = '' WHERE id = ?",
 	/* In doubt: sent_at keeps when it was handed over (S_OUTBOX_SETTLE). */
@@ -91,8 +92,9 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    " sent_at = NULL, attempts = attempts + ? WHERE id = ?",
 	[S_OUTBOX_DEFER] = "UPDATE outbox SET next_attempt_at = ?,"
 	    " waiting = ? WHERE id = ? AND state = 0",
+	/* A node's own (NULL: a tool's, or from before nodes). */
 	[S_OUTBOX_IN_FLIGHT] = "SELECT id FROM outbox WHERE state = 1"
-	    " ORDER BY id LIMIT ?",
+	    " AND (node = ?1 OR node IS NULL) ORDER BY id LIMIT ?2",
 	[S_OUTBOX_IN_FLIGHT_TO] = "SELECT count(*) FROM outbox WHERE state = 1"
 	    " AND modem = ? AND recipient = ?",
 	/* Sending rows carry the time they were handed over in sent_at. */
@@ -194,8 +196,20 @@ static const char *const store_outbox_sql[S_OUTBOX_N] = {
 	    " ORDER BY o.id DESC LIMIT 1) RETURNING id, parts, sent_at",
 };
 
+static const char *const store_outbox_pg[S_OUTBOX_N] = {
+	/*
+	 * ENGINE: FOR UPDATE SKIP LOCKED. Two nodes may pick the same due
+	 * row at once; the one that loses skips it rather than wait for the
+	 * other's claim to commit (SQLite: one writer, nothing to skip).
+	 */
+	[S_OUTBOX_SENDING] = "UPDATE outbox SET state = 1, modem = ?1,"
+	    " sent_at = ?2, encoded_parts = ?3, waiting = '', node = ?5,"
+	    " lease_until = ?6 WHERE id = (SELECT c.id FROM outbox c"
+	    " WHERE c.id = ?4 AND c.state = 0 FOR UPDATE SKIP LOCKED)",
+};
+
 const struct store_table store_outbox_table = {
-	"outbox", store_outbox_sql, S_OUTBOX_N, NULL
+	"outbox", store_outbox_sql, S_OUTBOX_N, store_outbox_pg
 };
 
 /* Statement id of this file's table, reset and unbound. */
@@ -292,7 +306,8 @@ store_outbox_mark_sending(struct store *st, int64_t id, const char *modem,
 {
 	struct db_stmt *s = store_outbox_stmt(st, S_OUTBOX_SENDING);
 
-	store_bind(s, "slil", modem, (int64_t)now, parts, id);
+	store_bind(s, "slilsl", modem, (int64_t)now, parts, id, st->node,
+	    (int64_t)now + STORE_NODE_LEASE);
 	if (store_exec_stmt(st, s) == -1)
 		return -1;
 	return db_changes(st->db) == 1 ? 0 : -1;
@@ -355,7 +370,7 @@ store_outbox_sending(struct store *st, int64_t *ids, int max)
 {
 	struct db_stmt *s = store_outbox_stmt(st, S_OUTBOX_IN_FLIGHT);
 
-	store_bind(s, "i", max);
+	store_bind(s, "si", st->node, max);
 	return store_ids(st, s, ids, max);
 }
 

@@ -45,6 +45,7 @@ enum store_table_id {
 	STORE_T_CHECKIN,	/* checkin.c */
 	STORE_T_EVENT,		/* event.c */
 	STORE_T_STATS,		/* stats.c */
+	STORE_T_NODE,		/* node.c */
 	STORE_NTABLES
 };
 
@@ -57,12 +58,14 @@ extern const struct store_table store_prompt_table;
 extern const struct store_table store_checkin_table;
 extern const struct store_table store_event_table;
 extern const struct store_table store_stats_table;
+extern const struct store_table store_node_table;
 
 struct store {
 	struct db	 *db;
 	/* stmt[t][i]: statement i of table t, prepared once at open. */
 	struct db_stmt	**stmt[STORE_NTABLES];
 	int		  busy_ms;	/* how long a statement waits */
+	char		 *node;		/* store_set_node, NULL none */
 };
 
 /* Schema migrations (schema.c): entry i moves version i to i + 1. */

@@ -373,6 +373,25 @@ const char *const store_migrations[] = {
 	 * reference is told apart from the reports of older doubts
 	 */
 	"ALTER TABLE outbox ADD COLUMN doubt_ref INTEGER;",
+	/*
+	 * 14: the nodes sharing one database (store/node.c): each node's row
+	 * and heartbeat; the node that drives each modem, with the modem's
+	 * prefixes and whether it asks for status reports, for the other
+	 * nodes to go by; the node a row in SENDING was handed to, and how
+	 * long its claim holds unless renewed
+	 */
+	"CREATE TABLE node ("
+	"  name TEXT PRIMARY KEY,"
+	"  host TEXT NOT NULL DEFAULT '',"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  started_at INTEGER NOT NULL,"
+	"  seen_at INTEGER NOT NULL);"
+	"ALTER TABLE modem ADD COLUMN node TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE modem ADD COLUMN prefixes TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE modem ADD COLUMN reports INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN node TEXT;"
+	"ALTER TABLE outbox ADD COLUMN lease_until INTEGER;"
+	"CREATE INDEX outbox_node ON outbox(state, node, lease_until);",
 };
 
 const int store_nmigrations =

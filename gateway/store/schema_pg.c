@@ -373,5 +373,27 @@ const int store_pg_base = 13;
 
 /* After the base: entry i moves version store_pg_base + i on; NULL ends. */
 const char *const store_migrations_pg[] = {
+	/*
+	 * 14: as schema.c's 14; and a NOTIFY on cungate_outbox when rows are
+	 * queued (delivered at commit), so that every node's loop hears of
+	 * them at once rather than at its next pass
+	 */
+	"CREATE TABLE node ("
+	"  name TEXT PRIMARY KEY,"
+	"  host TEXT NOT NULL DEFAULT '',"
+	"  pid BIGINT NOT NULL DEFAULT 0,"
+	"  started_at BIGINT NOT NULL,"
+	"  seen_at BIGINT NOT NULL);"
+	"ALTER TABLE modem ADD COLUMN node TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE modem ADD COLUMN prefixes TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE modem ADD COLUMN reports BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN node TEXT;"
+	"ALTER TABLE outbox ADD COLUMN lease_until BIGINT;"
+	"CREATE INDEX outbox_node ON outbox(state, node, lease_until);"
+	"CREATE FUNCTION cungate_outbox_queued() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  PERFORM pg_notify('cungate_outbox', ''); RETURN NULL; END $$;"
+	"CREATE TRIGGER outbox_queued AFTER INSERT ON outbox"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_outbox_queued();",
 	NULL
 };

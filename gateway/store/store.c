@@ -33,6 +33,7 @@ static const struct store_table *const store_tables[STORE_NTABLES] = {
 	[STORE_T_CHECKIN] = &store_checkin_table,
 	[STORE_T_EVENT] = &store_event_table,
 	[STORE_T_STATS] = &store_stats_table,
+	[STORE_T_NODE] = &store_node_table,
 };
 
 /*
@@ -228,6 +229,7 @@ store_close(struct store *st)
 		free(st->stmt[k]);
 	}
 	db_close(st->db);
+	free(st->node);
 	free(st);
 }
 
@@ -241,6 +243,24 @@ const char *
 store_error(struct store *st)
 {
 	return db_error(st->db);
+}
+
+int
+store_listen(struct store *st)
+{
+	return db_listen(st->db, "cungate_outbox");
+}
+
+int
+store_socket(struct store *st)
+{
+	return db_socket(st->db);
+}
+
+int
+store_notified(struct store *st)
+{
+	return db_notified(st->db);
 }
 
 void

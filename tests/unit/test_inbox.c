@@ -84,12 +84,12 @@ test_single_part_and_duplicate(void **state)
 	/* Read again from the SIM: stored once, no second message. */
 	assert_int_equal(inbox_store(st, &cf, &p, NOW + 1, &mid), 0);
 	assert_int_equal(mid, 0);
-	assert_int_equal(store_message_pending(st, ids, 4), 1);
+	assert_int_equal(store_message_pending(st, ids, 4, NOW), 1);
 	/* The same text later is a new message (different SMSC time). */
 	p.sent_at += 60;
 	assert_int_equal(inbox_store(st, &cf, &p, NOW + 60, &mid), 1);
 	assert_true(mid > 0);
-	assert_int_equal(store_message_pending(st, ids, 4), 2);
+	assert_int_equal(store_message_pending(st, ids, 4, NOW), 2);
 }
 
 static void
@@ -137,9 +137,9 @@ test_partial_after_timeout(void **state)
 	assert_int_equal(inbox_store(st, &cf, &p3, NOW + 10, &mid), 1);
 	/* Not yet: the timeout runs from the first part. */
 	assert_int_equal(sched_run(st, &cf, NULL, NOW + 599), 0);
-	assert_int_equal(store_message_pending(st, ids, 4), 0);
+	assert_int_equal(store_message_pending(st, ids, 4, NOW), 0);
 	assert_int_equal(sched_run(st, &cf, NULL, NOW + 601), 1);
-	assert_int_equal(store_message_pending(st, ids, 4), 1);
+	assert_int_equal(store_message_pending(st, ids, 4, NOW), 1);
 	t = message_text(st, ids[0], &partial);
 	assert_string_equal(t, "开头…结尾");
 	assert_int_equal(partial, 1);
