@@ -425,6 +425,7 @@ struct store_modem {
 	time_t	 health_at;	/* 0 if never read */
 	time_t	 down_since;	/* 0 if up */
 	int64_t	 calls;
+	char	 node[33];	/* the node driving it, "" unknown */
 };
 /* Record a modem's state (the daemon, on every change). 0 or -1. */
 int	 store_modem_set(struct store *, const char *name, const char *state,

@@ -387,6 +387,7 @@ ctl_modem_row(const struct store_modem *m, void *arg)
 
 	ctl_list_row(l);
 	ctl_list_str(l, "name", m->name);
+	ctl_list_str(l, "node", m->node);
 	ctl_list_str(l, "state", m->state);
 	ctl_list_time(l, "since", m->updated_at);
 	ctl_list_int(l, "sent", m->messages_sent);
@@ -408,6 +409,22 @@ ctl_modem_row(const struct store_modem *m, void *arg)
 	if (l->format == CTL_LIST_JSON)
 		ctl_list_time(l, "down_since", m->down_since);
 	ctl_list_str(l, "detail", m->detail);
+}
+
+/* A node's row: alive while it beats within the lease. */
+static void
+ctl_node_row(const struct store_node_row *n, void *arg)
+{
+	struct ctl_list *l = arg;
+
+	ctl_list_row(l);
+	ctl_list_str(l, "node", n->name);
+	ctl_list_str(l, "host", n->host);
+	ctl_list_int(l, "pid", n->pid);
+	ctl_list_time(l, "started", n->started_at);
+	ctl_list_time(l, "seen", n->seen_at);
+	ctl_list_str(l, "state", now_real() - n->seen_at <= STORE_NODE_LEASE ?
+	    "alive" : "gone");
 }
 
 static void
@@ -451,7 +468,7 @@ ctl_stats(struct ctl *c)
 		"queued", "sending", "sent", "failed", "expired", "withdrawn"
 	};
 	struct store_stats s;
-	struct ctl_list l;
+	struct ctl_list l, nodes;
 	struct ctl_obj o, sub;
 	char *json;
 	int i, rc;
@@ -467,6 +484,12 @@ ctl_stats(struct ctl *c)
 	if (rc == -1) {
 		ctl_list_free(&l);
 		return ctl_fail("stats: modems: %s", store_error(c->st));
+	}
+	ctl_list_init(&nodes, c);
+	if (store_node_list(c->st, ctl_node_row, &nodes) == -1) {
+		ctl_list_free(&l);
+		ctl_list_free(&nodes);
+		return ctl_fail("stats: nodes: %s", store_error(c->st));
 	}
 
 	if (l.format != CTL_LIST_JSON) {
@@ -489,6 +512,9 @@ ctl_stats(struct ctl *c)
 		if (l.nrows > 0)
 			printf("\n");
 		ctl_list_print(&l);
+		if (nodes.nrows > 0)
+			printf("\n");
+		ctl_list_print(&nodes);
 		return CTL_EXIT_OK;
 	}
 
@@ -509,6 +535,7 @@ ctl_stats(struct ctl *c)
 	ctl_obj_int(&o, "people", s.people);
 	ctl_obj_int(&o, "villages", s.villages);
 	ctl_obj_json(&o, "modems", ctl_list_take_json(&l));
+	ctl_obj_json(&o, "nodes", ctl_list_take_json(&nodes));
 	json = ctl_obj_take(&o);
 	printf("%s\n", json);
 	free(json);
@@ -518,7 +545,8 @@ ctl_stats(struct ctl *c)
 const struct ctl_cmd ctl_cmd_stats = {
 	.name = "stats",
 	.usage = "[--json]",
-	.about = "counts: messages in and out, queue, people, modems",
+	.about = "counts: messages in and out, queue, people, modems, and"
+	    "\n\t\t\tthe nodes on the database",
 	.args = { "json", 0, 0, NULL },
 	.exec = ctl_stats
 };

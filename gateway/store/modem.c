@@ -46,7 +46,7 @@ static const char *const store_modem_sql[S_MODEM_N] = {
 	    " (SELECT count(*) FROM inbound_part i WHERE i.modem = m.name),"
 	    " m.signal, m.battery, m.network, m.operator, m.sim_used,"
 	    " m.sim_total, coalesce(m.health_at, 0), coalesce(m.down_since, 0),"
-	    " (SELECT count(*) FROM call c WHERE c.modem = m.name)"
+	    " (SELECT count(*) FROM call c WHERE c.modem = m.name), m.node"
 	    " FROM modem m ORDER BY m.name",
 	[S_MODEM_HEALTH] = "UPDATE modem SET signal = ?2, battery = ?3,"
 	    " network = ?4, operator = ?5, sim_used = ?6, sim_total = ?7,"
@@ -107,6 +107,7 @@ store_modem_list(struct store *st,
 		m.health_at = db_column_int64(s, 13);
 		m.down_since = db_column_int64(s, 14);
 		m.calls = db_column_int64(s, 15);
+		store_copy(m.node, sizeof m.node, s, 16);
 		cb(&m, arg);
 	}
 	db_reset(s);
