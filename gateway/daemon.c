@@ -109,7 +109,7 @@ daemon_work(struct daemon *d)
 				return;	/* store trouble: next second */
 	} while (n == DAEMON_ROUTE_BATCH);
 	if (outbox_pump(d->st, d->cf, d->modems, d->nmodems,
-	    now_real()) == -1)
+	    now_real()) == -1 && !store_is_away(d->st))
 		log_warn("outbox: pump: %s", store_error(d->st));
 }
 

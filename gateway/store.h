@@ -144,6 +144,8 @@ int	 store_listen(struct store *);
 int	 store_socket(struct store *);
 /* Rows were queued since the last call: >0; 0 not; -1 session lost. */
 int	 store_notified(struct store *);
+/* Did the last call fail because the server is away (no session)? 0/1. */
+int	 store_is_away(struct store *);
 /* The schema version this build migrates to. */
 /*
  * Erase a person on request: what they sent and what was sent to them,

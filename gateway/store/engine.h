@@ -48,7 +48,9 @@ struct db_stmt;		/* a prepared statement */
 enum db_fault {
 	DB_FAULT_OTHER,
 	DB_FAULT_UNIQUE,	/* a UNIQUE constraint */
-	DB_FAULT_PRIMARYKEY	/* a PRIMARY KEY constraint */
+	DB_FAULT_PRIMARYKEY,	/* a PRIMARY KEY constraint */
+	DB_FAULT_AWAY		/* no session: the server is away (said once,
+				   when it went) */
 };
 
 /* db_prepare flags: a statement kept for the connection's life. */

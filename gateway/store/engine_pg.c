@@ -227,6 +227,7 @@ db_pg_drop(struct db_pg *pg, const char *why)
 	/* libpq's message runs on over lines: the first says it. */
 	t[strcspn(t, "\n")] = '\0';
 	db_pg_fail(pg, t);
+	pg->fault = DB_FAULT_AWAY;
 	if (pg->conn == NULL) {
 		free(t);
 		return;
@@ -361,8 +362,15 @@ db_pg_session(struct db_pg *pg)
 
 	if ((pg->conn = db_pg_connect(pg->conninfo, db_pg_deadline(pg),
 	    &cause)) == NULL) {
+		cause[strcspn(cause, "\n")] = '\0';
 		t = xasprintf("PostgreSQL: %s", cause);
 		db_pg_fail(pg, t);
+		pg->fault = DB_FAULT_AWAY;
+		/* Once an outage, not at every try. */
+		if (pg->lost_at != 0 && pg->backoff_ms == DB_PG_BACKOFF_MS)
+			log_warn("store: postgresql: no new session: %s: tried "
+			    "again, up to every %d s", cause,
+			    DB_PG_BACKOFF_MAX_MS / 1000);
 		free(t);
 		free(cause);
 		goto fail;

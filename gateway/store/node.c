@@ -199,7 +199,7 @@ store_node_modems_elsewhere(struct store *st, time_t now,
 		cb(db_column_text(s, 0), db_column_text(s, 1), arg);
 	db_reset(s);
 	if (rc != DB_DONE) {
-		log_warn("store: %s: %s", db_sql(s), db_error(st->db));
+		store_log_fail(st, db_sql(s));
 		return -1;
 	}
 	return 0;

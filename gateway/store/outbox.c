@@ -500,8 +500,7 @@ store_outbox_parts_on_record(struct store *st, int64_t id, char *modem,
 	}
 	db_reset(s);
 	if (rc != DB_DONE) {
-		log_warn("store: %s: %s", db_sql(s),
-		    db_error(st->db));
+		store_log_fail(st, db_sql(s));
 		return -1;
 	}
 	return n;

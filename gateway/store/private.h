@@ -103,6 +103,12 @@ store_copy(char *dst, size_t n, struct db_stmt *s, int col)
 	snprintf(dst, n, "%s", t != NULL ? t : "");
 }
 
+/*
+ * Log why what (a statement's text, "begin") failed: a warning, or only at
+ * debug while the server is away (the engine said so once, as it went).
+ */
+void	 store_log_fail(struct store *, const char *what);
+
 /* Step a one-row lookup: -1 error (logged), 0 no row, 1 row (unreset). */
 static inline int
 store_step_row(struct store *st, struct db_stmt *s)
@@ -114,7 +120,7 @@ store_step_row(struct store *st, struct db_stmt *s)
 	db_reset(s);
 	if (rc == DB_DONE)
 		return 0;
-	log_warn("store: %s: %s", db_sql(s), db_error(st->db));
+	store_log_fail(st, db_sql(s));
 	return -1;
 }
 

@@ -270,13 +270,28 @@ store_set_busy_timeout(struct store *st, int ms)
 	db_set_busy_timeout(st->db, ms);
 }
 
+void
+store_log_fail(struct store *st, const char *what)
+{
+	if (db_fault(st->db) == DB_FAULT_AWAY)
+		log_debug("store: %s: %s", what, db_error(st->db));
+	else
+		log_warn("store: %s: %s", what, db_error(st->db));
+}
+
+int
+store_is_away(struct store *st)
+{
+	return db_fault(st->db) == DB_FAULT_AWAY;
+}
+
 /* --- transactions --- */
 
 int
 store_begin(struct store *st)
 {
 	if (db_begin(st->db) == -1) {
-		log_warn("store: begin: %s", db_error(st->db));
+		store_log_fail(st, "begin");
 		return -1;
 	}
 	return 0;
@@ -286,7 +301,7 @@ int
 store_commit(struct store *st)
 {
 	if (db_commit(st->db) == -1) {
-		log_warn("store: commit: %s", db_error(st->db));
+		store_log_fail(st, "commit");
 		store_rollback(st);
 		return -1;
 	}
@@ -397,7 +412,7 @@ store_exec_stmt(struct store *st, struct db_stmt *s)
 	rc = db_step(s);
 	db_reset(s);
 	if (rc != DB_DONE) {
-		log_warn("store: %s: %s", db_sql(s), db_error(st->db));
+		store_log_fail(st, db_sql(s));
 		return -1;
 	}
 	return 0;
@@ -426,7 +441,7 @@ store_phones(struct store *st, struct db_stmt *s,
 		phone_set_add(&ps, db_column_text(s, 0));
 	db_reset(s);
 	if (rc != DB_DONE)
-		log_warn("store: %s: %s", db_sql(s), db_error(st->db));
+		store_log_fail(st, db_sql(s));
 	for (i = 0; rc == DB_DONE && i < ps.n; i++)
 		cb(ps.v[i], arg);
 	phone_set_free(&ps);
@@ -442,7 +457,7 @@ store_ids(struct store *st, struct db_stmt *s, int64_t *ids, int max)
 		ids[n++] = db_column_int64(s, 0);
 	db_reset(s);
 	if (rc != DB_ROW && rc != DB_DONE) {
-		log_warn("store: %s: %s", db_sql(s), db_error(st->db));
+		store_log_fail(st, db_sql(s));
 		return -1;
 	}
 	return n;
