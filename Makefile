@@ -269,7 +269,9 @@ build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(addprefix build/fuzz/,$(CORE
 	clang -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 # Figures, not tests: the dummy phone, then +CMTI -> reply on the simulated
-# modem for cungate and gammu-smsd (tests/bench/latency.py [N] to rerun).
+# modem for cungate (on SQLite and on PostgreSQL) and gammu-smsd
+# (tests/bench/latency.py [N] to rerun), routed messages per second per
+# node on SQLite and PostgreSQL (tests/bench/throughput.py [N]).
 bench: deps all
 	@missing=""; for p in $(BENCH_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -284,8 +286,21 @@ bench: deps all
 	fi
 	$(PYTHON) tests/bench/latency_dummy.py
 	$(PYTHON) tests/bench/latency.py
+	$(PYTHON) tests/bench/throughput.py
 	$(PYTHON) tests/bench/ussd.py
 	$(MAKE) --no-print-directory bench-route
+
+# Figures, not a test: the PostgreSQL ones of `make bench` alone, each on a
+# private server started for the run and stopped after: +CMTI -> AT+CMGS
+# on the simulated modem (the SQLite row beside it: tests/bench/latency.py
+# --only cungate --only "cungate pg"), then the routing throughput burst,
+# whose table keeps its SQLite row as the baseline (a few seconds).
+# BENCH_PG_N sets the latency run's messages (default 200, ~1.5 s each).
+BENCH_PG_N ?= 200
+.PHONY: bench-pg
+bench-pg: deps all
+	$(PYTHON) tests/bench/latency.py $(BENCH_PG_N) --only "cungate pg"
+	$(PYTHON) tests/bench/throughput.py
 
 # Figures, not a test: USSD callbacks/s and p99 with wrk on loopback.
 bench-ussd: all

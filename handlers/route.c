@@ -74,7 +74,8 @@ router_allowed(const struct handler *h, const struct store_person *person)
 
 /*
  * Run h in one transaction with the message marked done. 0, 1 when the
- * handler failed (rolled back), -1 when the store failed.
+ * handler failed (rolled back), 2 when the message was done or another
+ * node's to route already (nothing run), -1 when the store failed.
  */
 static int
 router_run(struct handler_ctx *ctx, const struct handler *h)
@@ -87,7 +88,7 @@ router_run(struct handler_ctx *ctx, const struct handler *h)
 		return -1;
 	if ((rc = store_message_claim(ctx->store, ctx->message_id)) != 1) {
 		store_rollback(ctx->store);
-		return rc;	/* 0: done, or another node's to route */
+		return rc == 0 ? 2 : -1;
 	}
 	rc = h->run(ctx);
 	/* Then whoever hears of every message (an elder's check-in). */
@@ -172,6 +173,12 @@ router_dispatch(struct router *r, struct handler_ctx *ctx,
 	if ((rc = router_run(ctx, h)) == 0) {
 		log_info("router: %s: message %lld: command %s: handler %s",
 		    sm, (long long)ctx->message_id, cmd, h->name);
+		goto out;
+	}
+	if (rc == 2) {
+		log_debug("router: %s: message %lld: routed by another node",
+		    sm, (long long)ctx->message_id);
+		rc = 0;
 		goto out;
 	}
 	if (rc == -1)

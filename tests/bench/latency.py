@@ -15,6 +15,10 @@ Systems:
                   on modemsim, shipped defaults (poll_interval 30 s,
                   heartbeat, watchdog, tick), log_level = info,
                   recipient_hourly_cap raised so no reply waits on the cap
+  cungate pg      the same config with the database on PostgreSQL 15: a
+                  fresh database on a private server on a Unix socket
+                  (tests/pg/cluster.py, started for the run and stopped
+                  after), state_dir the run's directory, node = bench
   gammu-smsd      Debian's gammu-smsd 1.42, SQL service (driver sqlite3,
                   schema from the package's examples/sqlite.sql),
                   RunOnReceive a shell script that queues the reply with
@@ -30,6 +34,7 @@ what fits in five minutes of arrivals (the N column says how many were
 measured).
 
     make bench        (or: python3 tests/bench/latency.py [N] [--only NAME] [--gap MIN MAX])
+    make bench-pg     (the cungate pg row alone, with the throughput bench)
 """
 import argparse
 import gzip
@@ -47,6 +52,9 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 os.environ.setdefault("CUNGATE_BUILD", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "rel"))
+# The cungate row is SQLite's whatever the test suite's backend; cungate pg
+# names its database itself.
+os.environ["CUNGATE_TEST_BACKEND"] = "sqlite"
 from conftest import MODEMSIM, Gateway, Sim, wait_for  # noqa: E402
 
 GAP = (1.0, 2.0)            # default seconds between arrivals, uniform
@@ -54,7 +62,9 @@ ARRIVAL_BUDGET = 300        # seconds of arrivals at most per system
 DRAIN_TIMEOUT = 120         # seconds to wait for the last replies
 SENDER = "+86138{:08d}"     # one number per message
 SQLITE_SCHEMA = "/usr/share/doc/gammu-smsd/examples/sqlite.sql"
+CLUSTER = os.path.join(os.path.dirname(__file__), "..", "pg", "cluster.py")
 GAMMU_REPLY = "收到，谢谢。"
+CUNGATE = ["cungate", "cungate pg"]
 GAMMU_INTERVALS = {"gammu-smsd": {},
                    "gammu-smsd 1s": {"ReceiveFrequency": 1, "CommTimeout": 1,
                                      "StatusFrequency": 1, "LoopSleep": 1}}
@@ -124,10 +134,38 @@ def latencies(sim, senders):
             if s in first and cmti[k] is not None]
 
 
-def run_cungate(tmp, n, rng, gap):
-    """cungated on one simulated modem; returns the latencies."""
+def pg_start(d):
+    """A private PostgreSQL server in d/server (cluster.py); its conninfo.
+    Not in the run's directory: kill_leftovers would take it."""
+    # The server's user must reach its directory.
+    os.chmod(d, 0o755)
+    out = subprocess.run([sys.executable, CLUSTER, "start",
+                          os.path.join(d, "server")],
+                         capture_output=True, text=True)
+    if out.returncode != 0 or not out.stdout.strip():
+        raise SystemExit(f"tests/pg/cluster.py start: exit {out.returncode}:"
+                         f" {out.stderr.strip()}")
+    return out.stdout.strip().splitlines()[-1]
+
+
+def pg_database(server, name):
+    """A new database name on server; its conninfo."""
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server,
+                    "-c", f"CREATE DATABASE {name}"], check=True,
+                   capture_output=True, text=True)
+    words = [w for w in server.split() if not w.startswith("dbname=")]
+    return " ".join(words + [f"dbname={name}"])
+
+
+def run_cungate(tmp, n, rng, gap, database=None):
+    """cungated on one simulated modem, its database a SQLite file or the
+    PostgreSQL conninfo database; returns the latencies."""
+    extra = ["recipient_hourly_cap = 100000"]
+    if database is not None:
+        extra += [f"database = {database}", f"state_dir = {tmp}",
+                  "node = bench"]
     gw = Gateway(tmp, modems=(), sims=("m1",),
-                 gateway_extra="recipient_hourly_cap = 100000")
+                 gateway_extra="\n".join(extra))
     # Shipped defaults except quiet hours and the cap: drop the test
     # harness's short intervals, debug level and libgammu debug log.
     test_only = ("heartbeat_interval", "watchdog_timeout", "tick_interval",
@@ -228,7 +266,7 @@ def main():
     ap.add_argument("n", nargs="?", type=int, default=200,
                     help="messages per system (default 200)")
     ap.add_argument("--only", action="append",
-                    choices=["cungate"] + list(GAMMU_INTERVALS),
+                    choices=CUNGATE + list(GAMMU_INTERVALS),
                     help="measure only this system (repeatable)")
     ap.add_argument("--gap", nargs=2, type=float, default=GAP,
                     metavar=("MIN", "MAX"),
@@ -236,7 +274,7 @@ def main():
     ap.add_argument("--keep", action="store_true",
                     help="keep the private directories (printed)")
     args = ap.parse_args()
-    systems = args.only or ["cungate"] + list(GAMMU_INTERVALS)
+    systems = args.only or CUNGATE + list(GAMMU_INTERVALS)
     if any(s.startswith("gammu") for s in systems) and \
             not shutil.which("gammu-smsd"):
         raise SystemExit("gammu-smsd missing: make bench installs it as root")
@@ -249,12 +287,23 @@ def main():
         rng = random.Random(1)
         t0 = time.monotonic()
         print(f"{name}: {n} messages ...", file=sys.stderr, flush=True)
+        pgdir = None
         try:
             if name == "cungate":
                 lat = run_cungate(tmp, n, rng, args.gap)
+            elif name == "cungate pg":
+                pgdir = tempfile.mkdtemp(prefix="cungate-bench-pg-")
+                server = pg_start(pgdir)
+                lat = run_cungate(tmp, n, rng, args.gap,
+                                  pg_database(server, "bench_latency"))
             else:
                 lat = run_gammu(tmp, n, rng, args.gap, GAMMU_INTERVALS[name])
         finally:
+            if pgdir is not None:
+                subprocess.run([sys.executable, CLUSTER, "stop",
+                                os.path.join(pgdir, "server")],
+                               capture_output=True)
+                shutil.rmtree(pgdir, ignore_errors=True)
             if args.keep:
                 print(f"  kept {tmp}", file=sys.stderr)
             else:
