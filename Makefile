@@ -3,7 +3,7 @@
 #   make          build cungated and cungatectl (-Wall -Wextra -Werror)
 #   make deps     install the Debian 12 packages the project needs (as root)
 #   make check    ASan+UBSan build, cmocka unit tests, pytest integration tests
-#   make check-pg the store's unit tests again on a private PostgreSQL server
+#   make check-pg the store's unit tests and the integration suite on a private PostgreSQL server
 #   make run      run the daemon on config/cungate.conf with a dummy-phone modem
 #   make install  PREFIX=/usr/local DESTDIR= : programs, config, man pages, unit
 
@@ -202,15 +202,18 @@ check: deps
 	@$(MAKE) --no-print-directory $(ASAN)/cungated $(ASAN)/cungatectl $(addprefix $(ASAN)/,$(UNIT_TESTS))
 	@$(PYTHON) tests/run_checks.py --build $(ASAN) $(addprefix $(ASAN)/,$(UNIT_TESTS))
 
-# The engine's tests against a private PostgreSQL server (tests/pg/cluster.py
-# starts it, runs the command with CUNGATE_PG set, stops it): the half of
-# test_engine that `make check` skips. The integration suite will run there
-# too once the store's SQL is ported to PostgreSQL.
+# The store's unit tests and the integration suite against one private
+# PostgreSQL server (tests/pg/cluster.py starts it, runs the command with
+# CUNGATE_PG set, stops it): the half of test_engine that `make check`
+# skips, then every integration test but the sqlite_only ones, each gateway
+# on a fresh database. Narrow the suite with PYTEST_ADDOPTS, e.g.
+# make check-pg PYTEST_ADDOPTS="-k 'cli or service'".
 .PHONY: check-pg
 check-pg: deps
-	@$(MAKE) --no-print-directory $(addprefix $(ASAN)/,$(PG_UNIT_TESTS))
+	@$(MAKE) --no-print-directory $(ASAN)/cungated $(ASAN)/cungatectl \
+	    $(addprefix $(ASAN)/,$(PG_UNIT_TESTS))
 	$(PYTHON) tests/pg/cluster.py run -- $(PYTHON) tests/run_checks.py \
-	    --build $(ASAN) --no-integration $(addprefix $(ASAN)/,$(PG_UNIT_TESTS))
+	    --build $(ASAN) --backend pg $(addprefix $(ASAN)/,$(PG_UNIT_TESTS))
 
 # The Debian package: builds, passes lintian, installs (user, modes, nothing
 # enabled), purges cleanly. As root; run by .ci/run.

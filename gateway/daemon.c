@@ -789,6 +789,7 @@ main(int argc, char **argv)
 		daemon_held_free(h);
 	}
 	daemon_node_stop(&d);
+	store_node_stopped(d.st);
 	event_free(d.second);
 	event_free(d.kick);
 	event_free(d.tick);

@@ -484,6 +484,8 @@ const char *store_node(struct store *);
 /* The node's row, started now on host as pid. 0 or -1. */
 int	 store_node_register(struct store *, const char *host, int pid,
 	    time_t now);
+/* The node stopped on purpose: gone at once, for the others. 0 or -1. */
+int	 store_node_stopped(struct store *);
 /* The node is alive at now; the leases of its rows in SENDING renewed. */
 int	 store_node_beat(struct store *, time_t now);
 /*

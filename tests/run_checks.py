@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""make check's runner: every cmocka unit test binary, then the pytest
-integration suite against the sanitizer build, then one closing line
-"N passed, N failed" summing both. Exits non-zero if anything failed."""
+"""make check's runner (and make check-pg's): every cmocka unit test
+binary, then the pytest integration suite against the sanitizer build on
+the store --backend names, then one closing line "N passed, N failed"
+summing both. Exits non-zero if anything failed."""
 import argparse
 import os
 import re
@@ -28,11 +29,15 @@ def run_unit(binary):
     return passed, failed
 
 
-def run_pytest(build):
-    junit = os.path.join(ROOT, build, "pytest.xml")
+def run_pytest(build, backend):
+    junit = os.path.join(ROOT, build, "pytest.xml" if backend == "sqlite"
+                         else f"pytest-{backend}.xml")
+    if os.path.exists(junit):
+        os.unlink(junit)    # not last run's figures if pytest cannot start
     env = dict(os.environ, CUNGATE_BUILD=os.path.join(ROOT, build))
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-           "-q", "--junitxml", junit, "tests/integration"]
+           "-q", "--junitxml", junit, f"--backend={backend}",
+           "tests/integration"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env)
     if not os.path.exists(junit):
         return 0, 1
@@ -51,7 +56,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--no-integration", action="store_true",
-                    help="the unit tests alone (make check-pg, for now)")
+                    help="the unit tests alone")
+    ap.add_argument("--backend", choices=("sqlite", "pg"), default="sqlite",
+                    help="the integration suite's store (pg: on CUNGATE_PG's "
+                    "server, or one it starts)")
     ap.add_argument("units", nargs="*")
     args = ap.parse_args()
     passed = failed = 0
@@ -62,7 +70,7 @@ def main():
     print(f"unit: {passed} passed, {failed} failed")
     if args.no_integration:
         return 1 if failed or passed == 0 else 0
-    p, f = run_pytest(args.build)
+    p, f = run_pytest(args.build, args.backend)
     print(f"integration: {p} passed, {f} failed")
     passed += p
     failed += f

@@ -316,6 +316,35 @@ const struct ctl_cmd ctl_cmd_simulate = {
 
 /* --- scheduler and counters --- */
 
+static void
+ctl_node_alive_cb(const struct store_node_row *n, void *arg)
+{
+	int *alive = arg;
+
+	if (now_real() - n->seen_at <= STORE_NODE_LEASE)
+		(*alive)++;
+}
+
+/*
+ * Does a daemon run on the configured database? A SQLite file's lock
+ * says; on a database server, a node that beats. 1/0, -1 (said).
+ */
+static int
+ctl_database_live(struct ctl *c)
+{
+	int alive = 0;
+
+	if (!store_is_server(c->cf->database))
+		return service_database_live(c->cf->database);
+	if (ctl_store(c) == NULL)
+		return -1;
+	if (store_node_list(c->st, ctl_node_alive_cb, &alive) == -1) {
+		ctl_fail("nodes: %s", store_error(c->st));
+		return -1;
+	}
+	return alive > 0;
+}
+
 static enum ctl_exit
 ctl_tick(struct ctl *c)
 {
@@ -337,11 +366,15 @@ ctl_tick(struct ctl *c)
 	 * deadlines for real, today: for a copy (cungatectl backup) only.
 	 */
 	if (at != NULL && !ctl_flag(c, "force") &&
-	    service_database_live(c->cf->database))
+	    (n = ctl_database_live(c)) != 0) {
+		if (n == -1)
+			return CTL_EXIT_FAIL;
 		return ctl_fail("tick --at: cungated is running on %s: a time "
 		    "other than now would send tomorrow's alerts for real; "
 		    "use a copy (cungatectl backup), or --force",
+		    store_is_server(c->cf->database) ? "the database" :
 		    c->cf->database);
+	}
 	if (ctl_store(c) == NULL)
 		return CTL_EXIT_FAIL;
 
@@ -423,8 +456,8 @@ ctl_node_row(const struct store_node_row *n, void *arg)
 	ctl_list_int(l, "pid", n->pid);
 	ctl_list_time(l, "started", n->started_at);
 	ctl_list_time(l, "seen", n->seen_at);
-	ctl_list_str(l, "state", now_real() - n->seen_at <= STORE_NODE_LEASE ?
-	    "alive" : "gone");
+	ctl_list_str(l, "state", n->seen_at == 0 ? "stopped" :
+	    now_real() - n->seen_at <= STORE_NODE_LEASE ? "alive" : "gone");
 }
 
 static void

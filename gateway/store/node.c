@@ -22,6 +22,7 @@
 enum store_node_stmts {
 	S_NODE_REGISTER,
 	S_NODE_BEAT,
+	S_NODE_STOPPED,
 	S_NODE_LEASE,
 	S_NODE_LOCK,
 	S_NODE_STALE,
@@ -38,6 +39,8 @@ static const char *const store_node_sql[S_NODE_N] = {
 	    " seen_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO"
 	    " UPDATE SET host = ?2, pid = ?3, started_at = ?4, seen_at = ?4",
 	[S_NODE_BEAT] = "UPDATE node SET seen_at = ?2 WHERE name = ?1",
+	/* Stopped on purpose: no beat to wait out (seen_at 0). */
+	[S_NODE_STOPPED] = "UPDATE node SET seen_at = 0 WHERE name = ?1",
 	[S_NODE_LEASE] = "UPDATE outbox SET lease_until = ?2"
 	    " WHERE state = 1 AND node = ?1",
 	/* One daemon per SQLite file (its lock): it holds every duty. */
@@ -127,6 +130,15 @@ store_node_beat(struct store *st, time_t now)
 		return -1;
 	s = store_node_stmt(st, S_NODE_LEASE);
 	store_bind(s, "sl", st->node, (int64_t)now + STORE_NODE_LEASE);
+	return store_exec_stmt(st, s);
+}
+
+int
+store_node_stopped(struct store *st)
+{
+	struct db_stmt *s = store_node_stmt(st, S_NODE_STOPPED);
+
+	store_bind(s, "s", st->node);
 	return store_exec_stmt(st, s);
 }
 

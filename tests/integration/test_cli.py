@@ -3,10 +3,9 @@ one scheme of its JSON."""
 import json
 import os
 import re
-import sqlite3
 import subprocess
 
-from conftest import CTL, DAEMON, ROOT, wait_for
+from conftest import CTL, DAEMON, ROOT, gateway_section, wait_for
 
 
 def check_config(tmp_path, text):
@@ -59,7 +58,7 @@ def test_a_malformed_section_header_is_named_on_its_line(tmp_path):
 
 def test_tick_refuses_a_day_that_does_not_exist(tmp_path):
     conf = tmp_path / "c.conf"
-    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/x.db\n"
+    conf.write_text(gateway_section(tmp_path, "x.db") +
                     f"commands = {ROOT}/config/commands.conf\n"
                     f"messages = {ROOT}/config/messages.zh.conf\n")
     proc = subprocess.run([CTL, "-c", str(conf), "tick", "--at",
@@ -90,7 +89,7 @@ def ctl(conf, *args):
 
 def test_an_option_a_command_does_not_take_is_refused_by_name(tmp_path):
     conf = tmp_path / "c.conf"
-    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    conf.write_text(gateway_section(tmp_path))
     conf = str(conf)
     proc = ctl(conf, "elder", "village", "LJZ", "--name", "王")
     assert proc.returncode == 2 and "--name" in proc.stderr, proc.stderr
@@ -105,7 +104,7 @@ def test_an_option_a_command_does_not_take_is_refused_by_name(tmp_path):
 
 def test_csv_import_reports_bad_rows_and_keeps_good_ones(tmp_path):
     conf = tmp_path / "c.conf"
-    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    conf.write_text(gateway_section(tmp_path))
     conf = str(conf)
     assert ctl(conf, "village", "add", "LJZ", "刘家庄").returncode == 0
     csv = tmp_path / "people.csv"
@@ -131,7 +130,7 @@ def test_csv_import_reports_bad_rows_and_keeps_good_ones(tmp_path):
 
 def test_errors_exit_non_zero_with_a_message(tmp_path):
     conf = tmp_path / "c.conf"
-    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    conf.write_text(gateway_section(tmp_path))
     conf = str(conf)
     for args in (("village", "add", "X"),
                  ("resident", "add", "notaphone", "名", "--village", "X"),
@@ -149,7 +148,7 @@ def test_errors_exit_non_zero_with_a_message(tmp_path):
 
 def test_every_list_command_speaks_json(tmp_path):
     conf = tmp_path / "c.conf"
-    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    conf.write_text(gateway_section(tmp_path))
     conf = str(conf)
     ctl(conf, "township", "add", "MZ", "米脂镇")
     ctl(conf, "village", "add", "LJZ", "刘家庄", "--township", "MZ")
@@ -167,7 +166,7 @@ def test_every_list_command_speaks_json(tmp_path):
 
 def test_many_processes_opening_a_new_database_at_once(tmp_path):
     conf = tmp_path / "c.conf"
-    conf.write_text(f"[gateway]\ndatabase = {tmp_path}/db\n")
+    conf.write_text(gateway_section(tmp_path))
     procs = [subprocess.Popen([CTL, "-c", str(conf), "stats", "--json"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(8)]
@@ -276,13 +275,11 @@ def test_a_person_is_erased_on_request_and_tickets_keep_their_text(gw):
     assert after["reporter"] == "+86139****0001", after
     [elder] = gw.json("elder", "list")
     assert elder["guardians"] == []
-    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"), timeout=10)
     for table, col in (("audit", "object"), ("audit", "actor"),
                        ("inbound_part", "sender"), ("prompt", "phone"),
                        ("elder_guardian", "phone")):
-        assert db.execute(f"SELECT count(*) FROM {table} WHERE {col} = ?",
-                          (resident,)).fetchone()[0] == 0, (table, col)
-    db.close()
+        assert gw.sql(f"SELECT count(*) FROM {table} WHERE {col} = ?",
+                      resident) == [(0,)], (table, col)
     # An elder erased with --forget: the enrolment and its days go.
     assert gw.ctl("elder", "remove", "13900000010", "--forget").stdout \
         .startswith("forgot +8613900000010")

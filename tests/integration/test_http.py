@@ -16,7 +16,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from conftest import ROOT, Gateway, render, wait_for, worker_pids
+import pytest
+
+from conftest import (ROOT, Gateway, is_server, render, wait_for,
+                      worker_pids)
 
 RESIDENT = "+8613900000001"     # 王秀英, LJZ
 RESIDENT2 = "+8613900000002"    # 李建国, LJZ
@@ -260,7 +263,12 @@ def test_ussd_refuses_bad_requests_and_sessions_expire(tmp_path):
                 metric(s, "cungate_ussd_sessions_expired_total") >= 1
         wait_for(expired, timeout=10, what="session expiry")
         kind, text = ussd(g, "gone", "13900000001", "1")
-        assert kind == "END" and "超时" in text
+        if is_server(g.database):
+            # Among nodes, a step of a session this node does not have may
+            # have begun on another: it goes on from the inputs so far.
+            assert kind == "CON", (kind, text)
+        else:
+            assert kind == "END" and "超时" in text
     finally:
         g.stop()
         assert not g.sanitizer_report(), g.sanitizer_report()
@@ -408,6 +416,7 @@ def test_suppressions_are_counted_and_ussd_actions_are_paced(tmp_path):
         assert not g.sanitizer_report(), g.sanitizer_report()
 
 
+@pytest.mark.sqlite_only("SQLite's write lock on its file stands for an outage")
 def test_a_store_locked_by_another_process_stalls_nothing(tmp_path):
     # Another process holds the database's write lock for eight seconds
     # while an SMS comes in. The loop never stands still (HTTP answers at
@@ -420,7 +429,7 @@ def test_a_store_locked_by_another_process_stalls_nothing(tmp_path):
     try:
         wait_for(lambda: g.modem_state("m1") == "up", what="m1 up")
         [pid] = worker_pids(g.conf, "m1")
-        db = sqlite3.connect(os.path.join(g.dir, "cungate.db"), timeout=0,
+        db = sqlite3.connect(g.database, timeout=0,
                              isolation_level=None)
         db.execute("BEGIN EXCLUSIVE")
         g.inject(RESIDENT, "帮助")

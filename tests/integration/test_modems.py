@@ -7,6 +7,8 @@ import sqlite3
 import sys
 import time
 
+import pytest
+
 from conftest import ROOT, render, wait_for, worker_pids
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "modemsim"))
@@ -234,11 +236,8 @@ def test_a_restart_holds_what_was_in_flight_in_doubt(make_gw):
     gw = make_gw(modems=(), sims=("m1",))
     gw.seed()
     gw.ctl("send", RESIDENT, "重启前在途的短信")
-    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"))
-    db.execute("UPDATE outbox SET state = 1, modem = 'm1',"
-               " sent_at = CAST(strftime('%s', 'now') AS INTEGER)")
-    db.commit()
-    db.close()
+    gw.sql("UPDATE outbox SET state = 1, modem = 'm1', sent_at = ?",
+           int(time.time()))
     gw.start()
     sim = gw.sims["m1"]
     wait_for(lambda: gw.modem_state("m1") == "up", what="m1 up")
@@ -261,11 +260,8 @@ def test_a_report_unread_on_a_restarting_modem_still_settles(make_gw):
     gw = make_gw(modems=(), sims=("m1", "m2"))
     gw.seed()
     gw.ctl("send", RESIDENT, "重启前在途的短信")
-    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"))
-    db.execute("UPDATE outbox SET state = 1, modem = 'm1', encoded_parts = 1,"
-               " sent_at = CAST(strftime('%s', 'now') AS INTEGER)")
-    db.commit()
-    db.close()
+    gw.sql("UPDATE outbox SET state = 1, modem = 'm1', encoded_parts = 1,"
+           " sent_at = ?", int(time.time()))
     m1, m2 = gw.sims["m1"], gw.sims["m2"]
     m1.faults(no_cmti=True, **{"AT+CMGL": {"mode": "garbage"}})
     hexpdu, _ = pdu.encode_status_report(77, RESIDENT, smsc="+8613800290500")
@@ -282,6 +278,7 @@ def test_a_report_unread_on_a_restarting_modem_still_settles(make_gw):
     assert sent_to(m1, RESIDENT) + sent_to(m2, RESIDENT) == []
 
 
+@pytest.mark.sqlite_only("SQLite's write lock on its file stands for an outage")
 def test_reports_settle_a_long_message_in_doubt_across_a_crash(make_gw):
     # A two-part message goes out while another process holds the store's
     # write lock, so its outcome cannot be recorded; its parts' status
@@ -298,8 +295,7 @@ def test_reports_settle_a_long_message_in_doubt_across_a_crash(make_gw):
     gw.ctl("send", RESIDENT, text)
     wait_for(lambda: any(e.get("cmd", "").startswith("AT+CMGS")
                          for e in sim.log()), what="the first part going")
-    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"), timeout=5,
-                         isolation_level=None)
+    db = sqlite3.connect(gw.database, timeout=5, isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
     try:
         parts = wait_for(lambda: (lambda p: p if len(p) == 2 else None)(
@@ -346,6 +342,7 @@ def long_notice_going(make_gw, seconds):
     return gw, sim
 
 
+@pytest.mark.sqlite_only("SQLite's write lock on its file stands for an outage")
 def test_parts_sent_during_a_store_outage_survive_a_crash(make_gw):
     # Both parts of a message go while another process holds the store's
     # write lock, and the daemon dies before the store answers. No status
@@ -353,15 +350,14 @@ def test_parts_sent_during_a_store_outage_survive_a_crash(make_gw):
     # journal of parts beside the database tells the next run that the
     # message went. It must not go again.
     gw, sim = long_notice_going(make_gw, 0.5)
-    db = sqlite3.connect(os.path.join(gw.dir, "cungate.db"), timeout=5,
-                         isolation_level=None)
+    db = sqlite3.connect(gw.database, timeout=5, isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
     try:
         wait_for(lambda: len(sent_to(sim, RESIDENT)) == 2,
                  what="both parts taken")
         wait_for(lambda: "result not recorded yet" in gw.logtext(),
                  what="the outcome kept")
-        journal = os.path.join(gw.dir, "cungate.db.parts")
+        journal = gw.journal_path()
         assert os.path.getsize(journal) > 0
         gw.kill9()
     finally:
@@ -388,7 +384,7 @@ def test_parts_the_daemon_never_heard_of_survive_its_crash(make_gw):
     try:
         wait_for(lambda: len(sent_to(sim, RESIDENT)) == 2,
                  what="both parts taken")
-        journal = os.path.join(gw.dir, "cungate.db.parts.m1")
+        journal = gw.journal_path("m1")
         wait_for(lambda: os.path.getsize(journal) >= 2 * 20,
                  what="both parts in the worker's journal")
     finally:

@@ -5,7 +5,8 @@ superuser both named cungate.
 
   cluster.py start DIR       initdb DIR/data, start it, createdb; print the
                              conninfo (host=DIR port=PORT dbname=cungate
-                             user=cungate)
+                             user=cungate); a DIR stopped before is
+                             started again as it was
   cluster.py stop DIR        stop it (the files stay)
   cluster.py run -- CMD...   start one in a fresh temporary directory, run
                              CMD with CUNGATE_PG=<conninfo>, stop it, remove
@@ -64,6 +65,15 @@ def conninfo(d, port):
     return f"host={d} port={port} dbname=cungate user=cungate"
 
 
+def serve(b, d, port):
+    """Start the server of d's data on port: a socket in d, no TCP."""
+    run(as_server([os.path.join(b, "pg_ctl"), "start", "-w", "-t", "60",
+                   "-D", os.path.join(d, "data"),
+                   "-l", os.path.join(d, "server.log"),
+                   "-o", f"-k {shlex.quote(d)} -c listen_addresses='' "
+                   f"-p {port}"]), cwd=d)
+
+
 def start(d):
     """Start a server in d (made if need be); return its conninfo."""
     d = os.path.abspath(d)
@@ -76,12 +86,15 @@ def start(d):
     # One port per directory's server: the socket's name, no TCP.
     port = 20000 + os.getpid() % 20000
     data = os.path.join(d, "data")
+    if os.path.exists(os.path.join(data, "PG_VERSION")):
+        # Started before and stopped: the same server again, same port.
+        with open(os.path.join(d, "port")) as f:
+            port = int(f.read())
+        serve(b, d, port)
+        return conninfo(d, port)
     run(as_server([os.path.join(b, "initdb"), "-D", data, "--auth=trust",
                    "-U", "cungate", "-E", "UTF8", "--locale=C.UTF-8"]), cwd=d)
-    run(as_server([os.path.join(b, "pg_ctl"), "start", "-w", "-t", "60",
-                   "-D", data, "-l", os.path.join(d, "server.log"),
-                   "-o", f"-k {shlex.quote(d)} -c listen_addresses='' "
-                   f"-p {port}"]), cwd=d)
+    serve(b, d, port)
     with open(os.path.join(d, "port"), "w") as f:
         f.write(f"{port}\n")
     run([os.path.join(b, "createdb"), "-h", d, "-p", str(port), "-U",
