@@ -65,6 +65,7 @@ GATEWAY = \
 	gateway/store/outbox.c \
 	gateway/store/people.c \
 	gateway/store/prompt.c \
+	gateway/store/report.c \
 	gateway/store/retention.c \
 	gateway/store/schema.c \
 	gateway/store/schema_pg.c \
