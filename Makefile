@@ -50,9 +50,12 @@ GATEWAY = \
 	gateway/notice.c \
 	gateway/outbox.c \
 	gateway/oversight.c \
+	gateway/page.c \
 	gateway/sched.c \
 	gateway/service.c \
+	gateway/status_item.c \
 	gateway/status_page.c \
+	gateway/status_svg.c \
 	gateway/store/checkin.c \
 	gateway/store/engine.c \
 	gateway/store/engine_pg.c \
