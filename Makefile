@@ -127,6 +127,7 @@ UNIT_TESTS = \
 	tests/unit/test_journal \
 	tests/unit/test_outbox \
 	tests/unit/test_proto \
+	tests/unit/test_report \
 	tests/unit/test_router \
 	tests/unit/test_store \
 	tests/unit/test_template \
@@ -143,6 +144,7 @@ PG_UNIT_TESTS = \
 	tests/unit/test_grievance \
 	tests/unit/test_event \
 	tests/unit/test_checkin \
+	tests/unit/test_report \
 	tests/unit/test_router \
 	tests/unit/test_corpus
 
