@@ -19,8 +19,13 @@ static const char *const store_report_sql[STORE_REPORT_N] = {
 	[STORE_REPORT_IN_DAY] = "SELECT (received_at + ?3) / 86400, count(*)"
 	    " FROM message WHERE received_at >= ?1 AND received_at < ?2"
 	    " GROUP BY 1",
+	/*
+	 * +state: not an index's key, so that SQLite searches outbox_sent by
+	 * time rather than the indexes that lead with state (nearly every
+	 * row is sent). Standard SQL: PostgreSQL reads it as state.
+	 */
 	[STORE_REPORT_OUT_DAY] = "SELECT (sent_at + ?3) / 86400, count(*)"
-	    " FROM outbox WHERE sent_at >= ?1 AND sent_at < ?2 AND state = 2"
+	    " FROM outbox WHERE sent_at >= ?1 AND sent_at < ?2 AND +state = 2"
 	    " GROUP BY 1",
 	[STORE_REPORT_OPENED_WEEK] = "SELECT (created_at + ?3) / 604800,"
 	    " count(*) FROM ticket WHERE created_at >= ?1 AND created_at < ?2"
@@ -66,11 +71,12 @@ static const char *const store_report_sql[STORE_REPORT_N] = {
 	    " text, reporter, created_at, urgent FROM ticket"
 	    " WHERE village_id = ?1 AND status IN ('open', 'accepted',"
 	    " 'reopened') ORDER BY created_at, id LIMIT ?2",
+	/* +d.day: from the village's people, not the county's day. */
 	[STORE_REPORT_VILLAGE_ELDERS] = "SELECT e.id, p.name, p.phone,"
 	    " d.status, d.next_at, d.step FROM checkin_day d"
 	    " JOIN elder e ON e.id = d.elder_id"
 	    " JOIN person p ON p.id = e.person_id"
-	    " WHERE d.day = ?2 AND p.village_id = ?1 AND d.status = 'open'"
+	    " WHERE +d.day = ?2 AND p.village_id = ?1 AND d.status = 'open'"
 	    " ORDER BY d.step DESC, p.name LIMIT ?3",
 	[STORE_REPORT_VILLAGE_EVENTS] = "SELECT e.id, e.code, e.title,"
 	    " e.place, e.status, e.starts_at, e.capacity,"
