@@ -516,6 +516,27 @@ def screenshot(g, path, name, width, height):
     return shot
 
 
+def printed(g, path, name):
+    """Headless Chromium's print of g's page path to PDF, kept as
+    tests/artefacts/name: the page prints (its @media print)."""
+    os.makedirs(ARTEFACTS, exist_ok=True)
+    pdf = os.path.join(ARTEFACTS, name)
+    if os.path.exists(pdf):
+        os.unlink(pdf)
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([shutil.which("chromium"), "--headless",
+                        "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={profile}",
+                        "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                        g.url + path], capture_output=True, timeout=120)
+    with open(pdf, "rb") as f:
+        data = f.read()
+    assert data.startswith(b"%PDF") and len(data) > 20000
+    return pdf
+
+
 # Latin letters a page may show: the zone's name, codes, modem names, and
 # what residents wrote ("markup" in a name).
 ALLOWED = ("Asia", "Shanghai", "UTC", "USSD", "SIM", "LJZ", "WJC", "YJGC",
@@ -554,6 +575,7 @@ def test_county_village_and_ticket_pages_in_headless_chromium(tmp_path):
         assert "<b>markup</b>" not in page
         for width, height in ((390, 3200), (1280, 2400)):
             screenshot(g, "/", f"county-{width}.png", width, height)
+        printed(g, "/", "county.pdf")
 
         status, village = request(g, "/village/WJC")
         assert status == 200
