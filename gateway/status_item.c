@@ -133,6 +133,7 @@ status_page_village(struct buf *b, const struct pages_env *e,
     const char *code)
 {
 	struct status_item_village v;
+	struct buf t;
 	int64_t p[3];
 	int n, rc = 0;
 
@@ -144,15 +145,11 @@ status_page_village(struct buf *b, const struct pages_env *e,
 		return -1;
 	if (!v.found)
 		return 0;
-	{
-		struct buf t;
-
-		memset(&t, 0, sizeof t);
-		page_html(&t, v.name);
-		buf_adds(&t, " · 村务短信");
-		page_head(b, t.data, 1);
-		buf_free(&t);
-	}
+	memset(&t, 0, sizeof t);
+	page_html(&t, v.name);
+	buf_adds(&t, " · 村务短信");
+	page_head(b, t.data, 1);
+	buf_free(&t);
 	buf_adds(b, "<p class=\"noprint\"><a href=\"/\">← 全县概览</a></p>\n"
 	    "<h1>");
 	page_html(b, v.name);
@@ -269,8 +266,7 @@ status_item_ticket_event_cb(const struct store_ticket_event *ev, void *arg)
 	struct status_item_ticket *t = arg;
 	struct buf *b = t->b;
 	const char *d = ev->detail != NULL ? ev->detail : "";
-	char masked[PHONE_MAX];
-	size_t n;
+	char masked[PHONE_MAX], *reason;
 
 	buf_adds(b, "<tr><td>");
 	page_time(b, t->e->cf, ev->at);
@@ -287,13 +283,10 @@ status_item_ticket_event_cb(const struct store_ticket_event *ev, void *arg)
 	if (strcmp(ev->action, "rate") == 0)
 		buf_adds(b, status_item_ticket_rating(d));
 	else if (strcmp(ev->action, "return") == 0) {
-		n = strcspn(d, ";");
-		{
-			char *reason = xstrndup(d, n);
-
-			page_html_masked(b, reason);
-			free(reason);
-		}
+		/* "REASON; township MZ: 2 told": the reason. */
+		reason = xstrndup(d, strcspn(d, ";"));
+		page_html_masked(b, reason);
+		free(reason);
 	} else if (strcmp(ev->action, "accept") == 0 ||
 	    strcmp(ev->action, "resolve") == 0 ||
 	    strcmp(ev->action, "assign") == 0 ||
