@@ -50,9 +50,12 @@ GATEWAY = \
 	gateway/notice.c \
 	gateway/outbox.c \
 	gateway/oversight.c \
+	gateway/page.c \
 	gateway/sched.c \
 	gateway/service.c \
+	gateway/status_item.c \
 	gateway/status_page.c \
+	gateway/status_svg.c \
 	gateway/store/checkin.c \
 	gateway/store/engine.c \
 	gateway/store/engine_pg.c \
@@ -65,6 +68,7 @@ GATEWAY = \
 	gateway/store/outbox.c \
 	gateway/store/people.c \
 	gateway/store/prompt.c \
+	gateway/store/report.c \
 	gateway/store/retention.c \
 	gateway/store/schema.c \
 	gateway/store/schema_pg.c \
@@ -123,6 +127,7 @@ UNIT_TESTS = \
 	tests/unit/test_journal \
 	tests/unit/test_outbox \
 	tests/unit/test_proto \
+	tests/unit/test_report \
 	tests/unit/test_router \
 	tests/unit/test_store \
 	tests/unit/test_template \
@@ -139,6 +144,7 @@ PG_UNIT_TESTS = \
 	tests/unit/test_grievance \
 	tests/unit/test_event \
 	tests/unit/test_checkin \
+	tests/unit/test_report \
 	tests/unit/test_router \
 	tests/unit/test_corpus
 

@@ -607,6 +607,40 @@ http_status_page(struct http *h, struct evhttp_request *req)
 	free(s);
 }
 
+/*
+ * GET /village/CODE, /ticket/CODE: the page, or 404 in Chinese for a code
+ * that is not there (or could not be one: 1-32 letters, digits, - or _).
+ */
+static void
+http_item_page(struct http *h, struct evhttp_request *req, const char *code,
+    int ticket)
+{
+	struct pages_env e;
+	struct buf b;
+	size_t n = strlen(code);
+	char *s;
+	int rc = 0;
+
+	memset(&b, 0, sizeof b);
+	http_pages_env(h, &e);
+	if (n > 0 && n <= 32 && strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_") == n)
+		rc = ticket ? status_page_ticket(&b, &e, code) :
+		    status_page_village(&b, &e, code);
+	if (rc == 0) {
+		buf_free(&b);
+		status_page_missing(&b, ticket ? "该工单" : "该村");
+	}
+	s = buf_take(&b);
+	buf_free(&b);
+	if (rc == -1)
+		http_text(req, 500, "status: store error");
+	else
+		http_reply(req, rc == 0 ? 404 : 200,
+		    "text/html; charset=utf-8", s);
+	free(s);
+}
+
 /* --- dispatch --- */
 
 static void
@@ -630,6 +664,10 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		http_metrics(h, req);
 	else if (strcmp(path, "/") == 0)
 		http_status_page(h, req);
+	else if (strncmp(path, "/village/", 9) == 0)
+		http_item_page(h, req, path + 9, 0);
+	else if (strncmp(path, "/ticket/", 8) == 0)
+		http_item_page(h, req, path + 8, 1);
 	else
 		http_text(req, 404, "not found");
 }

@@ -33,7 +33,18 @@ void	 metrics_one_cb(const char *, const char *, int64_t v, void *arg);
 /* The families of the store and the modems into b: 0, or -1 when the
    store failed (b holds what was written). */
 int	 metrics_write(struct buf *b, const struct pages_env *);
-/* The status page (a whole HTML document) into b: 0 or -1 likewise. */
+/* The county's page (a whole HTML document) into b: 0 or -1 likewise. */
 int	 status_page_write(struct buf *b, const struct pages_env *);
+/*
+ * The page of the village with code (case-insensitive), of the ticket
+ * with code: 1 written, 0 no such village or ticket (nothing written),
+ * -1 on a store error.
+ */
+int	 status_page_village(struct buf *b, const struct pages_env *,
+	    const char *code);
+int	 status_page_ticket(struct buf *b, const struct pages_env *,
+	    const char *code);
+/* A page saying what (a constant Chinese phrase: "该村") is not there. */
+void	 status_page_missing(struct buf *b, const char *what);
 
 #endif

@@ -1056,4 +1056,54 @@ int	 store_notice_list(struct store *, const char *village,
 /* Pending notices created at or before cutoff expire: count or -1. */
 int	 store_notice_expire(struct store *, time_t cutoff);
 
+/*
+ * --- the status pages' aggregates (store/report.c) ---
+ *
+ * Fixed read-only queries, each bounded. Parameters p[0..np-1] are ?1..,
+ * then text (if not NULL). A bucket is (t + shift) / 86400 for a day,
+ * (t + shift) / 604800 for a week, where shift is the zone's offset (plus
+ * three days for weeks from Monday). The columns, t[] as text and v[] as
+ * integers, are said beside each query; valid in the callback only.
+ */
+enum store_report {
+	/* (from, until, shift): day, messages in */
+	STORE_REPORT_IN_DAY,
+	/* (from, until, shift): day, messages sent */
+	STORE_REPORT_OUT_DAY,
+	/* (from, until, shift): week, tickets opened / resolved / past their
+	   resolve deadline undone */
+	STORE_REPORT_OPENED_WEEK,
+	STORE_REPORT_RESOLVED_WEEK,
+	STORE_REPORT_OVERDUE_WEEK,
+	/* (first day, day after): village id, day, elders, checked in */
+	STORE_REPORT_CHECKINS,
+	/* (after id, limit): id, code, name, township code, township name */
+	STORE_REPORT_VILLAGES,
+	/* (from, now): township code, name, tickets, acceptance due or done,
+	   accepted in time, resolution due or done, resolved in time,
+	   rated, satisfied */
+	STORE_REPORT_GRIEVANCE,
+	/* (village id, limit): id, code, status, category, text, reporter,
+	   created, urgent; the open ones, oldest first */
+	STORE_REPORT_VILLAGE_TICKETS,
+	/* (village id, day, limit): elder id, name, phone, status, next step
+	   due, step; not checked in that day, furthest up the ladder first */
+	STORE_REPORT_VILLAGE_ELDERS,
+	/* (village id, from, limit): id, code, title, place, status, start,
+	   capacity, confirmed; newest first */
+	STORE_REPORT_VILLAGE_EVENTS,
+	/* (), text code: as STORE_REPORT_VILLAGES, the village with code */
+	STORE_REPORT_VILLAGE,
+	STORE_REPORT_N
+};
+#define STORE_REPORT_COLS	9
+struct store_report_row {
+	const char	*t[STORE_REPORT_COLS];
+	int64_t		 v[STORE_REPORT_COLS];
+};
+typedef void (*store_report_cb)(const struct store_report_row *, void *);
+/* Run which, calling cb per row: the number of rows, or -1 (logged). */
+int	 store_report(struct store *, enum store_report, const int64_t *p,
+	    int np, const char *text, store_report_cb, void *arg);
+
 #endif

@@ -46,6 +46,7 @@ enum store_table_id {
 	STORE_T_EVENT,		/* event.c */
 	STORE_T_STATS,		/* stats.c */
 	STORE_T_NODE,		/* node.c */
+	STORE_T_REPORT,		/* report.c */
 	STORE_NTABLES
 };
 
@@ -59,6 +60,7 @@ extern const struct store_table store_checkin_table;
 extern const struct store_table store_event_table;
 extern const struct store_table store_stats_table;
 extern const struct store_table store_node_table;
+extern const struct store_table store_report_table;
 
 struct store {
 	struct db	 *db;

@@ -392,6 +392,15 @@ const char *const store_migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN node TEXT;"
 	"ALTER TABLE outbox ADD COLUMN lease_until INTEGER;"
 	"CREATE INDEX outbox_node ON outbox(state, node, lease_until);",
+	/*
+	 * 15: the status pages' trends (store/report.c) read a time window
+	 * of messages, sent rows and tickets by the time itself
+	 */
+	"CREATE INDEX message_received ON message(received_at);"
+	"CREATE INDEX outbox_sent ON outbox(sent_at);"
+	"CREATE INDEX ticket_created ON ticket(created_at);"
+	"CREATE INDEX ticket_resolved ON ticket(resolved_at);"
+	"CREATE INDEX ticket_resolve_due ON ticket(resolve_due);",
 };
 
 const int store_nmigrations =

@@ -395,5 +395,11 @@ const char *const store_migrations_pg[] = {
 	"  PERFORM pg_notify('cungate_outbox', ''); RETURN NULL; END $$;"
 	"CREATE TRIGGER outbox_queued AFTER INSERT ON outbox"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_outbox_queued();",
+	/* 15: as schema.c's 15 */
+	"CREATE INDEX message_received ON message(received_at);"
+	"CREATE INDEX outbox_sent ON outbox(sent_at);"
+	"CREATE INDEX ticket_created ON ticket(created_at);"
+	"CREATE INDEX ticket_resolved ON ticket(resolved_at);"
+	"CREATE INDEX ticket_resolve_due ON ticket(resolve_due);",
 	NULL
 };

@@ -3,6 +3,7 @@ callback against the same handlers as SMS, its 4xx answers and session
 timeout, /metrics parsed as Prometheus text, /healthz, and the status page
 rendered by headless Chromium."""
 import datetime
+import html
 import json
 import os
 import re
@@ -333,7 +334,306 @@ def test_healthz_turns_503_when_the_only_modem_dies(tmp_path):
         assert not g.sanitizer_report(), g.sanitizer_report()
 
 
-def test_status_page_renders_in_headless_chromium(tmp_path):
+MARKUP_NAME = "李<b>markup</b>"
+
+
+def seed_county(g):
+    """Two townships, four villages, their people and elders through
+    cungatectl; then 30 days of messages, 12 weeks of tickets with their
+    history and 14 days of check-ins as rows (minutes of SMS traffic
+    otherwise). Returns what the pages must show."""
+    g.seed()
+    now = int(time.time())
+    today = datetime.datetime.now(SHANGHAI).date()
+    start = (today - datetime.timedelta(30)).isoformat()
+    g.ctl("township", "add", "YJG", "杨家沟镇", "--supervisor", "13900000019")
+    for code, name, town in (("WJC", "王家村", "MZ"), ("YJGC", "杨家沟村", "YJG"),
+                             ("GMS", "高庙山村", "YJG")):
+        g.ctl("village", "add", code, name, "--township", town)
+    for phone, name, village, role in (
+            ("13900000020", MARKUP_NAME, "WJC", "resident"),
+            ("13900000021", "赵桂芳", "WJC", "resident"),
+            ("13900000022", "王建军", "WJC", "cadre"),
+            ("13900000023", "杨志强", "YJGC", "cadre"),
+            ("13900000024", "高红梅", "GMS", "cadre")):
+        g.ctl("resident", "add", phone, name, "--village", village,
+              "--role", role)
+    elders = (("13900000010", "王秀珍", "LJZ"), ("13900000013", "刘桂兰", "LJZ"),
+              ("13900000014", "王德福", "WJC"), ("13900000015", "李凤英", "WJC"),
+              ("13900000016", "杨玉兰", "YJGC"), ("13900000017", "杨占山", "YJGC"),
+              ("13900000018", "高明堂", "GMS"))
+    for phone, name, village in elders:
+        g.ctl("elder", "add", phone, name, "--village", village,
+              "--guardian", "13900000011:王小军:儿子", "--start", start,
+              "--due", "23:59")
+    db = sqlite3.connect(os.path.join(g.dir, "cungate.db"))
+    vid = dict(db.execute("SELECT code, id FROM village"))
+    eid = dict(db.execute("SELECT p.phone, e.id FROM elder e"
+                          " JOIN person p ON p.id = e.person_id"))
+    midnight = int(datetime.datetime.combine(
+        today, datetime.time(), SHANGHAI).timestamp())
+    day = (now + 8 * 3600) // 86400          # the local day, as the store
+    # Check-ins: LJZ always, GMS nearly, YJGC often, WJC half the days.
+    miss = {"LJZ": 99, "GMS": 7, "YJGC": 3, "WJC": 2}
+    for phone, name, village in elders:
+        for back in range(1, 14):
+            ok = (back + int(phone[-1])) % miss[village] != 0
+            db.execute("INSERT INTO checkin_day (elder_id, day, status, step,"
+                       " checked_in_at, next_at) VALUES (?, ?, ?, ?, ?, NULL)",
+                       (eid["+86" + phone], day - back,
+                        "checked" if ok else "open", 0 if ok else 4,
+                        midnight - back * 86400 + 8 * 3600 if ok else None))
+    # Today: two of 王家村 not yet, up the ladder; one of 杨家沟村 not yet.
+    for phone, status, step in (("13900000014", "open", 3),
+                                ("13900000015", "open", 2),
+                                ("13900000017", "open", 0),
+                                ("13900000010", "checked", 0),
+                                ("13900000013", "checked", 0),
+                                ("13900000016", "checked", 0),
+                                ("13900000018", "checked", 0)):
+        # (cungatectl made today's rows as it enrolled them.)
+        db.execute("INSERT INTO checkin_day (elder_id, day, status, step,"
+                   " next_at, checked_in_at) VALUES (?, ?, ?, ?, ?, ?)"
+                   " ON CONFLICT (elder_id, day) DO UPDATE SET"
+                   " status = excluded.status, step = excluded.step,"
+                   " next_at = excluded.next_at,"
+                   " checked_in_at = excluded.checked_in_at",
+                   (eid["+86" + phone], day, status, step,
+                    now + 6 * 3600 if status == "open" else None,
+                    now - 600 if status == "checked" else None))
+    # Traffic: every day of 30, in and out.
+    total_in = total_out = 0
+    for back in range(29, -1, -1):
+        base = midnight - back * 86400
+        n_in, n_out = 6 + (back * 7) % 11, 9 + (back * 5) % 13
+        for k in range(n_in):
+            at = min(base + 8 * 3600 + k * 300, now - 60)
+            db.execute("INSERT INTO message (sender, modem, text, parts,"
+                       " received_at, state, handler, handled_at)"
+                       " VALUES (?, 'm1', '平安', 1, ?, 'done', 'checkin', ?)",
+                       ("+86139000000%02d" % (10 + k % 8), at, at))
+        for k in range(n_out):
+            at = min(base + 9 * 3600 + k * 300, now - 60)
+            db.execute("INSERT INTO outbox (recipient, text, class, state,"
+                       " created_at, next_attempt_at, expires_at, sent_at,"
+                       " modem, parts) VALUES (?, '收到', 1, 2, ?, ?, ?, ?,"
+                       " 'm1', 1)", ("+8613900000011", at, at, at + 86400, at))
+        total_in += n_in
+        total_out += n_out
+    # Tickets: one a week in each village for 12 weeks, all closed, some
+    # late; then the open ones of 王家村.
+    reporters = {"LJZ": "+8613900000001", "WJC": "+8613900000021",
+                 "YJGC": "+8613900000023", "GMS": "+8613900000024"}
+    code = 5000
+    for week in range(12):
+        for n, village in enumerate(("LJZ", "WJC", "YJGC", "GMS")):
+            code += 1
+            created = now - (84 - 7 * week) * 86400 + n * 3600
+            late = village == "WJC" and week % 2 == 0
+            accepted = created + (30 * 3600 if late else 2 * 3600)
+            resolved = created + (6 * 86400 if late else 2 * 86400)
+            rating = 3 if late else 1 + week % 2
+            db.execute("INSERT INTO ticket (code, reporter, village_id,"
+                       " category, text, status, created_at, updated_at,"
+                       " accept_due, resolve_due, accepted_by, accepted_at,"
+                       " resolved_by, resolved_at, reply, rating, rated_at)"
+                       " VALUES (?, ?, ?, '路灯', '路灯坏了', 'closed', ?, ?,"
+                       " ?, ?, ?, ?, ?, ?, '已修好', ?, ?)",
+                       (str(code), reporters[village], vid[village], created,
+                        resolved, created + 86400, created + 3 * 86400,
+                        "+8613900000022", accepted, "+8613900000022",
+                        resolved, rating, resolved + 3600))
+    opened = []
+    for back, reporter, text, status in (
+            (5, "+8613900000020", "村口水管<b>漏水</b>，请联系13912345678",
+             "accepted"),
+            (3, "+8613900000021", "低保没发", "open"),
+            (1, "+8613900000001", "路灯坏了", "open")):
+        code += 1
+        created = now - back * 86400
+        village = "LJZ" if reporter == "+8613900000001" else "WJC"
+        cur = db.execute(
+            "INSERT INTO ticket (code, reporter, village_id, category, text,"
+            " status, created_at, updated_at, accept_due, resolve_due,"
+            " accepted_by, accepted_at, accept_reminded, accept_escalated,"
+            " resolve_reminded, resolve_escalated)"
+            " VALUES (?, ?, ?, '水', ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, 1, 1)",
+            (str(code), reporter, vid[village], text, status, created,
+             created, created + 86400, created + 3 * 86400,
+             "+8613900000022" if status == "accepted" else None,
+             created + 7200 if status == "accepted" else None))
+        opened.append((str(code), cur.lastrowid, village, back))
+    tid = opened[0][1]
+    for at, actor, channel, action, detail in (
+            (now - 5 * 86400, "+8613900000020", "sms", "file",
+             "category 水; 1 cadre(s)"),
+            (now - 5 * 86400 + 1, "system", "system", "assign",
+             "+8613900000022"),
+            (now - 5 * 86400 + 7200, "+8613900000022", "sms", "accept",
+             "王建军"),
+            (now - 2 * 86400, "system", "system", "escalate.resolve",
+             "township MZ: 1 told")):
+        db.execute("INSERT INTO ticket_event (ticket_id, at, actor, channel,"
+                   " action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                   (tid, at, actor, channel, action, detail))
+    db.execute("INSERT INTO event (code, village_id, title, place, starts_at,"
+               " remind_at, capacity, created_by, created_at)"
+               " VALUES ('88', ?, '免费义诊', '村委会', ?, ?, 30, 'cli', ?)",
+               (vid["WJC"], now + 3 * 86400, now + 2 * 86400, now))
+    db.commit()
+    db.close()
+    return {"in_today": 6, "out_today": 9, "total_in": total_in,
+            "total_out": total_out, "open": opened}
+
+
+def visible_text(page):
+    """The words a reader sees (and a screen reader reads): no tags,
+    styles or attribute values."""
+    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]*>", " ", page))
+
+
+def english_words(page, allowed):
+    words = set(re.findall(r"[A-Za-z]{2,}", visible_text(page)))
+    return sorted(words - set(allowed))
+
+
+def screenshot(g, path, name, width, height):
+    """Headless Chromium's picture of g's page path at width x height,
+    kept as tests/artefacts/name."""
+    os.makedirs(ARTEFACTS, exist_ok=True)
+    shot = os.path.join(ARTEFACTS, name)
+    if os.path.exists(shot):
+        os.unlink(shot)
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium missing: run make deps"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, "--headless", "--no-sandbox",
+                        "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        "--hide-scrollbars", f"--user-data-dir={profile}",
+                        f"--screenshot={shot}",
+                        f"--window-size={width},{height}",
+                        g.url + path], capture_output=True, timeout=120)
+    with open(shot, "rb") as f:
+        png = f.read()
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+    # The PNG's own size (IHDR): what was asked for.
+    assert int.from_bytes(png[16:20], "big") == width
+    return shot
+
+
+def printed(g, path, name):
+    """Headless Chromium's print of g's page path to PDF, kept as
+    tests/artefacts/name: the page prints (its @media print)."""
+    os.makedirs(ARTEFACTS, exist_ok=True)
+    pdf = os.path.join(ARTEFACTS, name)
+    if os.path.exists(pdf):
+        os.unlink(pdf)
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([shutil.which("chromium"), "--headless",
+                        "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={profile}",
+                        "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                        g.url + path], capture_output=True, timeout=120)
+    with open(pdf, "rb") as f:
+        data = f.read()
+    assert data.startswith(b"%PDF") and len(data) > 20000
+    return pdf
+
+
+# Latin letters a page may show: the zone's name, codes, modem names, and
+# what residents wrote ("markup" in a name).
+ALLOWED = ("Asia", "Shanghai", "UTC", "USSD", "SIM", "LJZ", "WJC", "YJGC",
+           "GMS", "MZ", "YJG", "m1", "markup")
+
+
+def test_county_village_and_ticket_pages_in_headless_chromium(tmp_path):
+    g = http_gateway(tmp_path / "gw")
+    facts = seed_county(g)
+    g.start()
+    try:
+        status, page = request(g, "/")
+        assert status == 200
+        assert '<meta http-equiv="refresh"' in page
+        # Chinese labels, local time with its zone; no English left.
+        for label in ("全县村务短信概览", "短信收发（近30天", "工单（近12周",
+                      "老人平安签到率", "诉求办理", "按时受理率", "按时办结率",
+                      "满意率", "全县平均", "短信猫", "发送队列", "北京时间",
+                      "UTC+08:00"):
+            assert label in page, label
+        assert english_words(page, ALLOWED) == []
+        # Villages by name with their township, worst check-in rate first.
+        for name in ("刘家庄", "王家村", "杨家沟村", "高庙山村", "米脂镇",
+                     "杨家沟镇"):
+            assert name in page
+        multi = page[page.index("老人平安签到率"):page.index("诉求办理")]
+        order = [multi.index(n) for n in ("王家村", "杨家沟村", "高庙山村",
+                                          "刘家庄")]
+        assert order == sorted(order), order
+        assert 'href="/village/WJC"' in page
+        # Four charts of days and weeks, inline, and no outside asset.
+        assert page.count("<svg") >= 2 + 4 + 3
+        assert "<script" not in page and "src=" not in page
+        assert "http://" not in page.replace(g.url, "")
+        assert "今日收到短信" in page
+        assert "<b>markup</b>" not in page
+        for width, height in ((390, 3200), (1280, 2400)):
+            screenshot(g, "/", f"county-{width}.png", width, height)
+        printed(g, "/", "county.pdf")
+
+        status, village = request(g, "/village/WJC")
+        assert status == 200
+        assert "王家村" in village and "米脂镇" in village
+        # Open tickets, oldest first, with their age; escaped markup.
+        codes = [c for c, _, v, _ in facts["open"] if v == "WJC"]
+        assert village.index(codes[0]) < village.index(codes[1])
+        assert "5天" in village and "3天" in village
+        assert "&lt;b&gt;漏水&lt;/b&gt;" in village
+        assert "<b>漏水" not in village
+        assert "13912345678" not in village and "139****5678" in village
+        # Elders not checked in today, with the ladder's step, masked.
+        assert "王德福" in village and "已通知监护人" in village
+        assert "李凤英" in village and "已发催签短信" in village
+        assert "王秀珍" not in village
+        assert "+8613900000014" not in village
+        assert "+86139****0014" in village
+        assert "免费义诊" in village
+        assert english_words(village, ALLOWED) == []
+        for width, height in ((390, 1800), (1280, 1200)):
+            screenshot(g, "/village/WJC", f"village-{width}.png", width,
+                       height)
+
+        status, ticket = request(g, "/ticket/" + codes[0])
+        assert status == 200
+        assert "办理记录" in ticket and "村干部受理" in ticket
+        assert "超期未办结，报乡镇督办" in ticket and "王建军" in ticket
+        assert "&lt;b&gt;" in ticket and "<b>" not in ticket
+        assert "李&lt;b&gt;markup&lt;/b&gt;" in ticket
+        assert not re.search(r"\+?86139\d{8}|139\d{8}", ticket), \
+            "a full phone number on the ticket page"
+        assert "+86139****0020" in ticket
+        assert english_words(ticket, ALLOWED) == []
+
+        for path in ("/village/NOPE", "/ticket/999999", "/village/%3Cx%3E"):
+            status, body = request(g, path)
+            assert status == 404, path
+            assert "未找到" in body and "<x>" not in body
+        # /metrics and /healthz as they were.
+        assert request(g, "/healthz")[0] == 200
+        assert "cungate_messages_in_total" in request(g, "/metrics")[1] or \
+            request(g, "/metrics")[0] == 200
+    finally:
+        g.stop()
+        assert not g.sanitizer_report(), g.sanitizer_report()
+
+
+def test_status_page_counts_todays_checkins_and_escapes(tmp_path):
+    """The county page of a new database: today's check-in from the USSD
+    menu shows in its village, a reported text with markup is escaped."""
     g = http_gateway(tmp_path / "gw")
     g.seed()
     today = datetime.datetime.now(SHANGHAI).date().isoformat()
@@ -346,7 +646,6 @@ def test_status_page_renders_in_headless_chromium(tmp_path):
               "--due", "23:59")
     g.start()
     try:
-        # An elder checks in from the USSD menu: the check-in handler.
         assert ussd(g, "c-1", "13900000010", "")[0] == "CON"
         assert ussd(g, "c-1", "13900000010", "3")[0] == "END"
         rows = {r["phone"]: r for r in g.json("checkin", "today")}
@@ -356,28 +655,12 @@ def test_status_page_renders_in_headless_chromium(tmp_path):
         ussd(g, "p-1", "13900000001", "1*水管<b>漏水</b>")
         status, page = request(g, "/")
         assert status == 200
-        assert '<meta http-equiv="refresh"' in page
-        assert "width:50%" in page and "width:0%" in page   # the bars
-        assert "<b>" not in page and "http://" not in page.replace(
-            g.url, "") and "src=" not in page
-        os.makedirs(ARTEFACTS, exist_ok=True)
-        shot = os.path.join(ARTEFACTS, "status.png")
-        if os.path.exists(shot):
-            os.unlink(shot)
-        chromium = shutil.which("chromium")
-        assert chromium, "chromium missing: run make deps"
-        with tempfile.TemporaryDirectory() as profile:
-            subprocess.run([chromium, "--headless", "--no-sandbox",
-                            "--disable-gpu", "--disable-quic",
-                            "--no-first-run",
-                            "--disable-background-networking",
-                            "--disable-component-update", "--disable-sync",
-                            f"--user-data-dir={profile}",
-                            f"--screenshot={shot}", "--window-size=1200,900",
-                            g.url + "/"], capture_output=True, timeout=120)
-        with open(shot, "rb") as f:
-            png = f.read()
-        assert png.startswith(b"\x89PNG") and len(png) > 5000
+        assert "今日 1/2" in page and "今日 0/1" in page
+        assert "<b>" not in page and "src=" not in page
+        assert english_words(page, ALLOWED) == []
+        status, village = request(g, "/village/ljz")
+        assert status == 200 and "刘桂兰" in village
+        assert "&lt;b&gt;漏水&lt;/b&gt;" in village
     finally:
         g.stop()
         assert not g.sanitizer_report(), g.sanitizer_report()

@@ -1,0 +1,290 @@
+/*
+ * test_report — the status pages' aggregates (gateway/store/report.c) and
+ * the pages drawn from them (status_page.c, status_item.c), on in-memory
+ * SQLite and, under make check-pg, on PostgreSQL: buckets by local day and
+ * week, the grievance rates per township, a village's open tickets oldest
+ * first, escaping and masking, a missing village or ticket.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gateway/config.h"
+#include "gateway/inbox.h"
+#include "gateway/metrics.h"
+#include "gateway/store.h"
+#include "gateway/util.h"
+#include "tests/unit/testdb.h"
+
+#define NOW		1795737600	/* 2026-11-27 00:00 UTC, 08:00 in Shanghai */
+#define DAY		86400
+#define OFF		(8 * 3600)	/* Asia/Shanghai */
+#define RESIDENT	"+8613900000001"
+#define CADRE		"+8613900000003"
+
+struct world {
+	struct store	*st;
+	struct config	*cf;
+	int64_t		 village;
+};
+
+static int
+setup(void **state)
+{
+	struct world *w;
+	struct store_village v;
+	char path[64], *cause = NULL;
+	FILE *f;
+
+	w = xcalloc(1, sizeof *w);
+	snprintf(path, sizeof path, "/tmp/cungate-test-report-%d.conf",
+	    (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[gateway]\ndatabase = :memory:\n", f);
+	fclose(f);
+	if ((w->cf = config_load(path, &cause)) == NULL)
+		fail_msg("%s", cause);
+	unlink(path);
+	if ((w->st = store_open(test_db(), &cause)) == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(store_township_add(w->st, "MZ", "米脂镇", NOW,
+	    &cause), 0);
+	assert_int_equal(store_township_add(w->st, "YJG", "杨家沟镇", NOW,
+	    &cause), 0);
+	assert_int_equal(store_village_add(w->st, "LJZ", "刘家庄", "MZ", NOW,
+	    &cause), 0);
+	assert_int_equal(store_village_add(w->st, "GMS", "高庙山村", "YJG",
+	    NOW, &cause), 0);
+	assert_int_equal(store_person_put(w->st, RESIDENT, "李<b>markup</b>",
+	    "LJZ", ROLE_RESIDENT, NULL, NOW, &cause), 1);
+	assert_int_equal(store_person_put(w->st, CADRE, "张明", "LJZ",
+	    ROLE_RESIDENT | ROLE_CADRE, NULL, NOW, &cause), 1);
+	assert_int_equal(store_village_find(w->st, "LJZ", &v), 1);
+	w->village = v.id;
+	*state = w;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct world *w = *state;
+
+	store_close(w->st);
+	config_free(w->cf);
+	free(w);
+	return 0;
+}
+
+/* A ticket of LJZ created days ago; accepted and resolved after so many
+   hours (-1 not), rated (0 not). */
+static int64_t
+ticket(struct world *w, const char *code, const char *text, int days,
+    int accept_h, int resolve_h, int rating)
+{
+	struct store_ticket t;
+	int64_t id;
+
+	memset(&t, 0, sizeof t);
+	snprintf(t.code, sizeof t.code, "%s", code);
+	snprintf(t.reporter, sizeof t.reporter, "%s", RESIDENT);
+	t.village_id = w->village;
+	t.text = (char *)text;
+	t.reply = (char *)"";
+	snprintf(t.status, sizeof t.status, "open");
+	t.created_at = t.updated_at = NOW - days * DAY;
+	t.accept_due = t.created_at + DAY;
+	t.resolve_due = t.created_at + 3 * DAY;
+	assert_int_equal(store_ticket_insert(w->st, &t, &id), 1);
+	t.id = id;
+	if (accept_h >= 0) {
+		snprintf(t.status, sizeof t.status, "accepted");
+		snprintf(t.accepted_by, sizeof t.accepted_by, "%s", CADRE);
+		t.accepted_at = t.created_at + accept_h * 3600;
+	}
+	if (resolve_h >= 0) {
+		snprintf(t.status, sizeof t.status, "closed");
+		snprintf(t.resolved_by, sizeof t.resolved_by, "%s", CADRE);
+		t.resolved_at = t.created_at + resolve_h * 3600;
+		t.reply = (char *)"已修好";
+	}
+	t.rating = rating;
+	t.rated_at = rating > 0 ? t.resolved_at + 3600 : 0;
+	assert_int_equal(store_ticket_update(w->st, &t), 0);
+	return id;
+}
+
+struct rows {
+	int64_t	 key[16];
+	int64_t	 v[16][9];
+	char	 t[16][2][64];
+	int	 n;
+};
+
+static void
+rows_cb(const struct store_report_row *r, void *arg)
+{
+	struct rows *rs = arg;
+	int i;
+
+	if (rs->n == 16)
+		return;
+	rs->key[rs->n] = r->v[0];
+	for (i = 0; i < 9; i++)
+		rs->v[rs->n][i] = r->v[i];
+	snprintf(rs->t[rs->n][0], 64, "%s", r->t[0]);
+	snprintf(rs->t[rs->n][1], 64, "%s", r->t[1]);
+	rs->n++;
+}
+
+static void
+test_messages_per_local_day(void **state)
+{
+	struct world *w = *state;
+	struct store_part p;
+	struct rows rs;
+	int64_t mid, prm[3];
+	char smsc[32];
+	int i;
+	/* 23:30 and 00:30 local on either side of a midnight: two days. */
+	time_t at[3] = { NOW - 2 * DAY - OFF - 1800, NOW - 2 * DAY - OFF + 1800,
+	    NOW - 2 * DAY - OFF + 3600 };
+
+	for (i = 0; i < 3; i++) {
+		memset(&p, 0, sizeof p);
+		snprintf(smsc, sizeof smsc, "s%d", i);
+		p.modem = "m1";
+		p.sender = RESIDENT;
+		p.smsc = smsc;
+		p.sent_at = p.received_at = at[i];
+		p.total = p.seq = 1;
+		p.text = "平安";
+		assert_int_equal(inbox_store(w->st, w->cf, &p, at[i], &mid), 1);
+	}
+	memset(&rs, 0, sizeof rs);
+	prm[0] = NOW - 30 * DAY;
+	prm[1] = NOW;
+	prm[2] = OFF;
+	assert_int_equal(store_report(w->st, STORE_REPORT_IN_DAY, prm, 3, NULL,
+	    rows_cb, &rs), 2);
+	for (i = 0; i < 2; i++) {
+		int64_t day = (at[i] + OFF) / DAY;
+
+		assert_true(rs.key[0] == day || rs.key[1] == day);
+	}
+	assert_int_equal(rs.v[0][1] + rs.v[1][1], 3);
+	assert_int_equal(rs.key[0] == (at[0] + OFF) / DAY ? rs.v[0][1] :
+	    rs.v[1][1], 1);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(store_report(w->st, STORE_REPORT_OUT_DAY, prm, 3,
+	    NULL, rows_cb, &rs), 0);
+}
+
+static void
+test_tickets_per_week_and_township(void **state)
+{
+	struct world *w = *state;
+	struct rows rs;
+	int64_t prm[3];
+
+	ticket(w, "5001", "路灯坏了", 20, 2, 30, 1);	/* in time, 满意 */
+	ticket(w, "5002", "路灯坏了", 13, 30, 100, 3);	/* late twice */
+	ticket(w, "5003", "水管漏水", 5, 2, -1, 0);	/* overdue now */
+	ticket(w, "5004", "低保没发", 1, -1, -1, 0);	/* not due */
+	memset(&rs, 0, sizeof rs);
+	prm[0] = NOW - 84 * DAY;
+	prm[1] = NOW + 1;
+	prm[2] = OFF + 3 * DAY;
+	assert_int_equal(store_report(w->st, STORE_REPORT_OPENED_WEEK, prm, 3,
+	    NULL, rows_cb, &rs), 4);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(store_report(w->st, STORE_REPORT_RESOLVED_WEEK, prm,
+	    3, NULL, rows_cb, &rs), 2);
+	memset(&rs, 0, sizeof rs);
+	prm[1] = NOW;
+	assert_int_equal(store_report(w->st, STORE_REPORT_OVERDUE_WEEK, prm,
+	    3, NULL, rows_cb, &rs), 2);	/* 5002's week and 5003's */
+	memset(&rs, 0, sizeof rs);
+	prm[0] = NOW - 30 * DAY;
+	prm[1] = NOW;
+	assert_int_equal(store_report(w->st, STORE_REPORT_GRIEVANCE, prm, 2,
+	    NULL, rows_cb, &rs), 1);
+	assert_string_equal(rs.t[0][0], "MZ");
+	assert_string_equal(rs.t[0][1], "米脂镇");
+	assert_int_equal(rs.v[0][2], 4);	/* tickets */
+	assert_int_equal(rs.v[0][3], 3);	/* acceptance due or done */
+	assert_int_equal(rs.v[0][4], 2);	/* in time: 5001, 5003 */
+	assert_int_equal(rs.v[0][5], 3);	/* resolution due or done */
+	assert_int_equal(rs.v[0][6], 1);	/* in time: 5001 */
+	assert_int_equal(rs.v[0][7], 2);	/* rated */
+	assert_int_equal(rs.v[0][8], 1);	/* satisfied */
+}
+
+static void
+test_pages(void **state)
+{
+	struct world *w = *state;
+	struct pages_env e;
+	struct buf b;
+	const char *p, *q;
+
+	ticket(w, "5003", "水管<b>漏水</b>，电话13912345678", 5, 2, -1, 0);
+	ticket(w, "5004", "低保没发", 1, -1, -1, 0);
+	memset(&e, 0, sizeof e);
+	e.cf = w->cf;
+	e.st = w->st;
+	e.now = NOW;
+	memset(&b, 0, sizeof b);
+	assert_int_equal(status_page_write(&b, &e), 0);
+	assert_non_null(strstr(b.data, "刘家庄"));
+	assert_non_null(strstr(b.data, "米脂镇"));
+	assert_non_null(strstr(b.data, "北京时间"));
+	assert_non_null(strstr(b.data, "<svg"));
+	assert_null(strstr(b.data, "<script"));
+	buf_free(&b);
+
+	assert_int_equal(status_page_village(&b, &e, "ljz"), 1);
+	p = strstr(b.data, "5003");
+	q = strstr(b.data, "5004");
+	assert_true(p != NULL && q != NULL && p < q);	/* oldest first */
+	assert_non_null(strstr(b.data, "&lt;b&gt;漏水&lt;/b&gt;"));
+	assert_null(strstr(b.data, "13912345678"));
+	assert_non_null(strstr(b.data, "5天0小时"));
+	buf_free(&b);
+
+	assert_int_equal(store_ticket_event(w->st, 1, NOW - DAY, CADRE, "sms",
+	    "accept", "张明"), 0);
+	assert_int_equal(status_page_ticket(&b, &e, "5003"), 1);
+	assert_non_null(strstr(b.data, "李&lt;b&gt;markup&lt;/b&gt;"));
+	assert_non_null(strstr(b.data, "+86139****0001"));
+	assert_null(strstr(b.data, RESIDENT));
+	assert_null(strstr(b.data, CADRE));
+	assert_non_null(strstr(b.data, "村干部受理"));
+	buf_free(&b);
+
+	assert_int_equal(status_page_village(&b, &e, "NOPE"), 0);
+	assert_int_equal(status_page_ticket(&b, &e, "999999"), 0);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_messages_per_local_day,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_tickets_per_week_and_township, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
