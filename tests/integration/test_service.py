@@ -202,15 +202,10 @@ def test_a_schema_migration_backs_up_first(make_gw):
     db = sqlite3.connect(path)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     # The database as the previous release left it: without what the last
-    # migration added (14: the node table, modem's and outbox's columns
-    # for nodes).
-    for stmt in ("DROP INDEX outbox_node", "DROP TABLE node",
-                 "ALTER TABLE modem DROP COLUMN node",
-                 "ALTER TABLE modem DROP COLUMN prefixes",
-                 "ALTER TABLE modem DROP COLUMN reports",
-                 "ALTER TABLE outbox DROP COLUMN node",
-                 "ALTER TABLE outbox DROP COLUMN lease_until"):
-        db.execute(stmt)
+    # migration added (15: the indexes the status pages' trends read by).
+    for index in ("message_received", "outbox_sent", "ticket_created",
+                  "ticket_resolved", "ticket_resolve_due"):
+        db.execute(f"DROP INDEX {index}")
     db.execute(f"PRAGMA user_version = {version - 1}")
     db.commit()
     db.close()
