@@ -59,6 +59,7 @@ GATEWAY = \
 	gateway/store/checkin.c \
 	gateway/store/engine.c \
 	gateway/store/engine_pg.c \
+	gateway/store/engine_pg_session.c \
 	gateway/store/engine_sqlite.c \
 	gateway/store/event.c \
 	gateway/store/grievance.c \

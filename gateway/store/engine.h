@@ -5,8 +5,9 @@
  * bound, stepped and reset, columns read. Two engines, chosen at run time
  * by the database string db_open is given (db_engine_of): SQLite,
  * gateway/store/engine_sqlite.c, the only file that includes <sqlite3.h>;
- * PostgreSQL, gateway/store/engine_pg.c, the only file that includes
- * <libpq-fe.h>. gateway/store/engine.c dispatches.
+ * PostgreSQL, gateway/store/engine_pg.c and engine_pg_session.c (its
+ * session with the server), the only files that include <libpq-fe.h>.
+ * gateway/store/engine.c dispatches.
  *
  * The shape follows SQLite's: parameters are numbered from 1 and bound
  * before a step; a row's columns are read between one step and the next;
