@@ -64,6 +64,18 @@ def all_done(g, n):
     return len(msgs) == n and all(m["state"] == "done" for m in msgs)
 
 
+def assert_each_answered_once(g, timeout, what):
+    """Every SENDERS message routed within timeout (what), its answer sent;
+    none answered other than once."""
+    wait_for(lambda: all_done(g, len(SENDERS)), timeout=timeout, what=what)
+    wait_for(lambda: all(r and r[0]["state"] == "sent" for r in
+                         answers(g, SENDERS).values()),
+             timeout=60, what="every answer sent")
+    got = answers(g, SENDERS)
+    twice = {s: len(r) for s, r in got.items() if len(r) != 1}
+    assert twice == {}, f"answered other than once: {twice}"
+
+
 def test_two_nodes_answer_a_burst_once(tmp_path):
     a, b = two_nodes(tmp_path)
     try:
@@ -72,14 +84,7 @@ def test_two_nodes_answer_a_burst_once(tmp_path):
         for i, phone in enumerate(SENDERS):
             (a if i % 2 == 0 else b).inject(
                 phone, REPORT, modem="a1" if i % 2 == 0 else "b1")
-        wait_for(lambda: all_done(a, len(SENDERS)), timeout=60,
-                 what="every message routed")
-        wait_for(lambda: all(r and r[0]["state"] == "sent" for r in
-                             answers(a, SENDERS).values()),
-                 timeout=60, what="every answer sent")
-        got = answers(a, SENDERS)
-        twice = {s: len(r) for s, r in got.items() if len(r) != 1}
-        assert twice == {}, f"answered other than once: {twice}"
+        assert_each_answered_once(a, 60, "every message routed")
         tickets = a.sql("SELECT count(*) FROM ticket")[0][0]
         assert int(tickets) == len(SENDERS)
         # Both nodes routed and sent: the work spread over the county.
@@ -242,13 +247,8 @@ def test_the_server_stopped_for_30_s_loses_nothing(tmp_path):
         assert a.proc.poll() is None and b.proc.poll() is None
         assert len(a.inbox_files("a1")) + len(b.inbox_files("b1")) > 0
         cluster.start()
-        wait_for(lambda: all_done(a, len(SENDERS)), timeout=90,
-                 what="every message routed after the server returned")
-        wait_for(lambda: all(r and r[0]["state"] == "sent" for r in
-                             answers(a, SENDERS).values()),
-                 timeout=60, what="every answer sent")
-        got = answers(a, SENDERS)
-        assert {s: len(r) for s, r in got.items() if len(r) != 1} == {}
+        assert_each_answered_once(
+            a, 90, "every message routed after the server returned")
         assert a.inbox_files("a1") == [] and b.inbox_files("b1") == []
         assert healthz(port)[0] == 200
         assert "a new session" in a.logtext()
