@@ -7,10 +7,10 @@
 #   make run      run the daemon on config/cungate.conf with a dummy-phone modem
 #   make install  PREFIX=/usr/local DESTDIR= : programs, config, man pages, unit
 
-PKGS      = gammu libevent libpcre2-8 sqlite3 libpq inih opencc libsystemd
+PKGS      = gammu libevent libpcre2-8 sqlite3 libpq inih opencc libsystemd libxcrypt nettle
 DEB_PKGS  = build-essential pkg-config libgammu-dev libevent-dev libpcre2-dev \
             libsqlite3-dev libinih-dev libopencc-dev libsystemd-dev libcmocka-dev python3 python3-pytest sqlite3 \
-            postgresql libpq-dev \
+            postgresql libpq-dev libcrypt-dev nettle-dev \
             gammu coreutils mandoc systemd prometheus debhelper lintian \
             chromium fonts-wqy-microhei
 BENCH_PKGS = gammu-smsd libdbd-sqlite3 wrk
@@ -37,6 +37,7 @@ OPT       ?= -O2
 GATEWAY = \
 	gateway/checkin.c \
 	gateway/config.c \
+	gateway/config_http.c \
 	gateway/conf.c \
 	gateway/config_reload.c \
 	gateway/csv.c \
@@ -56,6 +57,7 @@ GATEWAY = \
 	gateway/status_item.c \
 	gateway/status_page.c \
 	gateway/status_svg.c \
+	gateway/store/account.c \
 	gateway/store/checkin.c \
 	gateway/store/engine.c \
 	gateway/store/engine_pg.c \
@@ -76,6 +78,7 @@ GATEWAY = \
 	gateway/store/stats.c \
 	gateway/store/store.c \
 	gateway/util.c \
+	gateway/web.c \
 	gateway/ussd.c
 
 HANDLERS = \
@@ -114,6 +117,7 @@ CTL_SRCS = \
 	gateway/ctl/list.c \
 	gateway/ctl/people.c \
 	gateway/ctl/traffic.c \
+	gateway/ctl/user.c \
 	gateway/ctl/util.c
 
 UNIT_TESTS = \

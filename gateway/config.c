@@ -12,6 +12,7 @@
 
 #include "gateway/conf.h"
 #include "gateway/config.h"
+#include "gateway/config_value.h"
 #include "gateway/log.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
@@ -100,8 +101,7 @@ config_key_once(struct config_parse *cp, const char *section,
 	return 0;
 }
 
-/* A path from the file: relative ones are relative to the file's dir. */
-static char *
+char *
 config_path(const struct config *cf, const char *value)
 {
 	if (value[0] == '/' || strcmp(value, ":memory:") == 0)
@@ -109,7 +109,7 @@ config_path(const struct config *cf, const char *value)
 	return xasprintf("%s/%s", cf->dir, value);
 }
 
-static int
+int
 config_int(const char *value, int min, int max, int *out, char **cause)
 {
 	char *end;
@@ -240,7 +240,7 @@ config_list_free(char **list, size_t n)
 	free(list);
 }
 
-static void
+void
 config_set(char **field, char *value)
 {
 	free(*field);
@@ -611,42 +611,6 @@ config_category_new(struct config *cf, const char *name, int line)
 	return c;
 }
 
-/* [http] (issue 7): the HTTP server and the USSD callback. */
-static int
-config_http(struct config *cf, const char *key, const char *value,
-    char **cause)
-{
-	const char *colon;
-
-	if (strcmp(key, "listen") == 0) {
-		colon = strrchr(value, ':');
-		if (colon == NULL || colon == value || colon[1] == '\0' ||
-		    strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
-			*cause = xasprintf("listen \"%s\": expected ADDRESS:PORT",
-			    value);
-			return -1;
-		}
-		config_set(&cf->http_listen, xstrdup(value));
-	} else if (strcmp(key, "secret") == 0) {
-		if (strlen(value) < 8) {
-			*cause = xasprintf("secret: at least 8 characters");
-			return -1;
-		}
-		config_set(&cf->http_secret, xstrdup(value));
-	} else if (strcmp(key, "ussd_menu") == 0)
-		config_set(&cf->ussd_menu, config_path(cf, value));
-	else if (strcmp(key, "ussd_timeout") == 0)
-		return config_int(value, 1, 3600, &cf->ussd_timeout, cause);
-	else if (strcmp(key, "ussd_actions_per_minute") == 0)
-		return config_int(value, 1, 1000,
-		    &cf->ussd_actions_per_minute, cause);
-	else {
-		*cause = xasprintf("unknown key \"%s\" in [http]", key);
-		return -1;
-	}
-	return 0;
-}
-
 /* [category NAME]: a name of at most 64 bytes, no spaces or commas. */
 static int
 config_category_section(struct config_parse *cp, const char *name, int line,
@@ -869,9 +833,7 @@ config_load(const char *path, char **cause)
 	cf->notice_confirm_above = 200;
 	cf->notice_confirm_minutes = 10;
 	cf->notice_rate = 0;
-	cf->ussd_menu = config_path(cf, "ussd.zh.conf");
-	cf->ussd_timeout = 180;
-	cf->ussd_actions_per_minute = 5;
+	config_http_defaults(cf);
 	cf->repeat_window = 600;
 	cf->regex_jit = 1;
 	cf->pending_max = 3;
@@ -961,6 +923,7 @@ config_free(struct config *cf)
 	free(cf->country_code);
 	free(cf->http_listen);
 	free(cf->http_secret);
+	free(cf->http_monitor);
 	free(cf->ussd_menu);
 	free(cf);
 }

@@ -106,11 +106,27 @@ struct config {
 	char	*ussd_menu;		/* ussd.zh.conf */
 	int	 ussd_timeout;		/* s a USSD session lives */
 	int	 ussd_actions_per_minute; /* actions one phone may run */
+	int	 http_session_idle;	/* s a page session lives unused */
+	int	 http_session_max;	/* s a page session lives at most */
+	struct config_net *http_monitor; /* may read /metrics, /healthz */
+	size_t	 http_nmonitor;
 	/* [retention]: days kept, 0 for ever. */
 	int	 retain_messages;	/* handled inbound messages */
 	int	 retain_outbox;		/* outbound rows done with */
 	int	 retain_audit;		/* audit rows */
 };
+
+/* An address or a network (address/bits) of [http] monitor. */
+struct config_net {
+	int		 family;	/* AF_INET or AF_INET6 */
+	unsigned char	 addr[16];
+	int		 bits;
+};
+/*
+ * Is address (text, as a socket gives it: "10.0.0.5", "::1",
+ * "::ffff:10.0.0.5") among [http] monitor? 1/0.
+ */
+int	 config_monitor_allows(const struct config *, const char *address);
 
 /*
  * Read and check path. Returns a new config (free with config_free), or NULL

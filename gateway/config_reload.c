@@ -112,5 +112,10 @@ config_apply_live(struct config *live, struct config *fresh)
 	live->retain_outbox = fresh->retain_outbox;
 	live->retain_audit = fresh->retain_audit;
 	live->ussd_actions_per_minute = fresh->ussd_actions_per_minute;
+	live->http_session_idle = fresh->http_session_idle;
+	live->http_session_max = fresh->http_session_max;
+	CONFIG_SWAP(live->http_monitor, fresh->http_monitor,
+	    struct config_net *);
+	CONFIG_SWAP(live->http_nmonitor, fresh->http_nmonitor, size_t);
 	return changed;
 }

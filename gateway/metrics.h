@@ -15,6 +15,7 @@ struct buf;
 struct config;
 struct modem;
 struct store;
+struct store_account;
 
 /* What a page is drawn from. */
 struct pages_env {
@@ -23,6 +24,10 @@ struct pages_env {
 	struct modem		**modems;
 	size_t			 nmodems;
 	time_t			 now;
+	/* Who reads the page (a bar with a way out), NULL for none. */
+	const struct store_account *account;
+	/* The township the county page shows, NULL for the county. */
+	const char		*township;
 };
 
 /* "# HELP" and "# TYPE" of a family. */

@@ -170,6 +170,8 @@ page_head(struct buf *b, const char *title_html, int refresh)
 	    "white-space:nowrap}.legend i{display:inline-block;width:.9em;"
 	    "height:.9em;margin-right:.3em;vertical-align:middle}"
 	    ".text{white-space:pre-wrap;word-break:break-all}"
+	    ".who{text-align:right;margin:0;font-size:.9em}"
+	    ".who button{margin-left:.5em}"
 	    "@media (max-width:480px){body{font-size:15px}main{padding:8px}"
 	    "td,th{padding:.25em .3em}.grid2{grid-template-columns:1fr}}"
 	    "@media print{body{background:#fff}main{max-width:none;"

@@ -16,6 +16,8 @@
 #include "gateway/page.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
+#include "gateway/web.h"
+#include "gateway/web.h"
 
 #define ITEM_DAYS	30	/* events as far back */
 #define ITEM_ROWS	200	/* rows of a village's lists */
@@ -149,6 +151,7 @@ status_page_village(struct buf *b, const struct pages_env *e,
 	page_html(&t, v.name);
 	buf_adds(&t, " · 村务短信");
 	page_head(b, t.data, 1);
+	web_bar(b, e->account);
 	buf_free(&t);
 	buf_adds(b, "<p class=\"noprint\"><a href=\"/\">← 全县概览</a></p>\n"
 	    "<h1>");
@@ -317,6 +320,7 @@ status_page_ticket(struct buf *b, const struct pages_env *e,
 	buf_adds(&v, "工单 ");
 	page_html(&v, t.code);
 	page_head(b, v.data, 0);
+	web_bar(b, e->account);
 	buf_free(&v);
 	buf_adds(b, "<p class=\"noprint\"><a href=\"/\">← 全县概览</a> · "
 	    "<a href=\"/village/");

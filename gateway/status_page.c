@@ -20,6 +20,7 @@
 #include "gateway/status_svg.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
+#include "gateway/web.h"
 
 #define PAGE_DAYS	30	/* traffic */
 #define PAGE_WEEKS	12	/* tickets */
@@ -473,6 +474,7 @@ status_page_write(struct buf *b, const struct pages_env *e)
 	    metrics_one_cb, &overdue);
 
 	page_head(b, "全县村务短信概览", 1);
+	web_bar(b, e->account);
 	buf_adds(b, "<h1>全县村务短信概览</h1>\n<p class=\"note\">更新于 ");
 	page_time(b, cf, now);
 	buf_adds(b, " · 页面时间均为");

@@ -1057,6 +1057,58 @@ int	 store_notice_list(struct store *, const char *village,
 int	 store_notice_expire(struct store *, time_t cutoff);
 
 /*
+ * --- the status pages' accounts and sessions (store/account.c) ---
+ *
+ * An account's role is "county" (everything), "township" (its villages)
+ * or "village" (its own); scope is that township's or village's code, ""
+ * for the county. A session is kept by the hash of its cookie's token.
+ */
+struct store_account {
+	int64_t	 id;
+	char	 name[65];
+	char	 hash[256];	/* crypt(3) */
+	char	 role[16];
+	char	 scope[33];
+	char	 scope_name[129];
+	int64_t	 created_at;
+	int64_t	 login_at;	/* 0: never */
+};
+/* 0, or -1 with *cause (a duplicate name, an unknown scope code). */
+int	 store_account_add(struct store *, const char *name, const char *hash,
+	    const char *role, const char *scope, time_t now, char **cause);
+/* 1 found into *out, 0 none, -1 error. */
+int	 store_account_find(struct store *, const char *name,
+	    struct store_account *out);
+/* A new password hash: 1, 0 no such account, -1 error. */
+int	 store_account_password(struct store *, const char *name,
+	    const char *hash);
+/* Remove the account and its sessions: 1, 0 no such account, -1 error. */
+int	 store_account_remove(struct store *, const char *name);
+/* Every account by name (hash ""). 0 or -1. */
+int	 store_account_list(struct store *,
+	    void (*cb)(const struct store_account *, void *), void *arg);
+/* A session of account id from now, its login noted. 0 or -1. */
+int	 store_session_add(struct store *, const char *token_hash,
+	    int64_t account_id, time_t now);
+/*
+ * The account of the session token_hash if it was created after
+ * born_after and seen after seen_after, into *out (and its creation
+ * into *created): 1, 0 none (or lapsed), -1 error.
+ */
+int	 store_session_find(struct store *, const char *token_hash,
+	    time_t born_after, time_t seen_after, struct store_account *out,
+	    time_t *created);
+/* The session was used at now. 0 or -1. */
+int	 store_session_touch(struct store *, const char *token_hash,
+	    time_t now);
+/* End one session: 1, 0 none, -1 error. */
+int	 store_session_remove(struct store *, const char *token_hash);
+/* Forget sessions created before born_after or last seen before
+   seen_after: how many, or -1. */
+int	 store_session_expire(struct store *, time_t born_after,
+	    time_t seen_after);
+
+/*
  * --- the status pages' aggregates (store/report.c) ---
  *
  * Fixed read-only queries, each bounded. Parameters p[0..np-1] are ?1..,

@@ -4,7 +4,7 @@
  * entry declares them; list.c writes what the commands print (aligned
  * columns, JSON, CSV); util.c owns errors, writes through the store and
  * the checks several commands make. The commands live, one table entry
- * each, in people.c, traffic.c, grievance.c, elder.c and event.c.
+ * each, in people.c, traffic.c, grievance.c, elder.c, event.c and user.c.
  */
 #ifndef CUNGATE_CTL_H
 #define CUNGATE_CTL_H
@@ -113,6 +113,11 @@ extern const struct ctl_cmd ctl_cmd_event_show;
 extern const struct ctl_cmd ctl_cmd_event_export;
 extern const struct ctl_cmd ctl_cmd_notice_send;
 extern const struct ctl_cmd ctl_cmd_notice_list;
+/* user.c */
+extern const struct ctl_cmd ctl_cmd_user_add;
+extern const struct ctl_cmd ctl_cmd_user_passwd;
+extern const struct ctl_cmd ctl_cmd_user_remove;
+extern const struct ctl_cmd ctl_cmd_user_list;
 
 /* --- ctl.c: config and store --- */
 

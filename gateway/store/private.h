@@ -47,6 +47,7 @@ enum store_table_id {
 	STORE_T_STATS,		/* stats.c */
 	STORE_T_NODE,		/* node.c */
 	STORE_T_REPORT,		/* report.c */
+	STORE_T_ACCOUNT,	/* account.c */
 	STORE_NTABLES
 };
 
@@ -61,6 +62,7 @@ extern const struct store_table store_event_table;
 extern const struct store_table store_stats_table;
 extern const struct store_table store_node_table;
 extern const struct store_table store_report_table;
+extern const struct store_table store_account_table;
 
 struct store {
 	struct db	 *db;

@@ -401,6 +401,33 @@ const char *const store_migrations[] = {
 	"CREATE INDEX ticket_created ON ticket(created_at);"
 	"CREATE INDEX ticket_resolved ON ticket(resolved_at);"
 	"CREATE INDEX ticket_resolve_due ON ticket(resolve_due);",
+	/*
+	 * 16: the status pages' accounts (store/account.c): a name, its
+	 * password's crypt(3) hash, its role and what the role covers (a
+	 * township or a village; the county, all); and their sessions,
+	 * kept by a hash of the cookie's token, so that a copy of the
+	 * database logs no one in
+	 */
+	"CREATE TABLE account ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  hash TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  township_id INTEGER REFERENCES township(id),"
+	"  village_id INTEGER REFERENCES village(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  login_at INTEGER,"
+	"  CHECK ((role = 'county' AND township_id IS NULL AND"
+	"    village_id IS NULL) OR (role = 'township' AND township_id IS"
+	"    NOT NULL AND village_id IS NULL) OR (role = 'village' AND"
+	"    village_id IS NOT NULL AND township_id IS NULL)));"
+	"CREATE TABLE web_session ("
+	"  token TEXT PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES account(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  seen_at INTEGER NOT NULL);"
+	"CREATE INDEX web_session_account ON web_session(account_id);"
+	"CREATE INDEX web_session_seen ON web_session(seen_at);",
 };
 
 const int store_nmigrations =

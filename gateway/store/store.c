@@ -35,6 +35,7 @@ static const struct store_table *const store_tables[STORE_NTABLES] = {
 	[STORE_T_STATS] = &store_stats_table,
 	[STORE_T_NODE] = &store_node_table,
 	[STORE_T_REPORT] = &store_report_table,
+	[STORE_T_ACCOUNT] = &store_account_table,
 };
 
 /*
