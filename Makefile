@@ -137,7 +137,8 @@ UNIT_TESTS = \
 	tests/unit/test_store \
 	tests/unit/test_template \
 	tests/unit/test_ussd \
-	tests/unit/test_util
+	tests/unit/test_util \
+	tests/unit/test_web
 
 # The unit tests that run on PostgreSQL too (CUNGATE_PG, tests/unit/testdb.h):
 # the engine's, and every one that opens a store.
@@ -151,7 +152,8 @@ PG_UNIT_TESTS = \
 	tests/unit/test_checkin \
 	tests/unit/test_report \
 	tests/unit/test_router \
-	tests/unit/test_corpus
+	tests/unit/test_corpus \
+	tests/unit/test_web
 
 # Two build trees: build/rel for `make`, build/asan for `make check`.
 REL  = build/rel

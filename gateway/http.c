@@ -708,21 +708,23 @@ http_item_page(struct http *h, struct evhttp_request *req,
 	struct pages_env e;
 	struct buf b;
 	size_t n = strlen(code);
-	int rc = 0;
+	int rc = 2;
 
 	memset(&b, 0, sizeof b);
 	http_pages_env(h, &e);
 	e.account = a;
 	if (n > 0 && n <= 32 && strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_") == n &&
-	    (rc = web_may_see(h->env.st, a, code, ticket)) == 1)
-		rc = ticket ? status_page_ticket(&b, &e, code) :
-		    status_page_village(&b, &e, code);
-	else if (rc == 0) {
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_") == n)
+		rc = web_may_see(h->env.st, a, code, ticket);
+	if (rc == 0) {
 		http_refuse(req, 403, "无权查看", ticket ? "这张工单不在您的"
 		    "管辖范围内。" : "这个村不在您的管辖范围内。");
 		return;
-	} else if (rc == 2)
+	}
+	if (rc == 1)
+		rc = ticket ? status_page_ticket(&b, &e, code) :
+		    status_page_village(&b, &e, code);
+	else if (rc == 2)
 		rc = 0;
 	if (rc == 0) {
 		buf_free(&b);

@@ -48,7 +48,7 @@ web_password_hash(const char *password, char **cause)
 	char *salt, *out = NULL;
 	const char *h;
 
-	if ((salt = crypt_gensalt_ra("$y$", 0, NULL, 0)) == NULL) {
+	if ((salt = crypt_gensalt_ra("$y$", WEB_YESCRYPT_COST, NULL, 0)) == NULL) {
 		*cause = xasprintf("yescrypt salt: %s", strerror(errno));
 		return NULL;
 	}
@@ -210,7 +210,7 @@ web_expire(struct store *st, const struct config *cf, time_t now)
 	    now - cf->http_session_idle);
 }
 
-/* A village's township code (by village code) into tcode: 1, 0, -1. */
+/* A village's code and its township's, as STORE_REPORT_VILLAGE finds. */
 struct web_village {
 	char	code[33];
 	char	township[33];
@@ -239,10 +239,14 @@ web_may_see(struct store *st, const struct store_account *a,
 	if (ticket) {
 		if ((rc = store_ticket_find(st, code, &t)) != 1)
 			return rc == 0 ? 2 : -1;
-		code = t.village;
-	}
-	if (store_report(st, STORE_REPORT_VILLAGE, NULL, 0, code,
-	    web_village_cb, &v) == -1)
+		snprintf(v.code, sizeof v.code, "%s", t.village);
+		snprintf(v.township, sizeof v.township, "%s", t.township);
+		v.found = 1;
+		store_ticket_clear(&t);
+	} else
+		rc = store_report(st, STORE_REPORT_VILLAGE, NULL, 0, code,
+		    web_village_cb, &v);
+	if (rc == -1)
 		return -1;
 	if (!v.found)
 		return 2;

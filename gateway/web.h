@@ -20,6 +20,13 @@ struct store_account;
 #define WEB_NAME_MAX	64	/* an account's name, bytes */
 #define WEB_PASSWORD_MIN 8	/* a password's least length, bytes */
 #define WEB_PASSWORD_MAX 256
+/*
+ * yescrypt's cost: 3 takes about 20 ms and 4 MiB here, where libxcrypt's
+ * default (5) takes 110 ms. A login is checked on the daemon's loop, so
+ * the cost is what one login stands SMS handling still; with at most 4
+ * logins a second (http.c) that is under 100 ms in any second.
+ */
+#define WEB_YESCRYPT_COST 3
 
 /*
  * Is name fit for an account (1 to WEB_NAME_MAX bytes of letters,

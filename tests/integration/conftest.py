@@ -433,8 +433,8 @@ class Gateway:
         return found[0]
 
     # --- cungatectl ---
-    def ctl(self, *args, check=True):
-        proc = subprocess.run([CTL, "-c", self.conf, *args],
+    def ctl(self, *args, check=True, input=None):
+        proc = subprocess.run([CTL, "-c", self.conf, *args], input=input,
                               capture_output=True, text=True, errors="replace")
         if check and proc.returncode != 0:
             raise AssertionError(f"cungatectl {' '.join(args)} exited "

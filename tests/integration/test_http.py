@@ -7,11 +7,9 @@ import html
 import json
 import os
 import re
-import shutil
 import socket
 import sqlite3
 import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -19,6 +17,7 @@ import urllib.request
 
 import pytest
 
+from browser import Browser
 from conftest import (ROOT, Gateway, is_server, render, wait_for,
                       worker_pids)
 
@@ -35,25 +34,72 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_gateway(tmp, timeout=180, **kw):
+def http_gateway(tmp, timeout=180, http_extra=(), **kw):
     port = free_port()
     g = Gateway(tmp, gateway_extra="\n".join([
         "[http]", f"listen = 127.0.0.1:{port}", f"secret = {SECRET}",
         f"ussd_menu = {ROOT}/config/ussd.zh.conf",
-        f"ussd_timeout = {timeout}"]), **kw)
+        f"ussd_timeout = {timeout}", *http_extra]), **kw)
     g.url = f"http://127.0.0.1:{port}"
     return g
 
 
-def request(g, path, data=None, headers=None, method=None):
-    """(status, body text) of one request; 4xx/5xx are answers too."""
-    req = urllib.request.Request(g.url + path, data=data,
-                                 headers=headers or {}, method=method)
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
+def exchange(g, path, data=None, headers=None, method=None):
+    """(status, headers, body text) of one request, not following
+    redirects, with g's session cookie (g.cookie) if it has one; 3xx, 4xx
+    and 5xx are answers too."""
+    headers = dict(headers or {})
+    if getattr(g, "cookie", None) and "Cookie" not in headers:
+        headers["Cookie"] = g.cookie
+    req = urllib.request.Request(g.url + path, data=data, headers=headers,
+                                 method=method)
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode("utf-8")
+        with OPENER.open(req, timeout=10) as r:
+            return r.status, r.headers, r.read().decode("utf-8")
     except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8", "replace")
+        return e.code, e.headers, e.read().decode("utf-8", "replace")
+
+
+def request(g, path, data=None, headers=None, method=None):
+    """(status, body text) of one request, as exchange."""
+    status, _, body = exchange(g, path, data, headers, method)
+    return status, body
+
+
+def add_user(g, name, password, *role):
+    """An account of the status pages (role: "county", or "township",
+    CODE, or "village", CODE), its password typed on standard input."""
+    g.ctl("user", "add", name, "--role", *role, input=password + "\n")
+
+
+def log_in(g, name, password):
+    """POST the login form: (status, headers, body); on success g.cookie
+    is the session's cookie, as a browser would send it back."""
+    status, headers, body = exchange(
+        g, "/login", urllib.parse.urlencode(
+            {"name": name, "password": password}).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"}, "POST")
+    cookie = headers.get("Set-Cookie", "")
+    if status == 303 and cookie:
+        g.cookie = cookie.split(";")[0]
+    return status, headers, body
+
+
+COUNTY_PASSWORD = "county-officer-pw"
+
+
+def county_session(g):
+    """A county account, logged in."""
+    add_user(g, "county", COUNTY_PASSWORD, "county")
+    assert log_in(g, "county", COUNTY_PASSWORD)[0] == 303
 
 
 def ussd(g, session, phone, text, secret=SECRET):
@@ -498,24 +544,21 @@ def english_words(page, allowed):
     return sorted(words - set(allowed))
 
 
-def screenshot(g, path, name, width, height):
-    """Headless Chromium's picture of g's page path at width x height,
-    kept as tests/artefacts/name."""
+def artefact(name):
+    """tests/artefacts/name, made afresh."""
     os.makedirs(ARTEFACTS, exist_ok=True)
-    shot = os.path.join(ARTEFACTS, name)
-    if os.path.exists(shot):
-        os.unlink(shot)
-    chromium = shutil.which("chromium")
-    assert chromium, "chromium missing: run make deps"
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox",
-                        "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync",
-                        "--hide-scrollbars", f"--user-data-dir={profile}",
-                        f"--screenshot={shot}",
-                        f"--window-size={width},{height}",
-                        g.url + path], capture_output=True, timeout=120)
+    path = os.path.join(ARTEFACTS, name)
+    if os.path.exists(path):
+        os.unlink(path)
+    return path
+
+
+def screenshot(browser, g, path, name, width, height):
+    """The browser's picture of g's page path at width x height, kept as
+    tests/artefacts/name."""
+    browser.size(width, height)
+    assert browser.open(g.url + path) == g.url + path
+    shot = browser.screenshot(artefact(name))
     with open(shot, "rb") as f:
         png = f.read()
     assert png.startswith(b"\x89PNG") and len(png) > 5000
@@ -524,21 +567,11 @@ def screenshot(g, path, name, width, height):
     return shot
 
 
-def printed(g, path, name):
-    """Headless Chromium's print of g's page path to PDF, kept as
+def printed(browser, g, path, name):
+    """The browser's print of g's page path to PDF, kept as
     tests/artefacts/name: the page prints (its @media print)."""
-    os.makedirs(ARTEFACTS, exist_ok=True)
-    pdf = os.path.join(ARTEFACTS, name)
-    if os.path.exists(pdf):
-        os.unlink(pdf)
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([shutil.which("chromium"), "--headless",
-                        "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={profile}",
-                        "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-                        g.url + path], capture_output=True, timeout=120)
+    assert browser.open(g.url + path) == g.url + path
+    pdf = browser.pdf(artefact(name))
     with open(pdf, "rb") as f:
         data = f.read()
     assert data.startswith(b"%PDF") and len(data) > 20000
@@ -546,9 +579,10 @@ def printed(g, path, name):
 
 
 # Latin letters a page may show: the zone's name, codes, modem names, and
-# what residents wrote ("markup" in a name).
+# what residents wrote ("markup" in a name), the account's name and the
+# dummy phone's network ("GammuT…", once the modem is up).
 ALLOWED = ("Asia", "Shanghai", "UTC", "USSD", "SIM", "LJZ", "WJC", "YJGC",
-           "GMS", "MZ", "YJG", "m1", "markup")
+           "GMS", "MZ", "YJG", "m1", "markup", "county", "GammuT")
 
 
 @pytest.mark.sqlite_only("its 30 days of rows are seeded through sqlite3 "
@@ -558,7 +592,14 @@ def test_county_village_and_ticket_pages_in_headless_chromium(tmp_path):
     g = http_gateway(tmp_path / "gw")
     facts = seed_county(g)
     g.start()
+    browser = Browser()
     try:
+        # The county officer logs in through the form, in the browser.
+        add_user(g, "county", COUNTY_PASSWORD, "county")
+        assert browser.log_in(g.url + "/", "county", COUNTY_PASSWORD) == \
+            g.url + "/"
+        assert browser.js("document.cookie") == "", "the cookie is HttpOnly"
+        assert log_in(g, "county", COUNTY_PASSWORD)[0] == 303
         status, page = request(g, "/")
         assert status == 200
         assert '<meta http-equiv="refresh"' in page
@@ -585,8 +626,9 @@ def test_county_village_and_ticket_pages_in_headless_chromium(tmp_path):
         assert "今日收到短信" in page
         assert "<b>markup</b>" not in page
         for width, height in ((390, 3200), (1280, 2400)):
-            screenshot(g, "/", f"county-{width}.png", width, height)
-        printed(g, "/", "county.pdf")
+            screenshot(browser, g, "/", f"county-{width}.png", width,
+                       height)
+        printed(browser, g, "/", "county.pdf")
 
         status, village = request(g, "/village/WJC")
         assert status == 200
@@ -607,8 +649,8 @@ def test_county_village_and_ticket_pages_in_headless_chromium(tmp_path):
         assert "免费义诊" in village
         assert english_words(village, ALLOWED) == []
         for width, height in ((390, 1800), (1280, 1200)):
-            screenshot(g, "/village/WJC", f"village-{width}.png", width,
-                       height)
+            screenshot(browser, g, "/village/WJC", f"village-{width}.png",
+                       width, height)
 
         status, ticket = request(g, "/ticket/" + codes[0])
         assert status == 200
@@ -630,6 +672,7 @@ def test_county_village_and_ticket_pages_in_headless_chromium(tmp_path):
         assert "cungate_messages_in_total" in request(g, "/metrics")[1] or \
             request(g, "/metrics")[0] == 200
     finally:
+        browser.close()
         g.stop()
         assert not g.sanitizer_report(), g.sanitizer_report()
 
@@ -656,6 +699,7 @@ def test_status_page_counts_todays_checkins_and_escapes(tmp_path):
         assert rows["+8613900000013"]["status"] == "open"
         ussd(g, "p-1", "13900000001", "")
         ussd(g, "p-1", "13900000001", "1*水管<b>漏水</b>")
+        county_session(g)
         status, page = request(g, "/")
         assert status == 200
         assert "今日 1/2" in page and "今日 0/1" in page

@@ -326,6 +326,42 @@ test_config_http(void **state)
 	expect_config_error("[http]\nlisten = :80\n", "2: listen");
 	expect_config_error("[http]\n\nsecret = short\n", "3: secret");
 	expect_config_error("[http]\nussd_timeout = 0\n", "2: \"0\"");
+	expect_config_error("[http]\nmonitor = 10.0.0.0/33\n", "2: monitor");
+	expect_config_error("[http]\nmonitor = intranet\n", "2: monitor");
+	expect_config_error("[http]\nmonitor = ,\n", "2: monitor");
+	expect_config_error("[http]\nsession_idle_minutes = 0\n", "2: \"0\"");
+	/* Sessions and the monitoring addresses: by default loopback. */
+	write_file("[gateway]\n");
+	cf = config_load(path, &cause);
+	assert_non_null(cf);
+	assert_int_equal(cf->http_session_idle, 30 * 60);
+	assert_int_equal(cf->http_session_max, 12 * 3600);
+	assert_true(config_monitor_allows(cf, "127.0.0.1"));
+	assert_true(config_monitor_allows(cf, "127.8.9.10"));
+	assert_true(config_monitor_allows(cf, "::1"));
+	assert_true(config_monitor_allows(cf, "::ffff:127.0.0.1"));
+	assert_false(config_monitor_allows(cf, "10.0.0.1"));
+	assert_false(config_monitor_allows(cf, "::2"));
+	assert_false(config_monitor_allows(cf, NULL));
+	assert_false(config_monitor_allows(cf, "not an address"));
+	config_free(cf);
+	write_file("[http]\nmonitor = 10.20.0.0/14 , 192.0.2.7, fd00::/8\n"
+	    "session_idle_minutes = 5\nsession_max_hours = 2\n");
+	cf = config_load(path, &cause);
+	if (cf == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cf->http_session_idle, 300);
+	assert_int_equal(cf->http_session_max, 7200);
+	assert_true(config_monitor_allows(cf, "10.23.255.1"));
+	assert_false(config_monitor_allows(cf, "10.24.0.1"));
+	assert_true(config_monitor_allows(cf, "::ffff:10.20.0.9"));
+	assert_true(config_monitor_allows(cf, "192.0.2.7"));
+	assert_false(config_monitor_allows(cf, "192.0.2.8"));
+	assert_true(config_monitor_allows(cf, "fd12:3456::1"));
+	assert_false(config_monitor_allows(cf, "fe80::1"));
+	assert_false(config_monitor_allows(cf, "127.0.0.1"));
+	config_free(cf);
+	unlink(path);
 	/* [modem] balance keys. */
 	write_file("[modem m1]\ndevice = x\nbalance_ussd = *100#\n"
 	    "balance_interval = 3600\nbalance_pattern = 余额(\\d+)\n"
