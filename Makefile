@@ -56,6 +56,7 @@ GATEWAY = \
 	gateway/status_item.c \
 	gateway/status_page.c \
 	gateway/status_svg.c \
+	gateway/status_view.c \
 	gateway/store/checkin.c \
 	gateway/store/engine.c \
 	gateway/store/engine_pg.c \
