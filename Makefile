@@ -51,6 +51,7 @@ GATEWAY = \
 	gateway/outbox.c \
 	gateway/oversight.c \
 	gateway/page.c \
+	gateway/report_page.c \
 	gateway/sched.c \
 	gateway/service.c \
 	gateway/status_item.c \
@@ -114,6 +115,7 @@ CTL_SRCS = \
 	gateway/ctl/grievance.c \
 	gateway/ctl/list.c \
 	gateway/ctl/people.c \
+	gateway/ctl/report.c \
 	gateway/ctl/traffic.c \
 	gateway/ctl/util.c
 

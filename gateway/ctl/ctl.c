@@ -21,8 +21,9 @@
  * This file owns main, the command table, help, and opening the config
  * and the store; the commands live in people.c (townships, villages,
  * residents), traffic.c (messages, scheduler, counters, backups),
- * grievance.c (tickets), elder.c (the check-in) and event.c (events and
- * notices); ctl.h is the interface between them.
+ * grievance.c (tickets), elder.c (the check-in), event.c (events and
+ * notices) and report.c (the monthly report); ctl.h is the interface
+ * between them.
  */
 #include <sys/stat.h>
 
@@ -95,6 +96,7 @@ static const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_event_export,
 	&ctl_cmd_notice_send,
 	&ctl_cmd_notice_list,
+	&ctl_cmd_report,
 	&ctl_cmd_help,
 };
 #define CTL_NCMDS	(sizeof ctl_cmds / sizeof ctl_cmds[0])

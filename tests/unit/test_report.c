@@ -17,8 +17,10 @@
 #include <cmocka.h>
 
 #include "gateway/config.h"
+#include "gateway/csv.h"
 #include "gateway/inbox.h"
 #include "gateway/metrics.h"
+#include "gateway/report_page.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "tests/unit/testdb.h"
@@ -437,6 +439,75 @@ test_township_page(void **state)
 	buf_free(&b);
 }
 
+static void
+test_month_report(void **state)
+{
+	struct world *w = *state;
+	struct pages_env e;
+	struct buf b;
+	int y, m;
+
+	assert_int_equal(report_month_parse("2026-11", &y, &m), 0);
+	assert_int_equal(y * 100 + m, 202611);
+	assert_int_equal(report_month_parse("2026-13", &y, &m), -1);
+	assert_int_equal(report_month_parse("2026-00", &y, &m), -1);
+	assert_int_equal(report_month_parse("26-11", &y, &m), -1);
+	assert_int_equal(report_month_parse("2026-1", &y, &m), -1);
+	assert_int_equal(report_month_parse("2026-11x", &y, &m), -1);
+
+	seed_two_townships(w);
+	/* Last month's ticket: in October's report, not November's. */
+	ticket(w, w->village2, "6004", "路灯坏了", 40, 2, 30, 1);
+	memset(&e, 0, sizeof e);
+	e.cf = w->cf;
+	e.st = w->st;
+	e.now = NOW;
+	memset(&b, 0, sizeof b);
+	assert_int_equal(report_page_write(&b, &e, 2026, 11), 1);
+	assert_non_null(strstr(b.data, "全县 2026年11月 村务短信月报"));
+	assert_non_null(strstr(b.data, "@page{size:A4"));
+	assert_non_null(strstr(b.data, "统计期间 2026-11-01 至 2026-11-30"));
+	assert_non_null(strstr(b.data, "<b class=\"\">3</b>新建工单"));
+	assert_null(strstr(b.data, "红梅"));	/* no resident is named */
+	assert_null(strstr(b.data, "href="));
+	buf_free(&b);
+
+	e.township = "YJG";
+	assert_int_equal(report_page_write(&b, &e, 2026, 11), 1);
+	assert_non_null(strstr(b.data, "杨家沟镇 2026年11月 村务短信月报"));
+	assert_non_null(strstr(b.data, "<b class=\"\">2</b>新建工单"));
+	assert_non_null(strstr(b.data, "<b class=\"\">2</b>收到短信"));
+	assert_non_null(strstr(b.data, "高庙山村"));
+	assert_null(strstr(b.data, "刘家庄"));
+	buf_free(&b);
+
+	assert_int_equal(report_csv_write(&b, &e, 2026, 11), 1);
+	assert_non_null(strstr(b.data, CSV_BOM
+	    "section,date,township,code,name,measure,value\r\n"));
+	assert_non_null(strstr(b.data,
+	    "messages,2026-11-26,杨家沟镇,YJG,,received,1\r\n"));
+	assert_non_null(strstr(b.data,
+	    "grievance,,杨家沟镇,YJG,,tickets,2\r\n"));
+	assert_non_null(strstr(b.data, "grievance,,全县,,,tickets,3\r\n"));
+	assert_null(strstr(b.data, "米脂镇"));
+	buf_free(&b);
+
+	assert_int_equal(report_csv_write(&b, &e, 2026, 10), 1);
+	assert_non_null(strstr(b.data,
+	    "grievance,,杨家沟镇,YJG,,tickets,1\r\n"));
+	buf_free(&b);
+
+	/* A month to come: a page saying so. No such township: 0. */
+	assert_int_equal(report_page_write(&b, &e, 2027, 1), 1);
+	assert_non_null(strstr(b.data, "该月尚未开始"));
+	buf_free(&b);
+	e.township = "NOPE";
+	assert_int_equal(report_page_write(&b, &e, 2026, 11), 0);
+	assert_int_equal(report_csv_write(&b, &e, 2026, 11), 0);
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -449,6 +520,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_township_scope, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_township_page, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_month_report, setup,
 		    teardown),
 	};
 
