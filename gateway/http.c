@@ -534,6 +534,7 @@ http_healthz(struct http *h, struct evhttp_request *req)
 static void
 http_pages_env(struct http *h, struct pages_env *e)
 {
+	memset(e, 0, sizeof *e);
 	e->cf = h->env.cf;
 	e->st = h->env.st;
 	e->modems = h->env.modems;
