@@ -42,26 +42,29 @@ report_month_parse(const char *s, int *year, int *month)
 }
 
 /*
- * Scope v by e and set its windows to the month, then read it: 1, 0 no
- * such township, -1 on a store error (or a month the zone cannot place).
+ * A view of e's scope over the month, read, into *out (the caller frees
+ * it): 1; or 0 no such township, -1 on a store error (or a month the
+ * zone cannot place), with *out NULL.
  */
 static int
-report_page_load(struct status_view *v, const struct pages_env *e,
-    int year, int month)
+report_page_load(const struct pages_env *e, int year, int month,
+    struct status_view **out)
 {
 	const struct config *cf = e->cf;
+	struct status_view *v;
 	char first[32], next[32];
 	long wshift;
 	int rc, dnext;
 
-	if ((rc = status_view_scope(v, e)) != 1)
+	if ((rc = status_view_new(e, out)) != 1)
 		return rc;
+	v = *out;
 	snprintf(first, sizeof first, "%04d-%02d-01", year, month);
 	snprintf(next, sizeof next, "%04d-%02d-01", month == 12 ? year + 1 :
 	    year, month == 12 ? 1 : month + 1);
 	if (checkin_day_parse(first, &v->day0) == -1 ||
 	    checkin_day_parse(next, &dnext) == -1)
-		return -1;
+		goto fail;
 	v->from = checkin_midnight(cf, v->day0);
 	v->until = checkin_midnight(cf, dnext);
 	v->off = page_offset(cf, v->from);
@@ -81,7 +84,12 @@ report_page_load(struct status_view *v, const struct pages_env *e,
 	v->gfrom = v->from;
 	v->guntil = v->until;
 	v->span = "本月";
-	return status_view_load(v) == -1 ? -1 : 1;
+	if (status_view_load(v) == 0)
+		return 1;
+fail:
+	status_view_free(v);
+	*out = NULL;
+	return -1;
 }
 
 /* Has the month any figure? 0/1. */
@@ -119,12 +127,8 @@ report_page_write(struct buf *b, const struct pages_env *e, int year,
 	char d0[11], d1[11];
 	int rc;
 
-	v = xcalloc(1, sizeof *v);
-	if ((rc = report_page_load(v, e, year, month)) != 1) {
-		status_view_free(v);
-		free(v);
+	if ((rc = report_page_load(e, year, month, &v)) != 1)
 		return rc;
-	}
 	memset(&title, 0, sizeof title);
 	status_view_name(&title, v);
 	buf_printf(&title, " %d年%d月 村务短信月报", year, month);
@@ -172,7 +176,6 @@ report_page_write(struct buf *b, const struct pages_env *e, int year,
 	status_view_villages(b, v);
 	page_foot(b);
 	status_view_free(v);
-	free(v);
 	return 1;
 }
 
@@ -257,12 +260,8 @@ report_csv_write(struct buf *b, const struct pages_env *e, int year,
 	char s[32];
 	int rc, i, d;
 
-	v = xcalloc(1, sizeof *v);
-	if ((rc = report_page_load(v, e, year, month)) != 1) {
-		status_view_free(v);
-		free(v);
+	if ((rc = report_page_load(e, year, month, &v)) != 1)
 		return rc;
-	}
 	memset(&scope, 0, sizeof scope);
 	buf_adds(&scope, v->township != 0 ? v->tname : "全县");
 	buf_adds(b, CSV_BOM);
@@ -316,6 +315,5 @@ report_csv_write(struct buf *b, const struct pages_env *e, int year,
 	report_csv_grievance(b, "全县", "", v->county.n);
 	buf_free(&scope);
 	status_view_free(v);
-	free(v);
 	return 1;
 }

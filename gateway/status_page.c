@@ -201,16 +201,11 @@ status_page_write(struct buf *b, const struct pages_env *e)
 	int64_t p[2], open[2] = { 0, 0 };
 	int rc = 0;
 
-	v = xcalloc(1, sizeof *v);
-	switch (status_view_scope(v, e)) {
+	switch (status_view_new(e, &v)) {
 	case -1:
-		status_view_free(v);
-		free(v);
 		return -1;
 	case 0:
 		status_page_missing(b, "该乡镇");
-		status_view_free(v);
-		free(v);
 		return 0;
 	}
 	memset(&c, 0, sizeof c);
@@ -267,6 +262,5 @@ status_page_write(struct buf *b, const struct pages_env *e)
 		rc |= status_page_operations(&c, &ss);
 	page_foot(b);
 	status_view_free(v);
-	free(v);
 	return rc != 0 ? -1 : 0;
 }

@@ -31,28 +31,32 @@ status_view_township_cb(const struct store_report_row *r, void *arg)
 }
 
 int
-status_view_scope(struct status_view *v, const struct pages_env *e)
+status_view_new(const struct pages_env *e, struct status_view **out)
 {
-	memset(v, 0, sizeof *v);
+	struct status_view *v;
+	int rc = 1;
+
+	v = xcalloc(1, sizeof *v);
 	v->e = e;
 	v->v = xcalloc(STATUS_VIEW_VILLAGES, sizeof *v->v);
-	if (e->township == NULL)
-		return 1;
-	switch (store_report(e->st, STORE_REPORT_TOWNSHIP, NULL, 0,
-	    e->township, status_view_township_cb, v)) {
-	case -1:
-		return -1;
-	case 0:
-		return 0;
+	if (e->township != NULL)
+		rc = store_report(e->st, STORE_REPORT_TOWNSHIP, NULL, 0,
+		    e->township, status_view_township_cb, v);
+	if (rc != 1) {
+		status_view_free(v);
+		v = NULL;
 	}
-	return 1;
+	*out = v;
+	return rc;
 }
 
 void
 status_view_free(struct status_view *v)
 {
+	if (v == NULL)
+		return;
 	free(v->v);
-	v->v = NULL;
+	free(v);
 }
 
 static void

@@ -46,7 +46,7 @@ struct status_view_township {
 
 struct status_view {
 	const struct pages_env	*e;
-	/* The scope: status_view_scope sets it from e->township. */
+	/* The scope: status_view_new sets it from e->township. */
 	int64_t			 township;	/* its id; 0 the county */
 	char			 tcode[33];
 	char			 tname[129];
@@ -82,11 +82,11 @@ struct status_view {
 };
 
 /*
- * Start v for e: the scope of e->township (NULL: the county). 1, 0 when
- * there is no such township, -1 on a store error. v is ready for
- * status_view_free in every case.
+ * A view of e scoped to e->township (NULL: the county) into *out, which
+ * the caller frees with status_view_free: 1; or 0 when there is no such
+ * township, -1 on a store error, with *out NULL.
  */
-int	 status_view_scope(struct status_view *v, const struct pages_env *e);
+int	 status_view_new(const struct pages_env *e, struct status_view **out);
 /* Read the figures of v's scope over its windows: 0, or -1 on a store
    error (what was read is kept). */
 int	 status_view_load(struct status_view *v);

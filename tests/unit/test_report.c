@@ -147,6 +147,16 @@ message(struct world *w, const char *sender, time_t at, const char *smsc)
 	assert_int_equal(inbox_store(w->st, w->cf, &p, at, &mid), 1);
 }
 
+/* The pages' environment of w at NOW, the county's. */
+static void
+env(struct world *w, struct pages_env *e)
+{
+	memset(e, 0, sizeof *e);
+	e->cf = w->cf;
+	e->st = w->st;
+	e->now = NOW;
+}
+
 struct rows {
 	int64_t	 key[16];
 	int64_t	 v[16][9];
@@ -260,10 +270,7 @@ test_pages(void **state)
 	ticket(w, w->village, "5003", "水管<b>漏水</b>，电话13912345678", 5, 2,
 	    -1, 0);
 	ticket(w, w->village, "5004", "低保没发", 1, -1, -1, 0);
-	memset(&e, 0, sizeof e);
-	e.cf = w->cf;
-	e.st = w->st;
-	e.now = NOW;
+	env(w, &e);
 	memset(&b, 0, sizeof b);
 	assert_int_equal(status_page_write(&b, &e), 0);
 	assert_non_null(strstr(b.data, "刘家庄"));
@@ -399,10 +406,7 @@ test_township_page(void **state)
 	struct buf b;
 
 	seed_two_townships(w);
-	memset(&e, 0, sizeof e);
-	e.cf = w->cf;
-	e.st = w->st;
-	e.now = NOW;
+	env(w, &e);
 	memset(&b, 0, sizeof b);
 	assert_int_equal(status_page_write(&b, &e), 0);
 	assert_non_null(strstr(b.data, "全县村务短信概览"));
@@ -458,10 +462,7 @@ test_month_report(void **state)
 	seed_two_townships(w);
 	/* Last month's ticket: in October's report, not November's. */
 	ticket(w, w->village2, "6004", "路灯坏了", 40, 2, 30, 1);
-	memset(&e, 0, sizeof e);
-	e.cf = w->cf;
-	e.st = w->st;
-	e.now = NOW;
+	env(w, &e);
 	memset(&b, 0, sizeof b);
 	assert_int_equal(report_page_write(&b, &e, 2026, 11), 1);
 	assert_non_null(strstr(b.data, "全县 2026年11月 村务短信月报"));
