@@ -52,11 +52,13 @@ GATEWAY = \
 	gateway/outbox.c \
 	gateway/oversight.c \
 	gateway/page.c \
+	gateway/report_page.c \
 	gateway/sched.c \
 	gateway/service.c \
 	gateway/status_item.c \
 	gateway/status_page.c \
 	gateway/status_svg.c \
+	gateway/status_view.c \
 	gateway/store/account.c \
 	gateway/store/checkin.c \
 	gateway/store/engine.c \
@@ -116,6 +118,7 @@ CTL_SRCS = \
 	gateway/ctl/grievance.c \
 	gateway/ctl/list.c \
 	gateway/ctl/people.c \
+	gateway/ctl/report.c \
 	gateway/ctl/traffic.c \
 	gateway/ctl/user.c \
 	gateway/ctl/util.c

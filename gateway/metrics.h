@@ -26,7 +26,8 @@ struct pages_env {
 	time_t			 now;
 	/* Who reads the page (a bar with a way out), NULL for none. */
 	const struct store_account *account;
-	/* The township the county page shows, NULL for the county. */
+	/* The township (its code) whose page this is, NULL the county's:
+	   status_page_write shows that township alone. */
 	const char		*township;
 };
 
@@ -38,7 +39,11 @@ void	 metrics_one_cb(const char *, const char *, int64_t v, void *arg);
 /* The families of the store and the modems into b: 0, or -1 when the
    store failed (b holds what was written). */
 int	 metrics_write(struct buf *b, const struct pages_env *);
-/* The county's page (a whole HTML document) into b: 0 or -1 likewise. */
+/*
+ * The county's page (a whole HTML document) into b: 0 or -1 likewise.
+ * With e->township, that township's page; for a code that is no
+ * township's, the page saying so (status_page_missing), and 0.
+ */
 int	 status_page_write(struct buf *b, const struct pages_env *);
 /*
  * The page of the village with code (case-insensitive), of the ticket

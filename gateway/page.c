@@ -134,12 +134,19 @@ page_ticket_status(const char *s)
 	return "其他";
 }
 void
-page_head(struct buf *b, const char *title_html, int refresh)
+page_card(struct buf *b, const char *label, long long v, const char *cls)
+{
+	buf_printf(b, "<div class=\"card\"><b class=\"%s\">%lld</b>%s</div>",
+	    cls, v, label);
+}
+
+void
+page_head(struct buf *b, const char *title_html, int flags)
 {
 	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">");
-	if (refresh)
+	if (flags & PAGE_REFRESH)
 		buf_adds(b, "<meta http-equiv=\"refresh\" content=\"60\">");
 	buf_adds(b, "<title>");
 	buf_adds(b, title_html);
@@ -176,8 +183,16 @@ page_head(struct buf *b, const char *title_html, int refresh)
 	    "td,th{padding:.25em .3em}.grid2{grid-template-columns:1fr}}"
 	    "@media print{body{background:#fff}main{max-width:none;"
 	    "padding:0}.noprint{display:none}a{color:#000;"
-	    "text-decoration:none}h2{break-after:avoid}}"
-	    "</style></head><body><main>\n");
+	    "text-decoration:none}h2{break-after:avoid}}");
+	if (flags & PAGE_A4)
+		buf_adds(b, "@page{size:A4;margin:14mm 12mm}"
+		    "@media print{body{font-size:10.5pt}"
+		    ".box,.card,.chart,tr{break-inside:avoid;"
+		    "page-break-inside:avoid}h2{page-break-after:avoid}"
+		    ".grid2{grid-template-columns:1fr 1fr}"
+		    ".multi{grid-template-columns:repeat(4,1fr)}"
+		    ".scroll{overflow:visible}}");
+	buf_adds(b, "</style></head><body><main>\n");
 }
 
 void

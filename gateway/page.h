@@ -26,9 +26,14 @@ void	 page_zone(struct buf *, const struct config *, time_t now);
 void	 page_age(struct buf *, time_t from, time_t now);
 /* A ticket's status in Chinese (a constant string). */
 const char *page_ticket_status(const char *status);
-/* The document up to <main>, titled title_html (escaped); refresh: every
-   minute. */
-void	 page_head(struct buf *, const char *title_html, int refresh);
+/* A card of the page's head: a big number v (class cls: "", "ok",
+   "bad") over label. */
+void	 page_card(struct buf *, const char *label, long long v,
+	    const char *cls);
+/* The document up to <main>, titled title_html (escaped); flags: */
+#define PAGE_REFRESH	0x1	/* reloads every minute */
+#define PAGE_A4		0x2	/* prints on A4, no box split over pages */
+void	 page_head(struct buf *, const char *title_html, int flags);
 void	 page_foot(struct buf *);
 /* part of whole per mille, -1 when whole is 0. */
 int	 page_permille(int64_t part, int64_t whole);

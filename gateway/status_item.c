@@ -150,7 +150,7 @@ status_page_village(struct buf *b, const struct pages_env *e,
 	memset(&t, 0, sizeof t);
 	page_html(&t, v.name);
 	buf_adds(&t, " · 村务短信");
-	page_head(b, t.data, 1);
+	page_head(b, t.data, PAGE_REFRESH);
 	web_bar(b, e->account);
 	buf_free(&t);
 	buf_adds(b, "<p class=\"noprint\"><a href=\"/\">← 全县概览</a></p>\n"

@@ -1114,24 +1114,30 @@ int	 store_session_expire(struct store *, time_t born_after,
  * Fixed read-only queries, each bounded. Parameters p[0..np-1] are ?1..,
  * then text (if not NULL). A bucket is (t + shift) / 86400 for a day,
  * (t + shift) / 604800 for a week, where shift is the zone's offset (plus
- * three days for weeks from Monday). The columns, t[] as text and v[] as
- * integers, are said beside each query; valid in the callback only.
+ * three days for weeks from Monday). township is a township's id, 0 for
+ * the whole county; a message counts in the township its sender's
+ * (recipient's) person row is registered in, so messages of numbers
+ * registered nowhere count only in the county's. The columns, t[] as
+ * text and v[] as integers, are said beside each query; valid in the
+ * callback only.
  */
 enum store_report {
-	/* (from, until, shift): day, messages in */
+	/* (from, until, shift, township): day, messages in */
 	STORE_REPORT_IN_DAY,
-	/* (from, until, shift): day, messages sent */
+	/* (from, until, shift, township): day, messages sent */
 	STORE_REPORT_OUT_DAY,
-	/* (from, until, shift): week, tickets opened / resolved / past their
-	   resolve deadline undone */
+	/* (from, until, shift, township): week, tickets opened / resolved /
+	   past their resolve deadline undone */
 	STORE_REPORT_OPENED_WEEK,
 	STORE_REPORT_RESOLVED_WEEK,
 	STORE_REPORT_OVERDUE_WEEK,
 	/* (first day, day after): village id, day, elders, checked in */
 	STORE_REPORT_CHECKINS,
-	/* (after id, limit): id, code, name, township code, township name */
+	/* (after id, limit, township): id, code, name, township code,
+	   township name */
 	STORE_REPORT_VILLAGES,
-	/* (from, now): township code, name, tickets, acceptance due or done,
+	/* (from, until, now): of the tickets opened in [from, until), per
+	   township: code, name, tickets, acceptance due or done,
 	   accepted in time, resolution due or done, resolved in time,
 	   rated, satisfied */
 	STORE_REPORT_GRIEVANCE,
@@ -1146,6 +1152,10 @@ enum store_report {
 	STORE_REPORT_VILLAGE_EVENTS,
 	/* (), text code: as STORE_REPORT_VILLAGES, the village with code */
 	STORE_REPORT_VILLAGE,
+	/* (), text code: id, code, name of the township with code */
+	STORE_REPORT_TOWNSHIP,
+	/* (now, township): tickets not done, of them past a deadline */
+	STORE_REPORT_OPEN,
 	STORE_REPORT_N
 };
 #define STORE_REPORT_COLS	9
@@ -1154,7 +1164,8 @@ struct store_report_row {
 	int64_t		 v[STORE_REPORT_COLS];
 };
 typedef void (*store_report_cb)(const struct store_report_row *, void *);
-/* Run which, calling cb per row: the number of rows, or -1 (logged). */
+/* Run which (np at most 4), calling cb per row: the number of rows, or -1
+   (logged). */
 int	 store_report(struct store *, enum store_report, const int64_t *p,
 	    int np, const char *text, store_report_cb, void *arg);
 

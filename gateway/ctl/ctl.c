@@ -22,8 +22,8 @@
  * and the store; the commands live in people.c (townships, villages,
  * residents), traffic.c (messages, scheduler, counters, backups),
  * grievance.c (tickets), elder.c (the check-in), event.c (events and
- * notices) and user.c (the status pages' accounts); ctl.h is the
- * interface between them.
+ * notices), report.c (the monthly report) and user.c (the status
+ * pages' accounts); ctl.h is the interface between them.
  */
 #include <sys/stat.h>
 
@@ -100,6 +100,7 @@ static const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_user_passwd,
 	&ctl_cmd_user_remove,
 	&ctl_cmd_user_list,
+	&ctl_cmd_report,
 	&ctl_cmd_help,
 };
 #define CTL_NCMDS	(sizeof ctl_cmds / sizeof ctl_cmds[0])

@@ -4,7 +4,8 @@
  * entry declares them; list.c writes what the commands print (aligned
  * columns, JSON, CSV); util.c owns errors, writes through the store and
  * the checks several commands make. The commands live, one table entry
- * each, in people.c, traffic.c, grievance.c, elder.c, event.c and user.c.
+ * each, in people.c, traffic.c, grievance.c, elder.c, event.c, report.c
+ * and user.c.
  */
 #ifndef CUNGATE_CTL_H
 #define CUNGATE_CTL_H
@@ -106,6 +107,8 @@ extern const struct ctl_cmd ctl_cmd_elder_village;
 extern const struct ctl_cmd ctl_cmd_checkin_today;
 extern const struct ctl_cmd ctl_cmd_checkin_history;
 extern const struct ctl_cmd ctl_cmd_checkin_stats;
+/* report.c */
+extern const struct ctl_cmd ctl_cmd_report;
 /* event.c */
 extern const struct ctl_cmd ctl_cmd_event_add;
 extern const struct ctl_cmd ctl_cmd_event_list;

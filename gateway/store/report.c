@@ -6,6 +6,12 @@
  * index (migration 15). Day and week buckets are integer arithmetic on
  * epoch seconds shifted by the caller (the zone's offset; for weeks from
  * Monday, three days more), never an engine's date functions.
+ *
+ * A township's scope (its id; 0 the county) is a filter on rows the time
+ * index already found: a ticket by its village, a message by the village
+ * its sender (recipient) is registered in. The set of the township's
+ * villages or phones is an uncorrelated subquery, built once per run
+ * (person_village, the village table), not a lookup per row.
  */
 #include <stdint.h>
 #include <string.h>
@@ -14,11 +20,19 @@
 #include "gateway/store.h"
 #include "gateway/store/private.h"
 
+/* Rows whose col (a village id) is one of township ?n's villages. */
+#define STORE_REPORT_VILLAGE_OF(col, n) " AND (?" n " = 0 OR " col \
+	" IN (SELECT id FROM village WHERE township_id = ?" n "))"
+/* Rows whose col (a phone) is a person's of township ?n's villages. */
+#define STORE_REPORT_PHONE_OF(col, n) " AND (?" n " = 0 OR " col \
+	" IN (SELECT p.phone FROM person p JOIN village v"		\
+	" ON v.id = p.village_id WHERE v.township_id = ?" n "))"
+
 static const char *const store_report_sql[STORE_REPORT_N] = {
 	/* ENGINE: ? and ?NNN parameters (PostgreSQL: $n) */
 	[STORE_REPORT_IN_DAY] = "SELECT (received_at + ?3) / 86400, count(*)"
 	    " FROM message WHERE received_at >= ?1 AND received_at < ?2"
-	    " GROUP BY 1",
+	    STORE_REPORT_PHONE_OF("sender", "4") " GROUP BY 1",
 	/*
 	 * +state: not an index's key, so that SQLite searches outbox_sent by
 	 * time rather than the indexes that lead with state (nearly every
@@ -26,18 +40,18 @@ static const char *const store_report_sql[STORE_REPORT_N] = {
 	 */
 	[STORE_REPORT_OUT_DAY] = "SELECT (sent_at + ?3) / 86400, count(*)"
 	    " FROM outbox WHERE sent_at >= ?1 AND sent_at < ?2 AND +state = 2"
-	    " GROUP BY 1",
+	    STORE_REPORT_PHONE_OF("recipient", "4") " GROUP BY 1",
 	[STORE_REPORT_OPENED_WEEK] = "SELECT (created_at + ?3) / 604800,"
 	    " count(*) FROM ticket WHERE created_at >= ?1 AND created_at < ?2"
-	    " GROUP BY 1",
+	    STORE_REPORT_VILLAGE_OF("village_id", "4") " GROUP BY 1",
 	[STORE_REPORT_RESOLVED_WEEK] = "SELECT (resolved_at + ?3) / 604800,"
 	    " count(*) FROM ticket WHERE resolved_at >= ?1 AND resolved_at < ?2"
-	    " GROUP BY 1",
+	    STORE_REPORT_VILLAGE_OF("village_id", "4") " GROUP BY 1",
 	/* Overdue: its deadline passed in the window before it was done. */
 	[STORE_REPORT_OVERDUE_WEEK] = "SELECT (resolve_due + ?3) / 604800,"
 	    " count(*) FROM ticket WHERE resolve_due >= ?1 AND resolve_due < ?2"
 	    " AND (resolved_at IS NULL OR resolved_at > resolve_due)"
-	    " GROUP BY 1",
+	    STORE_REPORT_VILLAGE_OF("village_id", "4") " GROUP BY 1",
 	[STORE_REPORT_CHECKINS] = "SELECT p.village_id, d.day, count(*),"
 	    " sum(CASE WHEN d.status IN ('checked', 'confirmed') THEN 1"
 	    " ELSE 0 END) FROM checkin_day d JOIN elder e ON e.id = d.elder_id"
@@ -47,18 +61,19 @@ static const char *const store_report_sql[STORE_REPORT_N] = {
 	[STORE_REPORT_VILLAGES] = "SELECT v.id, v.code, v.name,"
 	    " coalesce(t.code, ''), coalesce(t.name, '') FROM village v"
 	    " LEFT JOIN township t ON t.id = v.township_id"
-	    " WHERE v.id > ?1 ORDER BY v.id LIMIT ?2",
+	    " WHERE v.id > ?1 AND (?3 = 0 OR v.township_id = ?3)"
+	    " ORDER BY v.id LIMIT ?2",
 	/*
 	 * Of the tickets opened in the window: how many, accepted in time
-	 * of those whose acceptance is due or done, resolved in time
-	 * likewise, satisfied (1 or 2: 满意, 基本满意) of those rated.
+	 * of those whose acceptance is due (by ?3, now) or done, resolved in
+	 * time likewise, satisfied (1 or 2: 满意, 基本满意) of those rated.
 	 */
 	[STORE_REPORT_GRIEVANCE] = "SELECT coalesce(t.code, ''),"
 	    " coalesce(t.name, ''), count(*),"
-	    " sum(CASE WHEN k.accepted_at IS NOT NULL OR k.accept_due < ?2"
+	    " sum(CASE WHEN k.accepted_at IS NOT NULL OR k.accept_due < ?3"
 	    " THEN 1 ELSE 0 END),"
 	    " sum(CASE WHEN k.accepted_at <= k.accept_due THEN 1 ELSE 0 END),"
-	    " sum(CASE WHEN k.resolved_at IS NOT NULL OR k.resolve_due < ?2"
+	    " sum(CASE WHEN k.resolved_at IS NOT NULL OR k.resolve_due < ?3"
 	    " THEN 1 ELSE 0 END),"
 	    " sum(CASE WHEN k.resolved_at <= k.resolve_due THEN 1 ELSE 0 END),"
 	    " sum(CASE WHEN k.rating > 0 THEN 1 ELSE 0 END),"
@@ -87,6 +102,14 @@ static const char *const store_report_sql[STORE_REPORT_N] = {
 	[STORE_REPORT_VILLAGE] = "SELECT v.id, v.code, v.name,"
 	    " coalesce(t.code, ''), coalesce(t.name, '') FROM village v"
 	    " LEFT JOIN township t ON t.id = v.township_id WHERE v.code = ?1",
+	[STORE_REPORT_TOWNSHIP] = "SELECT id, code, name FROM township"
+	    " WHERE code = ?1",
+	/* By ticket_status: the open states lead it. */
+	[STORE_REPORT_OPEN] = "SELECT count(*), coalesce(sum(CASE WHEN"
+	    " (status = 'open' AND accept_due < ?1) OR (status = 'accepted'"
+	    " AND resolve_due < ?1) THEN 1 ELSE 0 END), 0) FROM ticket"
+	    " WHERE status IN ('open', 'accepted', 'reopened', 'returned')"
+	    STORE_REPORT_VILLAGE_OF("village_id", "2"),
 };
 
 /* How many columns each gives. */
@@ -103,6 +126,8 @@ static const int store_report_ncols[STORE_REPORT_N] = {
 	[STORE_REPORT_VILLAGE_ELDERS] = 6,
 	[STORE_REPORT_VILLAGE_EVENTS] = 8,
 	[STORE_REPORT_VILLAGE] = 5,
+	[STORE_REPORT_TOWNSHIP] = 3,
+	[STORE_REPORT_OPEN] = 2,
 };
 
 const struct store_table store_report_table = {
@@ -118,7 +143,7 @@ store_report(struct store *st, enum store_report which, const int64_t *p,
 	const char *t;
 	int i, n = 0, rc;
 
-	if (which < 0 || which >= STORE_REPORT_N || np > 3)
+	if (which < 0 || which >= STORE_REPORT_N || np > 4)
 		fatal("store: report %d: no such query", (int)which);
 	s = store_stmt(st, STORE_T_REPORT, which);
 	for (i = 0; i < np; i++)

@@ -2,8 +2,10 @@
 callback against the same handlers as SMS, its 4xx answers and session
 timeout, /metrics parsed as Prometheus text, /healthz, and the status page
 rendered by headless Chromium."""
+import csv
 import datetime
 import html
+import io
 import json
 import os
 import re
@@ -571,7 +573,18 @@ def printed(browser, g, path, name):
     """The browser's print of g's page path to PDF, kept as
     tests/artefacts/name: the page prints (its @media print)."""
     assert browser.open(g.url + path) == g.url + path
-    pdf = browser.pdf(artefact(name))
+    return pdf_checked(browser.pdf(artefact(name)))
+
+
+def printed_url(url, name):
+    """A new browser's print of url (a file) to PDF, kept as
+    tests/artefacts/name."""
+    with Browser() as browser:
+        browser.open(url)
+        return pdf_checked(browser.pdf(artefact(name)))
+
+
+def pdf_checked(pdf):
     with open(pdf, "rb") as f:
         data = f.read()
     assert data.startswith(b"%PDF") and len(data) > 20000
@@ -781,3 +794,168 @@ def test_a_store_locked_by_another_process_stalls_nothing(tmp_path):
     finally:
         g.stop()
         assert not g.sanitizer_report(), g.sanitizer_report()
+
+
+def local(y, m, d, hh=9, mm=0):
+    """The epoch seconds of a Shanghai wall-clock time."""
+    return int(datetime.datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+               .timestamp())
+
+
+def seed_october(g):
+    """Two townships over October 2026: 米脂镇 (LJZ) with 6 messages in,
+    4 out and 2 tickets, 杨家沟镇 (GMS, a name with markup) with 3 in and
+    1 ticket; an elder of each, LJZ's checked in every day, GMS's on 20
+    of 31; and rows either side of the month that must not count."""
+    g.seed()
+    g.ctl("township", "add", "YJG", "杨家沟镇")
+    g.ctl("village", "add", "GMS", "高庙<b>山</b>村", "--township", "YJG")
+    g.ctl("resident", "add", "13900000024", "高红梅", "--village", "GMS")
+    for phone, name, village in (("13900000010", "王秀珍", "LJZ"),
+                                 ("13900000018", "高明堂", "GMS")):
+        g.ctl("elder", "add", phone, name, "--village", village,
+              "--guardian", "13900000011:王小军:儿子")
+    eid = dict(g.sql("SELECT p.phone, e.id FROM elder e"
+                     " JOIN person p ON p.id = e.person_id"))
+    vid = dict(g.sql("SELECT code, id FROM village"))
+    oct1 = (datetime.date(2026, 10, 1) - datetime.date(1970, 1, 1)).days
+    rows, params = [], []
+    for back in range(31):
+        for phone, ok in (("+8613900000010", True),
+                          ("+8613900000018", back % 3 != 0)):
+            rows.append("(?, ?, ?, 0, ?, NULL)")
+            params += [eid[phone], oct1 + back,
+                       "checked" if ok else "open",
+                       local(2026, 10, 1 + back) if ok else None]
+    g.sql("INSERT INTO checkin_day (elder_id, day, status, step,"
+          " checked_in_at, next_at) VALUES " + ", ".join(rows) +
+          " ON CONFLICT (elder_id, day) DO NOTHING", *params)
+    msgs = [("+8613900000001", local(2026, 10, 10, 9, k)) for k in range(5)]
+    msgs += [("+8613900000024", local(2026, 10, 20, 10, k)) for k in range(3)]
+    msgs += [("+8613900000001", local(2026, 10, 31, 23, 30)),
+             ("+8613900000001", local(2026, 11, 1, 0, 30)),
+             ("+8613900000024", local(2026, 9, 30, 23, 30))]
+    g.sql("INSERT INTO message (sender, modem, text, parts, received_at,"
+          " state) VALUES " + ", ".join(["(?, 'm1', '平安', 1, ?, 'done')"]
+                                        * len(msgs)),
+          *[v for m in msgs for v in m])
+    sent = [local(2026, 10, 11, 8, k) for k in range(4)]
+    g.sql("INSERT INTO outbox (recipient, text, class, state, created_at,"
+          " next_attempt_at, expires_at, sent_at, modem, parts) VALUES " +
+          ", ".join(["('+8613900000001', '收到', 1, 2, ?, ?, ?, ?, 'm1', 1)"]
+                    * len(sent)),
+          *[v for t in sent for v in (t, t, t + 86400, t)])
+    # (village, code, created, accepted after h, resolved after h, rating)
+    tickets = (("LJZ", "7001", local(2026, 10, 5), 2, 48, 1),
+               ("LJZ", "7002", local(2026, 10, 28), None, None, None),
+               ("GMS", "7003", local(2026, 10, 15), 30, 150, 3),
+               ("GMS", "7004", local(2026, 9, 15), 2, 48, 1))
+    for village, code, created, acc, res, rating in tickets:
+        g.sql("INSERT INTO ticket (code, reporter, village_id, category,"
+              " text, status, created_at, updated_at, accept_due,"
+              " resolve_due, accepted_by, accepted_at, resolved_by,"
+              " resolved_at, reply, rating, rated_at) VALUES (?, ?, ?,"
+              " '路灯', '路灯坏了', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              code, "+8613900000001" if village == "LJZ" else
+              "+8613900000024", vid[village],
+              "closed" if res else "open", created, created,
+              created + 86400, created + 3 * 86400,
+              "+8613900000003" if acc else None,
+              created + acc * 3600 if acc else None,
+              "+8613900000003" if res else None,
+              created + res * 3600 if res else None,
+              "已修好" if res else "", rating or 0,
+              created + res * 3600 + 60 if res else None)
+
+
+def report(g, *args, check=True):
+    return g.ctl("report", *args, check=check)
+
+
+def report_csv(g, *args):
+    out = report(g, *args, "--csv").stdout
+    assert out.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(out[1:])))
+    assert rows[0] == ["section", "date", "township", "code", "name",
+                       "measure", "value"]
+    return rows[1:]
+
+
+def figure(rows, section, measure, code=None, township=None):
+    """The sum of a CSV's figures of section and measure (of code, of
+    township when given)."""
+    return sum(int(r[6]) for r in rows if r[0] == section and
+               r[5] == measure and (code is None or r[3] == code) and
+               (township is None or r[2] == township))
+
+
+def test_monthly_report_by_township_as_html_csv_and_pdf(tmp_path):
+    g = Gateway(tmp_path / "gw")
+    seed_october(g)
+    page = report(g, "--month", "2026-10").stdout
+    assert "<title>全县 2026年10月 村务短信月报</title>" in page
+    assert "统计期间 2026-10-01 至 2026-10-31" in page
+    assert "生成于" in page and "北京时间" in page and "UTC+08:00" in page
+    assert "@page{size:A4" in page and "break-inside:avoid" in page
+    for card in ("9</b>收到短信", "4</b>发出短信", "3</b>新建工单",
+                 "2</b>办结工单"):
+        assert card in page, card
+    # The village with markup escaped, worst check-in rate first.
+    assert "高庙&lt;b&gt;山&lt;/b&gt;村" in page and "<b>山</b>" not in page
+    multi = page[page.index("老人平安签到率"):page.index("诉求办理")]
+    assert multi.index("高庙") < multi.index("刘家庄")
+    assert "20/31 人次" in page and "31/31 人次" in page
+    assert "米脂镇" in page and "杨家沟镇" in page and "全县" in page
+    assert "<script" not in page and "href=" not in page
+    assert english_words(page, ALLOWED) == []
+    rows = report_csv(g, "--month", "2026-10")
+    assert figure(rows, "messages", "received") == 9
+    assert figure(rows, "messages", "sent") == 4
+    assert figure(rows, "tickets", "opened") == 3
+    assert figure(rows, "grievance", "tickets", "MZ") == 2
+    assert figure(rows, "grievance", "tickets", "YJG") == 1
+    assert figure(rows, "grievance", "tickets", "", "全县") == 3
+    assert figure(rows, "village", "checked", "GMS") == 20
+    assert figure(rows, "village", "due", "GMS") == 31
+    assert ["village", "", "杨家沟镇", "GMS", "高庙<b>山</b>村", "rate",
+            "64.5"] in rows
+    assert figure(rows, "checkin", "checked", "LJZ") == 31
+    # The page's rate is the CSV's, rounded.
+    assert "65%" in page
+
+    # --township: that township alone, beside the county's average.
+    town = report(g, "--month", "2026-10", "--township", "mz").stdout
+    assert "<title>米脂镇 2026年10月 村务短信月报</title>" in town
+    for card in ("6</b>收到短信", "4</b>发出短信", "2</b>新建工单"):
+        assert card in town, card
+    assert "高庙" not in town and "杨家沟镇" not in town
+    assert "刘家庄" in town and "全县平均" in town
+    rows = report_csv(g, "--month", "2026-10", "--township", "MZ")
+    assert figure(rows, "messages", "received") == 6
+    assert figure(rows, "tickets", "opened") == 2
+    assert figure(rows, "grievance", "tickets", "MZ") == 2
+    assert figure(rows, "grievance", "tickets", "", "全县") == 3
+    assert not [r for r in rows if "GMS" in r or "YJG" in r]
+
+    # Printed: an A4 PDF of some pages.
+    html_path = tmp_path / "report.html"
+    html_path.write_text(page, encoding="utf-8")
+    pdf = printed_url("file://" + str(html_path), "report-2026-10.pdf")
+    with open(pdf, "rb") as f:
+        data = f.read()
+    assert data.count(b"/Type /Page") >= 2 or data.count(b"/Type/Page") >= 2
+
+    # Months to come or without rows: a page that says so.
+    assert "该月尚未开始" in report(g, "--month", "2099-01").stdout
+    assert "本月没有数据" in report(g, "--month", "2026-08").stdout
+    # Bad input: a message and a non-zero exit, nothing on stdout.
+    for args in (("--month", "2026-13"), ("--month", "26-11"), (),
+                 ("--month", "2026-10", "--township", "NOPE"),
+                 ("--month", "2026-10", "--township", "<x>")):
+        proc = report(g, *args, check=False)
+        assert proc.returncode != 0, args
+        assert proc.stdout == "", args
+        assert proc.stderr.startswith("cungatectl: "), args
+    assert "no township NOPE" in report(
+        g, "--month", "2026-10", "--township", "NOPE", check=False).stderr
+    assert "YYYY-MM" in report(g, "--month", "2026-13", check=False).stderr

@@ -17,8 +17,10 @@
 #include <cmocka.h>
 
 #include "gateway/config.h"
+#include "gateway/csv.h"
 #include "gateway/inbox.h"
 #include "gateway/metrics.h"
+#include "gateway/report_page.h"
 #include "gateway/store.h"
 #include "gateway/util.h"
 #include "tests/unit/testdb.h"
@@ -28,11 +30,13 @@
 #define OFF		(8 * 3600)	/* Asia/Shanghai */
 #define RESIDENT	"+8613900000001"
 #define CADRE		"+8613900000003"
+#define RESIDENT2	"+8613900000005"	/* of GMS */
 
 struct world {
 	struct store	*st;
 	struct config	*cf;
-	int64_t		 village;
+	int64_t		 village;	/* LJZ, of 米脂镇 (MZ) */
+	int64_t		 village2;	/* GMS, of 杨家沟镇 (YJG) */
 };
 
 static int
@@ -67,8 +71,12 @@ setup(void **state)
 	    "LJZ", ROLE_RESIDENT, NULL, NOW, &cause), 1);
 	assert_int_equal(store_person_put(w->st, CADRE, "张明", "LJZ",
 	    ROLE_RESIDENT | ROLE_CADRE, NULL, NOW, &cause), 1);
+	assert_int_equal(store_person_put(w->st, RESIDENT2, "高<i>红梅</i>",
+	    "GMS", ROLE_RESIDENT, NULL, NOW, &cause), 1);
 	assert_int_equal(store_village_find(w->st, "LJZ", &v), 1);
 	w->village = v.id;
+	assert_int_equal(store_village_find(w->st, "GMS", &v), 1);
+	w->village2 = v.id;
 	*state = w;
 	return 0;
 }
@@ -84,11 +92,11 @@ teardown(void **state)
 	return 0;
 }
 
-/* A ticket of LJZ created days ago; accepted and resolved after so many
-   hours (-1 not), rated (0 not). */
+/* A ticket of village created days ago; accepted and resolved after so
+   many hours (-1 not), rated (0 not). */
 static int64_t
-ticket(struct world *w, const char *code, const char *text, int days,
-    int accept_h, int resolve_h, int rating)
+ticket(struct world *w, int64_t village, const char *code, const char *text,
+    int days, int accept_h, int resolve_h, int rating)
 {
 	struct store_ticket t;
 	int64_t id;
@@ -96,7 +104,7 @@ ticket(struct world *w, const char *code, const char *text, int days,
 	memset(&t, 0, sizeof t);
 	snprintf(t.code, sizeof t.code, "%s", code);
 	snprintf(t.reporter, sizeof t.reporter, "%s", RESIDENT);
-	t.village_id = w->village;
+	t.village_id = village;
 	t.text = (char *)text;
 	t.reply = (char *)"";
 	snprintf(t.status, sizeof t.status, "open");
@@ -120,6 +128,33 @@ ticket(struct world *w, const char *code, const char *text, int days,
 	t.rated_at = rating > 0 ? t.resolved_at + 3600 : 0;
 	assert_int_equal(store_ticket_update(w->st, &t), 0);
 	return id;
+}
+
+/* A one-part message from sender at at. */
+static void
+message(struct world *w, const char *sender, time_t at, const char *smsc)
+{
+	struct store_part p;
+	int64_t mid;
+
+	memset(&p, 0, sizeof p);
+	p.modem = "m1";
+	p.sender = sender;
+	p.smsc = smsc;
+	p.sent_at = p.received_at = at;
+	p.total = p.seq = 1;
+	p.text = "平安";
+	assert_int_equal(inbox_store(w->st, w->cf, &p, at, &mid), 1);
+}
+
+/* The pages' environment of w at NOW, the county's. */
+static void
+env(struct world *w, struct pages_env *e)
+{
+	memset(e, 0, sizeof *e);
+	e->cf = w->cf;
+	e->st = w->st;
+	e->now = NOW;
 }
 
 struct rows {
@@ -149,9 +184,8 @@ static void
 test_messages_per_local_day(void **state)
 {
 	struct world *w = *state;
-	struct store_part p;
 	struct rows rs;
-	int64_t mid, prm[3];
+	int64_t prm[4];
 	char smsc[32];
 	int i;
 	/* 23:30 and 00:30 local on either side of a midnight: two days. */
@@ -159,21 +193,15 @@ test_messages_per_local_day(void **state)
 	    NOW - 2 * DAY - OFF + 3600 };
 
 	for (i = 0; i < 3; i++) {
-		memset(&p, 0, sizeof p);
 		snprintf(smsc, sizeof smsc, "s%d", i);
-		p.modem = "m1";
-		p.sender = RESIDENT;
-		p.smsc = smsc;
-		p.sent_at = p.received_at = at[i];
-		p.total = p.seq = 1;
-		p.text = "平安";
-		assert_int_equal(inbox_store(w->st, w->cf, &p, at[i], &mid), 1);
+		message(w, RESIDENT, at[i], smsc);
 	}
 	memset(&rs, 0, sizeof rs);
 	prm[0] = NOW - 30 * DAY;
 	prm[1] = NOW;
 	prm[2] = OFF;
-	assert_int_equal(store_report(w->st, STORE_REPORT_IN_DAY, prm, 3, NULL,
+	prm[3] = 0;
+	assert_int_equal(store_report(w->st, STORE_REPORT_IN_DAY, prm, 4, NULL,
 	    rows_cb, &rs), 2);
 	for (i = 0; i < 2; i++) {
 		int64_t day = (at[i] + OFF) / DAY;
@@ -184,7 +212,7 @@ test_messages_per_local_day(void **state)
 	assert_int_equal(rs.key[0] == (at[0] + OFF) / DAY ? rs.v[0][1] :
 	    rs.v[1][1], 1);
 	memset(&rs, 0, sizeof rs);
-	assert_int_equal(store_report(w->st, STORE_REPORT_OUT_DAY, prm, 3,
+	assert_int_equal(store_report(w->st, STORE_REPORT_OUT_DAY, prm, 4,
 	    NULL, rows_cb, &rs), 0);
 }
 
@@ -193,29 +221,32 @@ test_tickets_per_week_and_township(void **state)
 {
 	struct world *w = *state;
 	struct rows rs;
-	int64_t prm[3];
+	int64_t prm[4];
 
-	ticket(w, "5001", "路灯坏了", 20, 2, 30, 1);	/* in time, 满意 */
-	ticket(w, "5002", "路灯坏了", 13, 30, 100, 3);	/* late twice */
-	ticket(w, "5003", "水管漏水", 5, 2, -1, 0);	/* overdue now */
-	ticket(w, "5004", "低保没发", 1, -1, -1, 0);	/* not due */
+	/* in time, 满意; late twice; overdue now; not due */
+	ticket(w, w->village, "5001", "路灯坏了", 20, 2, 30, 1);
+	ticket(w, w->village, "5002", "路灯坏了", 13, 30, 100, 3);
+	ticket(w, w->village, "5003", "水管漏水", 5, 2, -1, 0);
+	ticket(w, w->village, "5004", "低保没发", 1, -1, -1, 0);
 	memset(&rs, 0, sizeof rs);
 	prm[0] = NOW - 84 * DAY;
 	prm[1] = NOW + 1;
 	prm[2] = OFF + 3 * DAY;
-	assert_int_equal(store_report(w->st, STORE_REPORT_OPENED_WEEK, prm, 3,
+	prm[3] = 0;
+	assert_int_equal(store_report(w->st, STORE_REPORT_OPENED_WEEK, prm, 4,
 	    NULL, rows_cb, &rs), 4);
 	memset(&rs, 0, sizeof rs);
 	assert_int_equal(store_report(w->st, STORE_REPORT_RESOLVED_WEEK, prm,
-	    3, NULL, rows_cb, &rs), 2);
+	    4, NULL, rows_cb, &rs), 2);
 	memset(&rs, 0, sizeof rs);
 	prm[1] = NOW;
 	assert_int_equal(store_report(w->st, STORE_REPORT_OVERDUE_WEEK, prm,
-	    3, NULL, rows_cb, &rs), 2);	/* 5002's week and 5003's */
+	    4, NULL, rows_cb, &rs), 2);	/* 5002's week and 5003's */
 	memset(&rs, 0, sizeof rs);
 	prm[0] = NOW - 30 * DAY;
 	prm[1] = NOW;
-	assert_int_equal(store_report(w->st, STORE_REPORT_GRIEVANCE, prm, 2,
+	prm[2] = NOW;
+	assert_int_equal(store_report(w->st, STORE_REPORT_GRIEVANCE, prm, 3,
 	    NULL, rows_cb, &rs), 1);
 	assert_string_equal(rs.t[0][0], "MZ");
 	assert_string_equal(rs.t[0][1], "米脂镇");
@@ -236,12 +267,10 @@ test_pages(void **state)
 	struct buf b;
 	const char *p, *q;
 
-	ticket(w, "5003", "水管<b>漏水</b>，电话13912345678", 5, 2, -1, 0);
-	ticket(w, "5004", "低保没发", 1, -1, -1, 0);
-	memset(&e, 0, sizeof e);
-	e.cf = w->cf;
-	e.st = w->st;
-	e.now = NOW;
+	ticket(w, w->village, "5003", "水管<b>漏水</b>，电话13912345678", 5, 2,
+	    -1, 0);
+	ticket(w, w->village, "5004", "低保没发", 1, -1, -1, 0);
+	env(w, &e);
 	memset(&b, 0, sizeof b);
 	assert_int_equal(status_page_write(&b, &e), 0);
 	assert_non_null(strstr(b.data, "刘家庄"));
@@ -275,6 +304,211 @@ test_pages(void **state)
 	buf_free(&b);
 }
 
+/* The sum of column 1 of a bucket query over 30 days, in township. */
+static int64_t
+scoped_sum(struct world *w, enum store_report which, int64_t township)
+{
+	struct rows rs;
+	int64_t prm[4] = { NOW - 30 * DAY, NOW, OFF, township }, sum = 0;
+	int i;
+
+	memset(&rs, 0, sizeof rs);
+	assert_true(store_report(w->st, which, prm, 4, NULL, rows_cb,
+	    &rs) >= 0);
+	for (i = 0; i < rs.n; i++)
+		sum += rs.v[i][1];
+	return sum;
+}
+
+static int64_t
+township_id(struct world *w, const char *code)
+{
+	struct rows rs;
+
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(store_report(w->st, STORE_REPORT_TOWNSHIP, NULL, 0,
+	    code, rows_cb, &rs), 1);
+	return rs.key[0];
+}
+
+/* Two townships' rows: 米脂镇 (LJZ) has one message and one ticket,
+   杨家沟镇 (GMS) two of each; one number is registered nowhere. */
+static void
+seed_two_townships(struct world *w)
+{
+	message(w, RESIDENT, NOW - 2 * DAY, "a1");
+	message(w, RESIDENT2, NOW - 2 * DAY, "a2");
+	message(w, RESIDENT2, NOW - DAY, "a3");
+	message(w, "+8613800000009", NOW - DAY, "a4");
+	ticket(w, w->village, "6001", "路灯坏了", 3, 2, 30, 1);
+	ticket(w, w->village2, "6002", "水管漏水", 3, -1, -1, 0);
+	ticket(w, w->village2, "6003", "低保没发", 2, -1, -1, 0);
+}
+
+static void
+test_township_scope(void **state)
+{
+	struct world *w = *state;
+	struct rows rs;
+	int64_t mz, yjg, prm[3];
+
+	seed_two_townships(w);
+	mz = township_id(w, "mz");	/* case-insensitive */
+	yjg = township_id(w, "YJG");
+	assert_true(mz != yjg);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(store_report(w->st, STORE_REPORT_TOWNSHIP, NULL, 0,
+	    "NOPE", rows_cb, &rs), 0);
+
+	assert_int_equal(scoped_sum(w, STORE_REPORT_IN_DAY, mz), 1);
+	assert_int_equal(scoped_sum(w, STORE_REPORT_IN_DAY, yjg), 2);
+	assert_int_equal(scoped_sum(w, STORE_REPORT_IN_DAY, 0), 4);
+	assert_int_equal(scoped_sum(w, STORE_REPORT_OPENED_WEEK, mz), 1);
+	assert_int_equal(scoped_sum(w, STORE_REPORT_OPENED_WEEK, yjg), 2);
+	assert_int_equal(scoped_sum(w, STORE_REPORT_OPENED_WEEK, 0), 3);
+	assert_int_equal(scoped_sum(w, STORE_REPORT_RESOLVED_WEEK, mz), 1);
+	assert_int_equal(scoped_sum(w, STORE_REPORT_RESOLVED_WEEK, yjg), 0);
+
+	/* The township's villages alone. */
+	memset(&rs, 0, sizeof rs);
+	prm[0] = 0;
+	prm[1] = 500;
+	prm[2] = yjg;
+	assert_int_equal(store_report(w->st, STORE_REPORT_VILLAGES, prm, 3,
+	    NULL, rows_cb, &rs), 1);
+	assert_string_equal(rs.t[0][1], "GMS");
+	prm[2] = 0;
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(store_report(w->st, STORE_REPORT_VILLAGES, prm, 3,
+	    NULL, rows_cb, &rs), 2);
+
+	/* Open and overdue: both of 杨家沟镇's are past acceptance. */
+	memset(&rs, 0, sizeof rs);
+	prm[0] = NOW;
+	prm[1] = yjg;
+	assert_int_equal(store_report(w->st, STORE_REPORT_OPEN, prm, 2, NULL,
+	    rows_cb, &rs), 1);
+	assert_int_equal(rs.v[0][0], 2);
+	assert_int_equal(rs.v[0][1], 2);
+	memset(&rs, 0, sizeof rs);
+	prm[1] = mz;
+	assert_int_equal(store_report(w->st, STORE_REPORT_OPEN, prm, 2, NULL,
+	    rows_cb, &rs), 1);
+	assert_int_equal(rs.v[0][0], 0);
+	assert_int_equal(rs.v[0][1], 0);
+}
+
+static void
+test_township_page(void **state)
+{
+	struct world *w = *state;
+	struct pages_env e;
+	struct buf b;
+
+	seed_two_townships(w);
+	env(w, &e);
+	memset(&b, 0, sizeof b);
+	assert_int_equal(status_page_write(&b, &e), 0);
+	assert_non_null(strstr(b.data, "全县村务短信概览"));
+	assert_non_null(strstr(b.data, "高庙山村"));
+	assert_non_null(strstr(b.data, "短信猫"));
+	buf_free(&b);
+
+	e.township = "MZ";
+	assert_int_equal(status_page_write(&b, &e), 0);
+	assert_non_null(strstr(b.data, "<h1>米脂镇村务短信概览</h1>"));
+	assert_non_null(strstr(b.data, "刘家庄"));
+	assert_null(strstr(b.data, "高庙山村"));
+	assert_null(strstr(b.data, "杨家沟镇"));
+	/* Its rates beside the county's average, which counts all three. */
+	assert_non_null(strstr(b.data, "全县平均</th><td class=\"num\">3<"));
+	/* No modems, queue or send errors; its own open tickets. */
+	assert_null(strstr(b.data, "短信猫"));
+	assert_null(strstr(b.data, "发送队列"));
+	assert_null(strstr(b.data, "最近发送错误"));
+	assert_non_null(strstr(b.data, "<b class=\"\">0</b>未办结工单"));
+	buf_free(&b);
+
+	e.township = "YJG";
+	assert_int_equal(status_page_write(&b, &e), 0);
+	assert_non_null(strstr(b.data, "<b class=\"\">2</b>未办结工单"));
+	assert_null(strstr(b.data, "刘家庄"));
+	buf_free(&b);
+
+	/* A code that is no township's: a page that says so. */
+	e.township = "NOPE";
+	assert_int_equal(status_page_write(&b, &e), 0);
+	assert_non_null(strstr(b.data, "该乡镇不存在"));
+	assert_null(strstr(b.data, "刘家庄"));
+	buf_free(&b);
+}
+
+static void
+test_month_report(void **state)
+{
+	struct world *w = *state;
+	struct pages_env e;
+	struct buf b;
+	int y, m;
+
+	assert_int_equal(report_month_parse("2026-11", &y, &m), 0);
+	assert_int_equal(y * 100 + m, 202611);
+	assert_int_equal(report_month_parse("2026-13", &y, &m), -1);
+	assert_int_equal(report_month_parse("2026-00", &y, &m), -1);
+	assert_int_equal(report_month_parse("26-11", &y, &m), -1);
+	assert_int_equal(report_month_parse("2026-1", &y, &m), -1);
+	assert_int_equal(report_month_parse("2026-11x", &y, &m), -1);
+
+	seed_two_townships(w);
+	/* Last month's ticket: in October's report, not November's. */
+	ticket(w, w->village2, "6004", "路灯坏了", 40, 2, 30, 1);
+	env(w, &e);
+	memset(&b, 0, sizeof b);
+	assert_int_equal(report_page_write(&b, &e, 2026, 11), 1);
+	assert_non_null(strstr(b.data, "全县 2026年11月 村务短信月报"));
+	assert_non_null(strstr(b.data, "@page{size:A4"));
+	assert_non_null(strstr(b.data, "统计期间 2026-11-01 至 2026-11-30"));
+	assert_non_null(strstr(b.data, "<b class=\"\">3</b>新建工单"));
+	assert_null(strstr(b.data, "红梅"));	/* no resident is named */
+	assert_null(strstr(b.data, "href="));
+	buf_free(&b);
+
+	e.township = "YJG";
+	assert_int_equal(report_page_write(&b, &e, 2026, 11), 1);
+	assert_non_null(strstr(b.data, "杨家沟镇 2026年11月 村务短信月报"));
+	assert_non_null(strstr(b.data, "<b class=\"\">2</b>新建工单"));
+	assert_non_null(strstr(b.data, "<b class=\"\">2</b>收到短信"));
+	assert_non_null(strstr(b.data, "高庙山村"));
+	assert_null(strstr(b.data, "刘家庄"));
+	buf_free(&b);
+
+	assert_int_equal(report_csv_write(&b, &e, 2026, 11), 1);
+	assert_non_null(strstr(b.data, CSV_BOM
+	    "section,date,township,code,name,measure,value\r\n"));
+	assert_non_null(strstr(b.data,
+	    "messages,2026-11-26,杨家沟镇,YJG,,received,1\r\n"));
+	assert_non_null(strstr(b.data,
+	    "grievance,,杨家沟镇,YJG,,tickets,2\r\n"));
+	assert_non_null(strstr(b.data, "grievance,,全县,,,tickets,3\r\n"));
+	assert_null(strstr(b.data, "米脂镇"));
+	buf_free(&b);
+
+	assert_int_equal(report_csv_write(&b, &e, 2026, 10), 1);
+	assert_non_null(strstr(b.data,
+	    "grievance,,杨家沟镇,YJG,,tickets,1\r\n"));
+	buf_free(&b);
+
+	/* A month to come: a page saying so. No such township: 0. */
+	assert_int_equal(report_page_write(&b, &e, 2027, 1), 1);
+	assert_non_null(strstr(b.data, "该月尚未开始"));
+	buf_free(&b);
+	e.township = "NOPE";
+	assert_int_equal(report_page_write(&b, &e, 2026, 11), 0);
+	assert_int_equal(report_csv_write(&b, &e, 2026, 11), 0);
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -284,6 +518,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_tickets_per_week_and_township, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_township_scope, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_township_page, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_month_report, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
