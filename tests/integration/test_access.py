@@ -109,7 +109,11 @@ def test_each_role_sees_only_its_own(tmp_path):
 
         assert log_in(g, *TOWNSHIP)[0] == 303
         status, page = request(g, "/")
-        assert status == 200 and "米脂镇" in page
+        assert status == 200 and "米脂镇村务短信概览" in page
+        # Its own villages only, and none of the county's operations.
+        assert "刘家庄" in page and "王家村" in page
+        assert "杨家沟" not in page and "高庙山村" not in page
+        assert "短信猫" not in page and "发送队列" not in page
         assert request(g, "/village/LJZ")[0] == 200
         assert request(g, "/village/WJC")[0] == 200
         assert request(g, "/ticket/" + ours)[0] == 200
