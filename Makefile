@@ -44,6 +44,7 @@ GATEWAY = \
 	gateway/event.c \
 	gateway/grievance.c \
 	gateway/http.c \
+	gateway/http_pages.c \
 	gateway/inbox.c \
 	gateway/journal.c \
 	gateway/log.c \

@@ -4,6 +4,7 @@
  * END goes out, like an SMS the router handles. USSD sessions live in
  * memory (the aggregator resends every input, so a session only holds its
  * phone, its last use and, once finished, its END text for retries).
+ * The status pages and their login are http_pages.c's.
  */
 #include <sys/queue.h>
 
@@ -21,6 +22,7 @@
 
 #include "gateway/config.h"
 #include "gateway/http.h"
+#include "gateway/http_private.h"
 #include "gateway/inbox.h"
 #include "gateway/log.h"
 #include "gateway/metrics.h"
@@ -31,11 +33,9 @@
 #include "handlers/router.h"
 #include "modems/modem.h"
 
-#define HTTP_MAX_BODY		8192
 #define HTTP_MAX_SESSIONS	65536
 #define HTTP_BUCKETS		8192	/* a power of two */
 #define HTTP_SESSION_ID_MAX	64
-#define HTTP_LOGINS_PER_SECOND	4	/* each a yescrypt on the loop */
 #define HTTP_EXPIRE_EVERY	600	/* s between sweeps of page sessions */
 
 static const double http_ussd_buckets[] = { 0.001, 0.0025, 0.005, 0.01,
@@ -78,8 +78,7 @@ struct http {
 	uint64_t		 ussd_hist[HTTP_NUSSD];
 	uint64_t		 ussd_count;
 	double			 ussd_sum;
-	time_t			 login_second;	/* logins tried in it */
-	int			 logins;
+	struct http_pace	 pace;		/* of logins */
 	time_t			 expired_at;	/* page sessions swept */
 };
 
@@ -161,7 +160,7 @@ http_ussd_form_clear(struct http_ussd_form *f)
 
 /* --- replies --- */
 
-static void
+void
 http_reply(struct evhttp_request *req, int code, const char *ctype,
     const char *body)
 {
@@ -176,10 +175,7 @@ http_reply(struct evhttp_request *req, int code, const char *ctype,
 	evbuffer_free(b);
 }
 
-static void
-http_text(struct evhttp_request *req, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
+void
 http_text(struct evhttp_request *req, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -547,17 +543,6 @@ http_healthz(struct http *h, struct evhttp_request *req)
 /* --- /metrics --- */
 
 static void
-http_pages_env(struct http *h, struct pages_env *e)
-{
-	memset(e, 0, sizeof *e);
-	e->cf = h->env.cf;
-	e->st = h->env.st;
-	e->modems = h->env.modems;
-	e->nmodems = h->env.nmodems;
-	e->now = now_real();
-}
-
-static void
 http_metrics(struct http *h, struct evhttp_request *req)
 {
 	struct pages_env e;
@@ -567,7 +552,7 @@ http_metrics(struct http *h, struct evhttp_request *req)
 	int rc;
 
 	memset(&b, 0, sizeof b);
-	http_pages_env(h, &e);
+	http_pages_env(&h->env, &e);
 	rc = metrics_write(&b, &e);
 	metrics_family(&b, "cungate_ussd_requests_total", "counter",
 	    "USSD callbacks by result.");
@@ -603,261 +588,6 @@ http_metrics(struct http *h, struct evhttp_request *req)
 	free(s);
 }
 
-/* --- the pages: who asks, and what they may see --- */
-
-/* The peer's address as text, or NULL. */
-static const char *
-http_peer(struct evhttp_request *req)
-{
-	struct evhttp_connection *c = evhttp_request_get_connection(req);
-	char *addr = NULL;
-	ev_uint16_t port;
-
-	if (c != NULL)
-		evhttp_connection_get_peer(c, &addr, &port);
-	return addr;
-}
-
-/* May the peer read /metrics and /healthz? 1, or 0 having said 403. */
-static int
-http_monitor_ok(struct http *h, struct evhttp_request *req)
-{
-	const char *peer = http_peer(req);
-
-	if (config_monitor_allows(h->env.cf, peer))
-		return 1;
-	http_text(req, 403, "forbidden: %s is not in [http] monitor",
-	    peer != NULL ? peer : "the peer");
-	return 0;
-}
-
-/* Send the document in b (freed) with code. */
-static void
-http_html(struct evhttp_request *req, int code, struct buf *b)
-{
-	char *s = buf_take(b);
-
-	buf_free(b);
-	http_reply(req, code, "text/html; charset=utf-8", s);
-	free(s);
-}
-
-/* A refusal page, in Chinese. */
-static void
-http_refuse(struct evhttp_request *req, int code, const char *title,
-    const char *text)
-{
-	struct buf b;
-
-	memset(&b, 0, sizeof b);
-	web_refusal_page(&b, title, text);
-	http_html(req, code, &b);
-}
-
-/* 303 to location, setting cookie when not NULL. */
-static void
-http_redirect(struct evhttp_request *req, const char *location,
-    const char *cookie)
-{
-	struct evkeyvalq *o = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(o, "Location", location);
-	if (cookie != NULL)
-		evhttp_add_header(o, "Set-Cookie", cookie);
-	http_reply(req, 303, "text/plain; charset=utf-8", "");
-}
-
-/* The status page as a's scope allows. */
-static void
-http_status_page(struct http *h, struct evhttp_request *req,
-    const struct store_account *a)
-{
-	struct pages_env e;
-	struct buf b;
-	char *loc;
-	int rc;
-
-	if (strcmp(a->role, "village") == 0) {
-		loc = xasprintf("/village/%s", a->scope);
-		http_redirect(req, loc, NULL);
-		free(loc);
-		return;
-	}
-	memset(&b, 0, sizeof b);
-	http_pages_env(h, &e);
-	e.account = a;
-	if (strcmp(a->role, "township") == 0)
-		e.township = a->scope;
-	rc = status_page_write(&b, &e);
-	if (rc != 0) {
-		buf_free(&b);
-		http_text(req, 500, "status: store error");
-	} else
-		http_html(req, 200, &b);
-}
-
-/*
- * GET /village/CODE, /ticket/CODE: the page if a may see it, 403 if not,
- * 404 in Chinese for a code that is not there (or could not be one: 1-32
- * letters, digits, - or _).
- */
-static void
-http_item_page(struct http *h, struct evhttp_request *req,
-    const struct store_account *a, const char *code, int ticket)
-{
-	struct pages_env e;
-	struct buf b;
-	size_t n = strlen(code);
-	int rc = 2;
-
-	memset(&b, 0, sizeof b);
-	http_pages_env(h, &e);
-	e.account = a;
-	if (n > 0 && n <= 32 && strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_") == n)
-		rc = web_may_see(h->env.st, a, code, ticket);
-	if (rc == 0) {
-		http_refuse(req, 403, "无权查看", ticket ? "这张工单不在您的"
-		    "管辖范围内。" : "这个村不在您的管辖范围内。");
-		return;
-	}
-	if (rc == 1)
-		rc = ticket ? status_page_ticket(&b, &e, code) :
-		    status_page_village(&b, &e, code);
-	else if (rc == 2)
-		rc = 0;
-	if (rc == 0) {
-		buf_free(&b);
-		status_page_missing(&b, ticket ? "该工单" : "该村");
-	}
-	if (rc == -1) {
-		buf_free(&b);
-		http_text(req, 500, "status: store error");
-	} else
-		http_html(req, rc == 0 ? 404 : 200, &b);
-}
-
-/* The Set-Cookie of a session with token, or of none ("" : removed). */
-static char *
-http_cookie(const char *token)
-{
-	return xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
-	    WEB_COOKIE, token, token[0] == '\0' ? "; Max-Age=0" : "");
-}
-
-/* A form's field as UTF-8 text, or NULL. */
-static const char *
-http_form_field(struct evkeyvalq *q, const char *name)
-{
-	const char *v = evhttp_find_header(q, name);
-
-	return v != NULL && ussd_utf8_valid(v, strlen(v)) ? v : NULL;
-}
-
-/* POST /login: the same answer for an unknown name as a wrong password. */
-static void
-http_login_post(struct http *h, struct evhttp_request *req, time_t now)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	struct store_account a;
-	struct evkeyvalq q;
-	struct buf b;
-	char token[WEB_TOKEN_MAX], *body, *cookie, *cause = NULL;
-	const char *name, *password;
-	size_t len = evbuffer_get_length(in);
-	int rc = -2;
-
-	if (h->login_second != now) {
-		h->login_second = now;
-		h->logins = 0;
-	}
-	if (++h->logins > HTTP_LOGINS_PER_SECOND) {
-		http_refuse(req, 429, "请稍后再试", "登录的人太多，请过一会儿"
-		    "再试。");
-		return;
-	}
-	TAILQ_INIT(&q);
-	body = xstrndup(len > 0 ? (char *)evbuffer_pullup(in, -1) : "", len);
-	if (len <= HTTP_MAX_BODY && evhttp_parse_query_str(body, &q) == 0 &&
-	    (name = http_form_field(&q, "name")) != NULL &&
-	    (password = http_form_field(&q, "password")) != NULL &&
-	    *name != '\0' && *password != '\0')
-		rc = web_login(h->env.st, name, password, now, token, &a);
-	memset(&b, 0, sizeof b);
-	if (rc == 1 && store_audit(h->env.st, now, a.name, "web", "login",
-	    NULL, http_peer(req)) == 0) {
-		cookie = http_cookie(token);
-		http_redirect(req, "/", cookie);
-		free(cookie);
-	} else if (rc == 0 || rc == -2) {
-		if (rc == 0)
-			store_audit(h->env.st, now, "web", "web",
-			    "login.failed", web_name_check(name, &cause) == 0 ?
-			    name : "?", http_peer(req));
-		free(cause);
-		web_login_page(&b, rc == 0 ? "用户名或密码不对。" :
-		    "请填写用户名和密码。");
-		http_html(req, rc == 0 ? 401 : 400, &b);
-	} else
-		http_refuse(req, 503, "暂时无法登录", "系统的数据库暂时不可用，"
-		    "请过几分钟再试。");
-	evhttp_clear_headers(&q);
-	explicit_bzero(body, len);
-	free(body);
-}
-
-/* POST /logout: the session ends; back to the login form. */
-static void
-http_logout(struct http *h, struct evhttp_request *req, time_t now)
-{
-	struct evkeyvalq *hd = evhttp_request_get_input_headers(req);
-	struct store_account a;
-	char token[WEB_TOKEN_MAX], *cookie;
-
-	if (web_session(h->env.st, h->env.cf, evhttp_find_header(hd,
-	    "Cookie"), now, token, &a) == 1)
-		store_audit(h->env.st, now, a.name, "web", "logout", NULL,
-		    NULL);
-	if (token[0] != '\0')
-		web_logout(h->env.st, token);
-	cookie = http_cookie("");
-	http_redirect(req, "/login", cookie);
-	free(cookie);
-}
-
-/*
- * The pages behind the login: /, /village/CODE, /ticket/CODE, each view
- * in the audit log under the account's name.
- */
-static void
-http_page(struct http *h, struct evhttp_request *req, const char *path,
-    time_t now)
-{
-	struct evkeyvalq *hd = evhttp_request_get_input_headers(req);
-	struct store_account a;
-	char token[WEB_TOKEN_MAX];
-	int rc;
-
-	rc = web_session(h->env.st, h->env.cf, evhttp_find_header(hd,
-	    "Cookie"), now, token, &a);
-	if (rc == 0) {
-		http_redirect(req, "/login", NULL);
-		return;
-	}
-	if (rc == -1 || store_audit(h->env.st, now, a.name, "web",
-	    "page.view", path, NULL) == -1) {
-		http_refuse(req, 503, "暂时无法查看", "系统的数据库暂时不可用，"
-		    "请过几分钟再试。");
-		return;
-	}
-	if (strcmp(path, "/") == 0)
-		http_status_page(h, req, &a);
-	else if (strncmp(path, "/village/", 9) == 0)
-		http_item_page(h, req, &a, path + 9, 0);
-	else
-		http_item_page(h, req, &a, path + 8, 1);
-}
-
 /* --- dispatch --- */
 
 static void
@@ -869,32 +599,29 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	int get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
 	time_t now = now_real();
-	struct buf b;
 
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if (strcmp(path, "/ussd") == 0)
 		http_ussd(h, req);
 	else if (strcmp(path, "/login") == 0 && cmd == EVHTTP_REQ_POST)
-		http_login_post(h, req, now);
+		http_login_post(&h->env, &h->pace, req, now);
 	else if (strcmp(path, "/logout") == 0 && cmd == EVHTTP_REQ_POST)
-		http_logout(h, req, now);
+		http_logout(&h->env, req, now);
 	else if (!get)
 		http_text(req, 405, "GET only");
 	else if (strcmp(path, "/healthz") == 0) {
-		if (http_monitor_ok(h, req))
+		if (http_monitor_ok(&h->env, req))
 			http_healthz(h, req);
 	} else if (strcmp(path, "/metrics") == 0) {
-		if (http_monitor_ok(h, req))
+		if (http_monitor_ok(&h->env, req))
 			http_metrics(h, req);
-	} else if (strcmp(path, "/login") == 0) {
-		memset(&b, 0, sizeof b);
-		web_login_page(&b, NULL);
-		http_html(req, 200, &b);
-	} else if (strcmp(path, "/") == 0 ||
+	} else if (strcmp(path, "/login") == 0)
+		http_login_form(req);
+	else if (strcmp(path, "/") == 0 ||
 	    strncmp(path, "/village/", 9) == 0 ||
 	    strncmp(path, "/ticket/", 8) == 0)
-		http_page(h, req, path, now);
+		http_page(&h->env, req, path, now);
 	else
 		http_text(req, 404, "not found");
 }

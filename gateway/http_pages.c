@@ -1,0 +1,304 @@
+/*
+ * http_pages — the status pages' side of gateway/http.c: the login form,
+ * its session cookie and logout, who may see which page (gateway/web.c
+ * decides; this file carries it over evhttp), the pages themselves, each
+ * view audited, and which addresses may read /metrics and /healthz.
+ */
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "gateway/config.h"
+#include "gateway/http.h"
+#include "gateway/http_private.h"
+#include "gateway/log.h"
+#include "gateway/metrics.h"
+#include "gateway/store.h"
+#include "gateway/ussd.h"
+#include "gateway/util.h"
+#include "gateway/web.h"
+
+#define HTTP_LOGINS_PER_SECOND	4	/* each a yescrypt on the loop */
+
+void
+http_pages_env(const struct http_env *env, struct pages_env *e)
+{
+	memset(e, 0, sizeof *e);
+	e->cf = env->cf;
+	e->st = env->st;
+	e->modems = env->modems;
+	e->nmodems = env->nmodems;
+	e->now = now_real();
+}
+
+/* The peer's address as text, or NULL. */
+static const char *
+http_peer(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &addr, &port);
+	return addr;
+}
+
+/* May the peer read /metrics and /healthz? 1, or 0 having said 403. */
+int
+http_monitor_ok(const struct http_env *env, struct evhttp_request *req)
+{
+	const char *peer = http_peer(req);
+
+	if (config_monitor_allows(env->cf, peer))
+		return 1;
+	http_text(req, 403, "forbidden: %s is not in [http] monitor",
+	    peer != NULL ? peer : "the peer");
+	return 0;
+}
+
+/* Send the document in b (freed) with code. */
+static void
+http_html(struct evhttp_request *req, int code, struct buf *b)
+{
+	char *s = buf_take(b);
+
+	buf_free(b);
+	http_reply(req, code, "text/html; charset=utf-8", s);
+	free(s);
+}
+
+/* A refusal page, in Chinese. */
+static void
+http_refuse(struct evhttp_request *req, int code, const char *title,
+    const char *text)
+{
+	struct buf b;
+
+	memset(&b, 0, sizeof b);
+	web_refusal_page(&b, title, text);
+	http_html(req, code, &b);
+}
+
+/* 303 to location, setting cookie when not NULL. */
+static void
+http_redirect(struct evhttp_request *req, const char *location,
+    const char *cookie)
+{
+	struct evkeyvalq *o = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(o, "Location", location);
+	if (cookie != NULL)
+		evhttp_add_header(o, "Set-Cookie", cookie);
+	http_reply(req, 303, "text/plain; charset=utf-8", "");
+}
+
+/* The status page as a's scope allows. */
+static void
+http_status_page(const struct http_env *env, struct evhttp_request *req,
+    const struct store_account *a)
+{
+	struct pages_env e;
+	struct buf b;
+	char *loc;
+	int rc;
+
+	if (strcmp(a->role, "village") == 0) {
+		loc = xasprintf("/village/%s", a->scope);
+		http_redirect(req, loc, NULL);
+		free(loc);
+		return;
+	}
+	memset(&b, 0, sizeof b);
+	http_pages_env(env, &e);
+	e.account = a;
+	if (strcmp(a->role, "township") == 0)
+		e.township = a->scope;
+	rc = status_page_write(&b, &e);
+	if (rc != 0) {
+		buf_free(&b);
+		http_text(req, 500, "status: store error");
+	} else
+		http_html(req, 200, &b);
+}
+
+/*
+ * GET /village/CODE, /ticket/CODE: the page if a may see it, 403 if not,
+ * 404 in Chinese for a code that is not there (or could not be one: 1-32
+ * letters, digits, - or _).
+ */
+static void
+http_item_page(const struct http_env *env, struct evhttp_request *req,
+    const struct store_account *a, const char *code, int ticket)
+{
+	struct pages_env e;
+	struct buf b;
+	size_t n = strlen(code);
+	int rc = 2;
+
+	memset(&b, 0, sizeof b);
+	http_pages_env(env, &e);
+	e.account = a;
+	if (n > 0 && n <= 32 && strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_") == n)
+		rc = web_may_see(env->st, a, code, ticket);
+	if (rc == 0) {
+		http_refuse(req, 403, "无权查看", ticket ? "这张工单不在您的"
+		    "管辖范围内。" : "这个村不在您的管辖范围内。");
+		return;
+	}
+	if (rc == 1)
+		rc = ticket ? status_page_ticket(&b, &e, code) :
+		    status_page_village(&b, &e, code);
+	else if (rc == 2)
+		rc = 0;
+	if (rc == 0) {
+		buf_free(&b);
+		status_page_missing(&b, ticket ? "该工单" : "该村");
+	}
+	if (rc == -1) {
+		buf_free(&b);
+		http_text(req, 500, "status: store error");
+	} else
+		http_html(req, rc == 0 ? 404 : 200, &b);
+}
+
+/* The Set-Cookie of a session with token, or of none ("" : removed). */
+static char *
+http_cookie(const char *token)
+{
+	return xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+	    WEB_COOKIE, token, token[0] == '\0' ? "; Max-Age=0" : "");
+}
+
+/* A form's field as UTF-8 text, or NULL. */
+static const char *
+http_form_field(struct evkeyvalq *q, const char *name)
+{
+	const char *v = evhttp_find_header(q, name);
+
+	return v != NULL && ussd_utf8_valid(v, strlen(v)) ? v : NULL;
+}
+
+void
+http_login_form(struct evhttp_request *req)
+{
+	struct buf b;
+
+	memset(&b, 0, sizeof b);
+	web_login_page(&b, NULL);
+	http_html(req, 200, &b);
+}
+
+/* POST /login: the same answer for an unknown name as a wrong password. */
+void
+http_login_post(const struct http_env *env, struct http_pace *pace,
+    struct evhttp_request *req, time_t now)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct store_account a;
+	struct evkeyvalq q;
+	struct buf b;
+	char token[WEB_TOKEN_MAX], *body, *cookie, *cause = NULL;
+	const char *name, *password;
+	size_t len = evbuffer_get_length(in);
+	int rc = -2;
+
+	if (pace->second != now) {
+		pace->second = now;
+		pace->logins = 0;
+	}
+	if (++pace->logins > HTTP_LOGINS_PER_SECOND) {
+		http_refuse(req, 429, "请稍后再试", "登录的人太多，请过一会儿"
+		    "再试。");
+		return;
+	}
+	TAILQ_INIT(&q);
+	body = xstrndup(len > 0 ? (char *)evbuffer_pullup(in, -1) : "", len);
+	if (len <= HTTP_MAX_BODY && evhttp_parse_query_str(body, &q) == 0 &&
+	    (name = http_form_field(&q, "name")) != NULL &&
+	    (password = http_form_field(&q, "password")) != NULL &&
+	    *name != '\0' && *password != '\0')
+		rc = web_login(env->st, name, password, now, token, &a);
+	memset(&b, 0, sizeof b);
+	if (rc == 1 && store_audit(env->st, now, a.name, "web", "login",
+	    NULL, http_peer(req)) == 0) {
+		cookie = http_cookie(token);
+		http_redirect(req, "/", cookie);
+		free(cookie);
+	} else if (rc == 0 || rc == -2) {
+		if (rc == 0)
+			store_audit(env->st, now, "web", "web",
+			    "login.failed", web_name_check(name, &cause) == 0 ?
+			    name : "?", http_peer(req));
+		free(cause);
+		web_login_page(&b, rc == 0 ? "用户名或密码不对。" :
+		    "请填写用户名和密码。");
+		http_html(req, rc == 0 ? 401 : 400, &b);
+	} else
+		http_refuse(req, 503, "暂时无法登录", "系统的数据库暂时不可用，"
+		    "请过几分钟再试。");
+	evhttp_clear_headers(&q);
+	explicit_bzero(body, len);
+	free(body);
+}
+
+/* POST /logout: the session ends; back to the login form. */
+void
+http_logout(const struct http_env *env, struct evhttp_request *req, time_t now)
+{
+	struct evkeyvalq *hd = evhttp_request_get_input_headers(req);
+	struct store_account a;
+	char token[WEB_TOKEN_MAX], *cookie;
+
+	if (web_session(env->st, env->cf, evhttp_find_header(hd,
+	    "Cookie"), now, token, &a) == 1)
+		store_audit(env->st, now, a.name, "web", "logout", NULL,
+		    NULL);
+	if (token[0] != '\0')
+		web_logout(env->st, token);
+	cookie = http_cookie("");
+	http_redirect(req, "/login", cookie);
+	free(cookie);
+}
+
+/*
+ * The pages behind the login: /, /village/CODE, /ticket/CODE, each view
+ * in the audit log under the account's name.
+ */
+void
+http_page(const struct http_env *env, struct evhttp_request *req, const char *path,
+    time_t now)
+{
+	struct evkeyvalq *hd = evhttp_request_get_input_headers(req);
+	struct store_account a;
+	char token[WEB_TOKEN_MAX];
+	int rc;
+
+	rc = web_session(env->st, env->cf, evhttp_find_header(hd,
+	    "Cookie"), now, token, &a);
+	if (rc == 0) {
+		http_redirect(req, "/login", NULL);
+		return;
+	}
+	if (rc == -1 || store_audit(env->st, now, a.name, "web",
+	    "page.view", path, NULL) == -1) {
+		http_refuse(req, 503, "暂时无法查看", "系统的数据库暂时不可用，"
+		    "请过几分钟再试。");
+		return;
+	}
+	if (strcmp(path, "/") == 0)
+		http_status_page(env, req, &a);
+	else if (strncmp(path, "/village/", 9) == 0)
+		http_item_page(env, req, &a, path + 9, 0);
+	else
+		http_item_page(env, req, &a, path + 8, 1);
+}
