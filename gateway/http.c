@@ -652,6 +652,7 @@ http_new(struct event_base *base, const struct http_env *env, char **cause)
 
 	h = xcalloc(1, sizeof *h);
 	h->env = *env;
+	web_prepare();
 	if (env->cf->http_secret != NULL &&
 	    (h->menu = ussd_menu_load(env->cf->ussd_menu, cause)) == NULL) {
 		free(h);

@@ -82,8 +82,8 @@ web_password_ok(const char *password, const char *hash)
 	return d == 0;
 }
 
-/* The hash an unknown name is checked against: made once, of nothing
-   anyone knows. */
+/* The hash an unknown name is checked against: made once (web_prepare),
+   of nothing anyone knows. */
 static const char *
 web_decoy(void)
 {
@@ -126,6 +126,12 @@ web_token_key(const char *token, char *out)
 	sha256_update(&ctx, strlen(token), (const uint8_t *)token);
 	sha256_digest(&ctx, sizeof d, d);
 	web_hex(d, sizeof d, out);
+}
+
+void
+web_prepare(void)
+{
+	web_decoy();
 }
 
 int

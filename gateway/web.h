@@ -36,6 +36,9 @@ int	 web_name_check(const char *name, char **cause);
 /* A new yescrypt hash of password (free it): NULL with *cause. */
 char	*web_password_hash(const char *password, char **cause);
 
+/* Make the decoy hash now, so that the first unknown name is not told
+   apart by the time it takes. */
+void	 web_prepare(void);
 /*
  * Log in as name with password at now: 1 with a new session's token in
  * token (for the cookie) and the account in *a; 0 refused, the same for

@@ -60,6 +60,12 @@ def test_login_cookie_views_audited_and_logout(tmp_path):
         cookie = headers["Set-Cookie"]
         for attribute in ("HttpOnly", "SameSite=Strict", "Path=/"):
             assert attribute in cookie, cookie
+        # The pages allow nothing beyond themselves: no scripts, no
+        # outside assets, no framing.
+        status, headers, _ = exchange(g, "/")
+        policy = headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy
+        assert "frame-ancestors 'none'" in policy
         token = g.cookie.split("=", 1)[1]
         assert len(token) == 64
         # The store keeps the token's hash only.
@@ -74,7 +80,7 @@ def test_login_cookie_views_audited_and_logout(tmp_path):
         # Every view is in the audit log under the account's name.
         views = g.sql("SELECT object FROM audit WHERE actor = ? AND "
                       "action = 'page.view' ORDER BY id", COUNTY[0])
-        assert [v[0] for v in views] == ["/", "/village/YJGC"]
+        assert [v[0] for v in views] == ["/", "/", "/village/YJGC"]
         assert g.sql("SELECT count(*) FROM audit WHERE actor = ? AND "
                      "action = 'login'", COUNTY[0])[0][0] == 1
         assert [u["last_login"] is not None
