@@ -401,5 +401,40 @@ const char *const store_migrations_pg[] = {
 	"CREATE INDEX ticket_created ON ticket(created_at);"
 	"CREATE INDEX ticket_resolved ON ticket(resolved_at);"
 	"CREATE INDEX ticket_resolve_due ON ticket(resolve_due);",
+	/*
+	 * 16 (page tallies): as schema.c's 16, the three triggers one
+	 * function
+	 */
+	"CREATE TABLE checkin_tally ("
+	"  day BIGINT NOT NULL,"
+	"  village_id BIGINT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  n BIGINT NOT NULL,"
+	"  PRIMARY KEY (day, village_id, status));"
+	"INSERT INTO checkin_tally (day, village_id, status, n)"
+	"  SELECT d.day, p.village_id, d.status, count(*) FROM checkin_day d"
+	"  JOIN elder e ON e.id = d.elder_id JOIN person p ON p.id = e.person_id"
+	"  WHERE p.village_id IS NOT NULL GROUP BY 1, 2, 3;"
+	"CREATE FUNCTION cungate_checkin_tally() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ DECLARE v BIGINT; BEGIN"
+	"  IF TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN"
+	"    RETURN NULL; END IF;"
+	"  IF TG_OP <> 'INSERT' THEN"
+	"    SELECT p.village_id INTO v FROM elder e"
+	"    JOIN person p ON p.id = e.person_id WHERE e.id = OLD.elder_id;"
+	"    UPDATE checkin_tally SET n = n - 1 WHERE day = OLD.day"
+	"    AND village_id = v AND status = OLD.status; END IF;"
+	"  IF TG_OP <> 'DELETE' THEN"
+	"    SELECT p.village_id INTO v FROM elder e"
+	"    JOIN person p ON p.id = e.person_id WHERE e.id = NEW.elder_id;"
+	"    IF v IS NOT NULL THEN"
+	"      INSERT INTO checkin_tally (day, village_id, status, n)"
+	"      VALUES (NEW.day, v, NEW.status, 1)"
+	"      ON CONFLICT (day, village_id, status)"
+	"      DO UPDATE SET n = checkin_tally.n + 1; END IF; END IF;"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER checkin_tally AFTER INSERT OR DELETE"
+	"  OR UPDATE OF status ON checkin_day"
+	"  FOR EACH ROW EXECUTE FUNCTION cungate_checkin_tally();",
 	NULL
 };

@@ -133,11 +133,9 @@ static const char *const store_metric_sql[STORE_METRIC_N] = {
 	[STORE_METRIC_TICKETS_OVERDUE] = "SELECT '', '', count(*) FROM ticket"
 	    " WHERE (status = 'open' AND accept_due < ?1) OR"
 	    " (status = 'accepted' AND resolve_due < ?1)",
-	[STORE_METRIC_CHECKINS] = "SELECT v.code, d.status, count(*)"
-	    " FROM checkin_day d JOIN elder e ON e.id = d.elder_id"
-	    " JOIN person p ON p.id = e.person_id"
-	    " JOIN village v ON v.id = p.village_id WHERE d.day = ?1"
-	    " GROUP BY 1, 2",
+	[STORE_METRIC_CHECKINS] = "SELECT v.code, t.status, t.n"
+	    " FROM checkin_tally t JOIN village v ON v.id = t.village_id"
+	    " WHERE t.day = ?1 AND t.n > 0",
 	[STORE_METRIC_CREDIT] = "SELECT name, '', credit FROM modem_credit",
 	[STORE_METRIC_LADDER_ALERTS] = "SELECT '', '', count(*)"
 	    " FROM checkin_alert",
