@@ -244,17 +244,6 @@ status_page_modem_cb(const struct store_modem *m, void *arg)
 }
 
 static void
-status_page_ticket_cb(const char *state, const char *bb, int64_t v, void *arg)
-{
-	int64_t *open = arg;
-
-	(void)bb;
-	if (strcmp(state, "open") == 0 || strcmp(state, "accepted") == 0 ||
-	    strcmp(state, "reopened") == 0 || strcmp(state, "returned") == 0)
-		*open += v;
-}
-
-static void
 status_page_error_cb(const char *to, const char *error, int64_t at, void *arg)
 {
 	struct status_county *c = arg;
@@ -418,12 +407,12 @@ status_page_write(struct buf *b, const struct pages_env *e)
 {
 	const struct config *cf = e->cf;
 	struct store *st = e->st;
-	struct store_stats ss;
+	struct store_live ss;
 	struct status_county *c;
 	struct status_svg_series s[3];
 	time_t now = e->now, from;
 	long off = page_offset(cf, now), wshift = off + 3 * 86400;
-	int64_t p[2], open = 0, overdue = 0;
+	int64_t p[2];
 	int thisweek, n, rc = 0;
 
 	c = xcalloc(1, sizeof *c);
@@ -466,11 +455,7 @@ status_page_write(struct buf *b, const struct pages_env *e)
 	p[1] = now;
 	rc |= store_report(st, STORE_REPORT_GRIEVANCE, p, 2, NULL,
 	    status_page_grievance_cb, c) == -1;
-	rc |= store_stats(st, &ss);
-	rc |= store_metric(st, STORE_METRIC_TICKETS, 0, status_page_ticket_cb,
-	    &open);
-	rc |= store_metric(st, STORE_METRIC_TICKETS_OVERDUE, (int64_t)now,
-	    metrics_one_cb, &overdue);
+	rc |= store_stats_live(st, now, now - 86400, &ss);
 
 	page_head(b, "全县村务短信概览", 1);
 	buf_adds(b, "<h1>全县村务短信概览</h1>\n<p class=\"note\">更新于 ");
@@ -481,9 +466,9 @@ status_page_write(struct buf *b, const struct pages_env *e)
 	status_page_card(b, "今日收到短信", (long long)c->in[PAGE_DAYS - 1], "");
 	status_page_card(b, "今日发出短信", (long long)c->out[PAGE_DAYS - 1], "");
 	status_page_card(b, "待发短信", (long long)ss.outbox[OUTBOX_QUEUED], "");
-	status_page_card(b, "未办结工单", (long long)open, "");
-	status_page_card(b, "超期工单", (long long)overdue, overdue > 0 ? "bad" :
-	    "ok");
+	status_page_card(b, "未办结工单", (long long)ss.tickets_open, "");
+	status_page_card(b, "超期工单", (long long)ss.tickets_overdue,
+	    ss.tickets_overdue > 0 ? "bad" : "ok");
 	buf_adds(b, "</div>\n");
 
 	buf_adds(b, "<h2>短信收发（近30天，每日）</h2>\n<div class=\"box\">");
@@ -530,15 +515,15 @@ status_page_write(struct buf *b, const struct pages_env *e)
 	    "</tr>\n");
 	rc |= store_modem_list(st, status_page_modem_cb, c);
 	buf_printf(b, "</table></div>\n<h2>发送队列</h2>\n<p>排队 %lld · "
-	    "发送中 %lld · 已发送 %lld · 失败 %lld · 过期 %lld · 撤回 %lld · "
-	    "待处理来信 %lld</p>\n",
+	    "发送中 %lld · 待处理来信 %lld</p>\n<p>近24小时：已发送 %lld · "
+	    "失败 %lld · 过期 %lld · 撤回 %lld</p>\n",
 	    (long long)ss.outbox[OUTBOX_QUEUED],
 	    (long long)ss.outbox[OUTBOX_SENDING],
+	    (long long)ss.messages_pending,
 	    (long long)ss.outbox[OUTBOX_SENT],
 	    (long long)ss.outbox[OUTBOX_FAILED],
 	    (long long)ss.outbox[OUTBOX_EXPIRED],
-	    (long long)ss.outbox[OUTBOX_WITHDRAWN],
-	    (long long)ss.messages_pending);
+	    (long long)ss.outbox[OUTBOX_WITHDRAWN]);
 	buf_adds(b, "<h2>最近发送错误</h2>\n<div class=\"scroll\"><table><tr>"
 	    "<th>时间</th><th>收信人</th><th>错误</th></tr>\n");
 	rc |= store_metric(st, STORE_METRIC_ERRORS, 0, status_page_error_cb, c);
