@@ -402,8 +402,9 @@ const char *const store_migrations_pg[] = {
 	"CREATE INDEX ticket_resolved ON ticket(resolved_at);"
 	"CREATE INDEX ticket_resolve_due ON ticket(resolve_due);",
 	/*
-	 * 16 (page tallies): as schema.c's 16, the three triggers one
-	 * function
+	 * 16 (page tallies): as schema.c's 16, but the triggers are one per
+	 * statement over its transition tables: a row trigger in PL/pgSQL
+	 * would cost the morning's 100,000 rows seconds more
 	 */
 	"CREATE TABLE checkin_tally ("
 	"  day BIGINT NOT NULL,"
@@ -416,25 +417,31 @@ const char *const store_migrations_pg[] = {
 	"  JOIN elder e ON e.id = d.elder_id JOIN person p ON p.id = e.person_id"
 	"  WHERE p.village_id IS NOT NULL GROUP BY 1, 2, 3;"
 	"CREATE FUNCTION cungate_checkin_tally() RETURNS trigger"
-	"  LANGUAGE plpgsql AS $$ DECLARE v BIGINT; BEGIN"
-	"  IF TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN"
-	"    RETURN NULL; END IF;"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
 	"  IF TG_OP <> 'INSERT' THEN"
-	"    SELECT p.village_id INTO v FROM elder e"
-	"    JOIN person p ON p.id = e.person_id WHERE e.id = OLD.elder_id;"
-	"    UPDATE checkin_tally SET n = n - 1 WHERE day = OLD.day"
-	"    AND village_id = v AND status = OLD.status; END IF;"
+	"    UPDATE checkin_tally t SET n = t.n - o.n FROM (SELECT d.day,"
+	"    p.village_id, d.status, count(*) AS n FROM old_rows d"
+	"    JOIN elder e ON e.id = d.elder_id"
+	"    JOIN person p ON p.id = e.person_id GROUP BY 1, 2, 3) AS o"
+	"    WHERE t.day = o.day AND t.village_id = o.village_id"
+	"    AND t.status = o.status; END IF;"
 	"  IF TG_OP <> 'DELETE' THEN"
-	"    SELECT p.village_id INTO v FROM elder e"
-	"    JOIN person p ON p.id = e.person_id WHERE e.id = NEW.elder_id;"
-	"    IF v IS NOT NULL THEN"
-	"      INSERT INTO checkin_tally (day, village_id, status, n)"
-	"      VALUES (NEW.day, v, NEW.status, 1)"
-	"      ON CONFLICT (day, village_id, status)"
-	"      DO UPDATE SET n = checkin_tally.n + 1; END IF; END IF;"
+	"    INSERT INTO checkin_tally (day, village_id, status, n)"
+	"    SELECT d.day, p.village_id, d.status, count(*) FROM new_rows d"
+	"    JOIN elder e ON e.id = d.elder_id"
+	"    JOIN person p ON p.id = e.person_id"
+	"    WHERE p.village_id IS NOT NULL GROUP BY 1, 2, 3"
+	"    ON CONFLICT (day, village_id, status)"
+	"    DO UPDATE SET n = checkin_tally.n + excluded.n; END IF;"
 	"  RETURN NULL; END $$;"
-	"CREATE TRIGGER checkin_tally AFTER INSERT OR DELETE"
-	"  OR UPDATE OF status ON checkin_day"
-	"  FOR EACH ROW EXECUTE FUNCTION cungate_checkin_tally();",
+	"CREATE TRIGGER checkin_tally_add AFTER INSERT ON checkin_day"
+	"  REFERENCING NEW TABLE AS new_rows"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_checkin_tally();"
+	"CREATE TRIGGER checkin_tally_change AFTER UPDATE ON checkin_day"
+	"  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_checkin_tally();"
+	"CREATE TRIGGER checkin_tally_remove AFTER DELETE ON checkin_day"
+	"  REFERENCING OLD TABLE AS old_rows"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_checkin_tally();",
 	NULL
 };
