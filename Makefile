@@ -164,7 +164,7 @@ REL  = build/rel
 ASAN = build/asan
 ASAN_FLAGS = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-.PHONY: all deps check check-valgrind check-deb run install clean soak fuzz bench bench-checkin bench-route bench-ussd FORCE
+.PHONY: all deps check check-valgrind check-deb run install clean soak fuzz bench bench-checkin bench-route bench-ussd bench-pages FORCE
 all: cungated cungatectl
 
 cungated: $(REL)/cungated
@@ -308,6 +308,7 @@ bench: deps all
 	$(PYTHON) tests/bench/latency.py
 	$(PYTHON) tests/bench/throughput.py
 	$(PYTHON) tests/bench/ussd.py
+	$(PYTHON) tests/bench/pages.py
 	$(MAKE) --no-print-directory bench-route
 
 # Figures, not a test: the PostgreSQL ones of `make bench` alone, each on a
@@ -325,6 +326,12 @@ bench-pg: deps all
 # Figures, not a test: USSD callbacks/s and p99 with wrk on loopback.
 bench-ussd: all
 	$(PYTHON) tests/bench/ussd.py
+
+# Figures, not a test: ms per GET of the status pages and /metrics on a
+# million messages and 100,000 elders, SQLite and PostgreSQL (a private
+# server started for the run), and SMS handling while they are asked for.
+bench-pages: all
+	$(PYTHON) tests/bench/pages.py
 
 # Figures, not a test: sched_run over CHECKIN_ELDERS enrolled elders (in
 # one village per 50) through a day ticked every 30 s.

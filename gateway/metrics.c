@@ -181,7 +181,7 @@ metrics_write(struct buf *b, const struct pages_env *e)
 	static const char *classes[] = { "urgent", "reply", "reminder",
 	    "broadcast" };
 	struct store *st = e->st;
-	struct store_stats ss;
+	struct store_live ss;
 	struct metrics_hist hh;
 	struct metrics_labelled l;
 	int64_t v = 0;
@@ -196,7 +196,7 @@ metrics_write(struct buf *b, const struct pages_env *e)
 	    "Outbound messages per modem and result (state).");
 	rc |= store_metric(st, STORE_METRIC_OUT_BY_MODEM, 0, metrics_out_cb,
 	    b);
-	rc |= store_stats(st, &ss);
+	rc |= store_stats_live(st, e->now, e->now, &ss);
 	metrics_family(b, "cungate_queue_depth", "gauge",
 	    "Outbound messages queued, per priority class.");
 	for (i = 0; i < OUTBOX_NCLASSES; i++)
@@ -250,10 +250,8 @@ metrics_write(struct buf *b, const struct pages_env *e)
 	    &l);
 	metrics_family(b, "cungate_tickets_overdue", "gauge",
 	    "Open or accepted tickets past their deadline.");
-	v = 0;
-	rc |= store_metric(st, STORE_METRIC_TICKETS_OVERDUE,
-	    (int64_t)e->now, metrics_one_cb, &v);
-	buf_printf(b, "cungate_tickets_overdue %lld\n", (long long)v);
+	buf_printf(b, "cungate_tickets_overdue %lld\n",
+	    (long long)ss.tickets_overdue);
 	metrics_family(b, "cungate_checkins_today", "gauge",
 	    "Enrolled elders' rows today, per village and status.");
 	rc |= store_metric(st, STORE_METRIC_CHECKINS,

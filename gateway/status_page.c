@@ -162,7 +162,7 @@ status_page_windows(struct status_view *v, time_t now)
 
 /* The modems, the queue and the send errors: the county's alone. */
 static int
-status_page_operations(struct status_county *c, const struct store_stats *ss)
+status_page_operations(struct status_county *c, const struct store_live *ss)
 {
 	struct buf *b = c->b;
 	int rc = 0;
@@ -174,15 +174,15 @@ status_page_operations(struct status_county *c, const struct store_stats *ss)
 	    "</tr>\n");
 	rc |= store_modem_list(c->e->st, status_page_modem_cb, c);
 	buf_printf(b, "</table></div>\n<h2>发送队列</h2>\n<p>排队 %lld · "
-	    "发送中 %lld · 已发送 %lld · 失败 %lld · 过期 %lld · 撤回 %lld · "
-	    "待处理来信 %lld</p>\n",
+	    "发送中 %lld · 待处理来信 %lld</p>\n<p>近24小时：已发送 %lld · "
+	    "失败 %lld · 过期 %lld · 撤回 %lld</p>\n",
 	    (long long)ss->outbox[OUTBOX_QUEUED],
 	    (long long)ss->outbox[OUTBOX_SENDING],
+	    (long long)ss->messages_pending,
 	    (long long)ss->outbox[OUTBOX_SENT],
 	    (long long)ss->outbox[OUTBOX_FAILED],
 	    (long long)ss->outbox[OUTBOX_EXPIRED],
-	    (long long)ss->outbox[OUTBOX_WITHDRAWN],
-	    (long long)ss->messages_pending);
+	    (long long)ss->outbox[OUTBOX_WITHDRAWN]);
 	buf_adds(b, "<h2>最近发送错误</h2>\n<div class=\"scroll\"><table><tr>"
 	    "<th>时间</th><th>收信人</th><th>错误</th></tr>\n");
 	rc |= store_metric(c->e->st, STORE_METRIC_ERRORS, 0,
@@ -195,7 +195,7 @@ int
 status_page_write(struct buf *b, const struct pages_env *e)
 {
 	const struct config *cf = e->cf;
-	struct store_stats ss;
+	struct store_live ss;
 	struct status_county c;
 	struct status_view *v;
 	struct buf title;
@@ -219,7 +219,7 @@ status_page_write(struct buf *b, const struct pages_env *e)
 	rc |= store_report(e->st, STORE_REPORT_OPEN, p, 2, NULL,
 	    status_page_open_cb, open) == -1;
 	if (v->township == 0)
-		rc |= store_stats(e->st, &ss);
+		rc |= store_stats_live(e->st, e->now, e->now - 86400, &ss);
 
 	memset(&title, 0, sizeof title);
 	status_view_name(&title, v);

@@ -921,6 +921,24 @@ struct store_stats {
 int	 store_stats(struct store *, struct store_stats *out);
 
 /*
+ * What the county page and /metrics count beside their trends, each an
+ * index range rather than a whole table: outbox rows queued or sending;
+ * sent, failed, expired or withdrawn since since (sent by sent_at, the
+ * rest by their last try); messages not yet routed; tickets not done
+ * (open, accepted, reopened, returned) and those past a deadline at now
+ * (open past accept_due, accepted past resolve_due). 0 or -1.
+ */
+struct store_live {
+	int64_t	 outbox[OUTBOX_NSTATES];	/* by enum outbox_state */
+	int64_t	 queued_by_class[OUTBOX_NCLASSES];
+	int64_t	 messages_pending;
+	int64_t	 tickets_open;
+	int64_t	 tickets_overdue;
+};
+int	 store_stats_live(struct store *, time_t now, time_t since,
+	    struct store_live *out);
+
+/*
  * Metrics (issue 7): fixed read-only queries, each row (a, b, value)
  * handed to cb; strings are valid during the call only. param binds ?1
  * (TICKETS_OVERDUE: now; CHECKINS: the local day). 0 or -1.
@@ -931,7 +949,6 @@ enum store_metric {
 	STORE_METRIC_RETRIES,		/* "", "", attempts beyond the first */
 	STORE_METRIC_SEND_LATENCY,	/* "", "", s created -> sent, per row */
 	STORE_METRIC_TICKETS,		/* status, "", tickets */
-	STORE_METRIC_TICKETS_OVERDUE,	/* "", "", tickets past a deadline */
 	STORE_METRIC_CHECKINS,		/* village code, day status, elders */
 	STORE_METRIC_CREDIT,		/* modem, "", SIM credit in fen */
 	STORE_METRIC_LADDER_ALERTS,	/* "", "", check-in alerts sent */

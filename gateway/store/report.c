@@ -3,9 +3,10 @@
  * traffic per local day, tickets per week, check-in rates per village and
  * day, grievance rates per township, and a village's and a ticket's rows.
  * Read-only, each bounded by a time window or a LIMIT and served by an
- * index (migration 15). Day and week buckets are integer arithmetic on
- * epoch seconds shifted by the caller (the zone's offset; for weeks from
- * Monday, three days more), never an engine's date functions.
+ * index (migration 15) or read from a tally (migration 17). Day and week
+ * buckets are integer arithmetic on epoch seconds shifted by the caller
+ * (the zone's offset; for weeks from Monday, three days more), never an
+ * engine's date functions.
  *
  * A township's scope (its id; 0 the county) is a filter on rows the time
  * index already found: a ticket by its village, a message by the village
@@ -52,12 +53,12 @@ static const char *const store_report_sql[STORE_REPORT_N] = {
 	    " count(*) FROM ticket WHERE resolve_due >= ?1 AND resolve_due < ?2"
 	    " AND (resolved_at IS NULL OR resolved_at > resolve_due)"
 	    STORE_REPORT_VILLAGE_OF("village_id", "4") " GROUP BY 1",
-	[STORE_REPORT_CHECKINS] = "SELECT p.village_id, d.day, count(*),"
-	    " sum(CASE WHEN d.status IN ('checked', 'confirmed') THEN 1"
-	    " ELSE 0 END) FROM checkin_day d JOIN elder e ON e.id = d.elder_id"
-	    " JOIN person p ON p.id = e.person_id"
-	    " WHERE d.day >= ?1 AND d.day < ?2 AND d.status <> 'paused'"
-	    " AND p.village_id IS NOT NULL GROUP BY 1, 2",
+	/* From the tally (migration 17): a row per village, day and status. */
+	[STORE_REPORT_CHECKINS] = "SELECT village_id, day, sum(n),"
+	    " sum(CASE WHEN status IN ('checked', 'confirmed') THEN n"
+	    " ELSE 0 END) FROM checkin_tally"
+	    " WHERE day >= ?1 AND day < ?2 AND status <> 'paused'"
+	    " GROUP BY 1, 2",
 	[STORE_REPORT_VILLAGES] = "SELECT v.id, v.code, v.name,"
 	    " coalesce(t.code, ''), coalesce(t.name, '') FROM village v"
 	    " LEFT JOIN township t ON t.id = v.township_id"

@@ -1,6 +1,8 @@
 /*
  * store/stats — the audit trail, named counters, and the read-only
- * counts and metrics of `cungatectl stats` and /metrics.
+ * counts and metrics of `cungatectl stats` and /metrics: the whole
+ * tables' counts for `cungatectl stats`, and the live rows' counts, each
+ * an index range, for the pages (issue 16).
  */
 #include <stdint.h>
 #include <string.h>
@@ -12,6 +14,10 @@
 enum store_stats_stmts {
 	S_AUDIT,
 	S_COUNTER_ADD,
+	S_LIVE_OUTBOX,
+	S_LIVE_PENDING,
+	S_LIVE_TICKETS,
+	S_LIVE_OVERDUE,
 	S_STATS_N
 };
 
@@ -22,6 +28,25 @@ static const char *const store_stats_sql[S_STATS_N] = {
 	/* ENGINE: upsert (ON CONFLICT) */
 	[S_COUNTER_ADD] = "INSERT INTO counter (name, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (name) DO UPDATE SET value = counter.value + ?2",
+	/*
+	 * Queued and sending: all of them (outbox_due, leading with state);
+	 * sent since ?1 by its time (outbox_sent, +state as in report.c);
+	 * the other ends since ?1 by their last try (outbox_due).
+	 */
+	[S_LIVE_OUTBOX] = "SELECT state, class, count(*) FROM outbox"
+	    " WHERE state IN (0, 1) GROUP BY 1, 2"
+	    " UNION ALL SELECT 2, class, count(*) FROM outbox"
+	    " WHERE sent_at >= ?1 AND +state = 2 GROUP BY 2"
+	    " UNION ALL SELECT state, class, count(*) FROM outbox"
+	    " WHERE state IN (3, 4, 5) AND next_attempt_at >= ?1"
+	    " GROUP BY 1, 2",
+	[S_LIVE_PENDING] = "SELECT count(*) FROM message WHERE state = 'new'",
+	/* Not done (ticket_status, leading with status). */
+	[S_LIVE_TICKETS] = "SELECT count(*) FROM ticket WHERE status IN"
+	    " ('open', 'accepted', 'reopened', 'returned')",
+	[S_LIVE_OVERDUE] = "SELECT count(*) FROM ticket"
+	    " WHERE (status = 'open' AND accept_due < ?1) OR"
+	    " (status = 'accepted' AND resolve_due < ?1)",
 };
 
 const struct store_table store_stats_table = {
@@ -115,6 +140,58 @@ store_stats(struct store *st, struct store_stats *out)
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/* The first column of the one row s gives, or -1. */
+static int
+store_stats_one(struct store *st, struct db_stmt *s, int64_t *out)
+{
+	int rc;
+
+	if ((rc = db_step(s)) == DB_ROW)
+		*out = db_column_int64(s, 0);
+	db_reset(s);
+	if (rc != DB_ROW) {
+		store_log_fail(st, db_sql(s));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_stats_live(struct store *st, time_t now, time_t since,
+    struct store_live *out)
+{
+	struct db_stmt *s;
+	int state, class, rc;
+	int64_t n;
+
+	memset(out, 0, sizeof *out);
+	s = store_stats_stmt(st, S_LIVE_OUTBOX);
+	store_bind(s, "l", (int64_t)since);
+	while ((rc = db_step(s)) == DB_ROW) {
+		state = db_column_int(s, 0);
+		class = db_column_int(s, 1);
+		n = db_column_int64(s, 2);
+		if (state >= 0 && state < OUTBOX_NSTATES)
+			out->outbox[state] += n;
+		if (state == OUTBOX_QUEUED && class >= 0 &&
+		    class < OUTBOX_NCLASSES)
+			out->queued_by_class[class] += n;
+	}
+	db_reset(s);
+	if (rc != DB_DONE) {
+		store_log_fail(st, db_sql(s));
+		return -1;
+	}
+	if (store_stats_one(st, store_stats_stmt(st, S_LIVE_PENDING),
+	    &out->messages_pending) == -1 ||
+	    store_stats_one(st, store_stats_stmt(st, S_LIVE_TICKETS),
+	    &out->tickets_open) == -1)
+		return -1;
+	s = store_stats_stmt(st, S_LIVE_OVERDUE);
+	store_bind(s, "l", (int64_t)now);
+	return store_stats_one(st, s, &out->tickets_overdue);
+}
+
 /* --- metrics (issue 7): fixed queries, read by gateway/http.c --- */
 
 static const char *const store_metric_sql[STORE_METRIC_N] = {
@@ -130,14 +207,9 @@ static const char *const store_metric_sql[STORE_METRIC_N] = {
 	    " FROM outbox WHERE state = 2 AND sent_at IS NOT NULL",
 	[STORE_METRIC_TICKETS] = "SELECT status, '', count(*) FROM ticket"
 	    " GROUP BY status",
-	[STORE_METRIC_TICKETS_OVERDUE] = "SELECT '', '', count(*) FROM ticket"
-	    " WHERE (status = 'open' AND accept_due < ?1) OR"
-	    " (status = 'accepted' AND resolve_due < ?1)",
-	[STORE_METRIC_CHECKINS] = "SELECT v.code, d.status, count(*)"
-	    " FROM checkin_day d JOIN elder e ON e.id = d.elder_id"
-	    " JOIN person p ON p.id = e.person_id"
-	    " JOIN village v ON v.id = p.village_id WHERE d.day = ?1"
-	    " GROUP BY 1, 2",
+	[STORE_METRIC_CHECKINS] = "SELECT v.code, t.status, t.n"
+	    " FROM checkin_tally t JOIN village v ON v.id = t.village_id"
+	    " WHERE t.day = ?1 AND t.n > 0",
 	[STORE_METRIC_CREDIT] = "SELECT name, '', credit FROM modem_credit",
 	[STORE_METRIC_LADDER_ALERTS] = "SELECT '', '', count(*)"
 	    " FROM checkin_alert",

@@ -3,7 +3,8 @@
  * the pages drawn from them (status_page.c, status_item.c), on in-memory
  * SQLite and, under make check-pg, on PostgreSQL: buckets by local day and
  * week, the grievance rates per township, a village's open tickets oldest
- * first, escaping and masking, a missing village or ticket.
+ * first, escaping and masking, a missing village or ticket; the check-in
+ * tally as rows change, and the live counts beside the trends.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -509,6 +510,137 @@ test_month_report(void **state)
 	buf_free(&b);
 }
 
+/* An elder of the person at phone, enrolled from long ago. */
+static int64_t
+elder(struct world *w, const char *phone)
+{
+	struct store_person p;
+	struct store_elder e;
+	int64_t id;
+
+	assert_int_equal(store_person_find(w->st, phone, &p), 1);
+	memset(&e, 0, sizeof e);
+	e.person_id = p.id;
+	snprintf(e.phone, sizeof e.phone, "%s", phone);
+	e.due_min = e.guardian_after = e.cadre_after = e.township_min = -1;
+	e.confirm = -1;
+	e.prompt_min = -2;
+	e.start_day = 1;
+	assert_int_equal(store_elder_put(w->st, &e, &id), 0);
+	return id;
+}
+
+/* The village's (rows, checked) for day from the county's query. */
+static void
+checkins(struct world *w, int day, int64_t *total, int64_t *checked)
+{
+	struct rows rs;
+	int64_t p[2] = { day, day + 1 };
+
+	memset(&rs, 0, sizeof rs);
+	assert_true(store_report(w->st, STORE_REPORT_CHECKINS, p, 2, NULL,
+	    rows_cb, &rs) >= 0);
+	*total = *checked = 0;
+	if (rs.n == 1) {
+		assert_int_equal(rs.v[0][0], w->village);
+		assert_int_equal(rs.v[0][1], day);
+		*total = rs.v[0][2];
+		*checked = rs.v[0][3];
+	} else
+		assert_int_equal(rs.n, 0);
+}
+
+/* The tally the check-in rates read follows each row's status. */
+static void
+test_checkin_tally_follows_the_rows(void **state)
+{
+	struct world *w = *state;
+	struct store_checkin_day d;
+	int64_t a, b, id, total, checked;
+	int day = (NOW + OFF) / DAY;
+
+	a = elder(w, RESIDENT);
+	b = elder(w, CADRE);
+	memset(&d, 0, sizeof d);
+	d.elder_id = a;
+	d.day = day;
+	snprintf(d.status, sizeof d.status, "open");
+	assert_int_equal(store_checkin_day_insert(w->st, &d, &id), 0);
+	d.elder_id = b;
+	assert_int_equal(store_checkin_day_insert(w->st, &d, &d.id), 0);
+	d.elder_id = a;
+	d.day = day - 1;
+	snprintf(d.status, sizeof d.status, "paused");
+	assert_int_equal(store_checkin_day_insert(w->st, &d, &d.id), 0);
+	checkins(w, day, &total, &checked);
+	assert_int_equal(total, 2);
+	assert_int_equal(checked, 0);
+	checkins(w, day - 1, &total, &checked);	/* paused: not counted */
+	assert_int_equal(total, 0);
+
+	assert_int_equal(store_checkin_day_get(w->st, id, &d), 1);
+	snprintf(d.status, sizeof d.status, "checked");
+	d.checked_in_at = NOW;
+	assert_int_equal(store_checkin_day_update(w->st, &d), 0);
+	d.step = 1;				/* the status unchanged */
+	assert_int_equal(store_checkin_day_update(w->st, &d), 0);
+	checkins(w, day, &total, &checked);
+	assert_int_equal(total, 2);
+	assert_int_equal(checked, 1);
+
+	/* The elder erased: their rows leave the tally. */
+	assert_int_equal(store_person_forget(w->st, RESIDENT,
+	    "+86139****0001"), 1);
+	checkins(w, day, &total, &checked);
+	assert_int_equal(total, 1);
+	assert_int_equal(checked, 0);
+}
+
+/* The counts beside the page's trends: live rows, recent ends. */
+static void
+test_live_counts(void **state)
+{
+	struct world *w = *state;
+	struct store_live l;
+	int64_t id;
+
+	/* Queued twice (one a reply); one sent now, one sent long ago;
+	   one failed now. */
+	assert_true(store_outbox_add(w->st, RESIDENT, "a", OUTBOX_REMINDER,
+	    NOW, NOW + DAY, 0, NOW) > 0);
+	assert_true(store_outbox_add(w->st, RESIDENT, "b", OUTBOX_REPLY,
+	    NOW, NOW + DAY, 0, NOW) > 0);
+	id = store_outbox_add(w->st, RESIDENT, "c", OUTBOX_REPLY, NOW,
+	    NOW + DAY, 0, NOW);
+	assert_int_equal(store_outbox_mark_sending(w->st, id, "m1", 1, NOW), 0);
+	assert_int_equal(store_outbox_mark_sent(w->st, id, 1, 7, NOW), 0);
+	id = store_outbox_add(w->st, RESIDENT, "d", OUTBOX_REPLY,
+	    NOW - 3 * DAY, NOW, 0, NOW - 3 * DAY);
+	assert_int_equal(store_outbox_mark_sending(w->st, id, "m1", 1,
+	    NOW - 3 * DAY), 0);
+	assert_int_equal(store_outbox_mark_sent(w->st, id, 1, 8,
+	    NOW - 3 * DAY), 0);
+	id = store_outbox_add(w->st, RESIDENT, "e", OUTBOX_REPLY, NOW,
+	    NOW + DAY, 0, NOW);
+	assert_int_equal(store_outbox_mark_final(w->st, id, OUTBOX_FAILED,
+	    "+CMS ERROR 38", NOW), 0);
+	/* Tickets: open and overdue; accepted in time; closed. */
+	ticket(w, w->village, "6001", "路灯坏了", 5, -1, -1, 0);
+	ticket(w, w->village, "6002", "水管漏水", 1, 2, -1, 0);
+	ticket(w, w->village, "6003", "低保没发", 9, 2, 30, 1);
+
+	assert_int_equal(store_stats_live(w->st, NOW, NOW - DAY, &l), 0);
+	assert_int_equal(l.outbox[OUTBOX_QUEUED], 2);
+	assert_int_equal(l.queued_by_class[OUTBOX_REMINDER], 1);
+	assert_int_equal(l.queued_by_class[OUTBOX_REPLY], 1);
+	assert_int_equal(l.outbox[OUTBOX_SENDING], 0);
+	assert_int_equal(l.outbox[OUTBOX_SENT], 1);
+	assert_int_equal(l.outbox[OUTBOX_FAILED], 1);
+	assert_int_equal(l.messages_pending, 0);
+	assert_int_equal(l.tickets_open, 2);
+	assert_int_equal(l.tickets_overdue, 1);
+}
+
 int
 main(void)
 {
@@ -523,6 +655,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_township_page, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_month_report, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_checkin_tally_follows_the_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_counts, setup,
 		    teardown),
 	};
 
