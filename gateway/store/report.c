@@ -3,16 +3,17 @@
  * traffic per local day, tickets per week, check-in rates per village and
  * day, grievance rates per township, and a village's and a ticket's rows.
  * Read-only, each bounded by a time window or a LIMIT and served by an
- * index (migration 15) or read from a tally (migration 17). Day and week
+ * index (migration 15) or read from a tally kept by triggers (check-ins:
+ * migration 17; SMS in and out per hour and township: 18). Day and week
  * buckets are integer arithmetic on epoch seconds shifted by the caller
  * (the zone's offset; for weeks from Monday, three days more), never an
  * engine's date functions.
  *
  * A township's scope (its id; 0 the county) is a filter on rows the time
- * index already found: a ticket by its village, a message by the village
- * its sender (recipient) is registered in. The set of the township's
- * villages or phones is an uncorrelated subquery, built once per run
- * (person_village, the village table), not a lookup per row.
+ * index already found: a ticket by its village (the set of the
+ * township's villages is an uncorrelated subquery, built once per run),
+ * SMS by the township the tally counted them in: the sender's or
+ * recipient's village's when the message came or went.
  */
 #include <stdint.h>
 #include <string.h>
@@ -24,24 +25,23 @@
 /* Rows whose col (a village id) is one of township ?n's villages. */
 #define STORE_REPORT_VILLAGE_OF(col, n) " AND (?" n " = 0 OR " col \
 	" IN (SELECT id FROM village WHERE township_id = ?" n "))"
-/* Rows whose col (a phone) is a person's of township ?n's villages. */
-#define STORE_REPORT_PHONE_OF(col, n) " AND (?" n " = 0 OR " col \
-	" IN (SELECT p.phone FROM person p JOIN village v"		\
-	" ON v.id = p.village_id WHERE v.township_id = ?" n "))"
 
 static const char *const store_report_sql[STORE_REPORT_N] = {
 	/* ENGINE: ? and ?NNN parameters (PostgreSQL: $n) */
-	[STORE_REPORT_IN_DAY] = "SELECT (received_at + ?3) / 86400, count(*)"
-	    " FROM message WHERE received_at >= ?1 AND received_at < ?2"
-	    STORE_REPORT_PHONE_OF("sender", "4") " GROUP BY 1",
 	/*
-	 * +state: not an index's key, so that SQLite searches outbox_sent by
-	 * time rather than the indexes that lead with state (nearly every
-	 * row is sent). Standard SQL: PostgreSQL reads it as state.
+	 * From the tally of SMS per hour and township (migration 18): the
+	 * window's hours, each in the local day it starts in (whole-hour
+	 * zones: the day's own). Township 0 is the numbers registered in no
+	 * village: the county's alone.
 	 */
-	[STORE_REPORT_OUT_DAY] = "SELECT (sent_at + ?3) / 86400, count(*)"
-	    " FROM outbox WHERE sent_at >= ?1 AND sent_at < ?2 AND +state = 2"
-	    STORE_REPORT_PHONE_OF("recipient", "4") " GROUP BY 1",
+	[STORE_REPORT_IN_DAY] = "SELECT (hour * 3600 + ?3) / 86400, sum(n)"
+	    " FROM traffic_tally WHERE dir = 0 AND hour >= ?1 / 3600"
+	    " AND hour < (?2 + 3599) / 3600 AND (?4 = 0 OR township_id = ?4)"
+	    " GROUP BY 1",
+	[STORE_REPORT_OUT_DAY] = "SELECT (hour * 3600 + ?3) / 86400, sum(n)"
+	    " FROM traffic_tally WHERE dir = 1 AND hour >= ?1 / 3600"
+	    " AND hour < (?2 + 3599) / 3600 AND (?4 = 0 OR township_id = ?4)"
+	    " GROUP BY 1",
 	[STORE_REPORT_OPENED_WEEK] = "SELECT (created_at + ?3) / 604800,"
 	    " count(*) FROM ticket WHERE created_at >= ?1 AND created_at < ?2"
 	    STORE_REPORT_VILLAGE_OF("village_id", "4") " GROUP BY 1",

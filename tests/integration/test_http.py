@@ -82,9 +82,12 @@ def add_user(g, name, password, *role):
     g.ctl("user", "add", name, "--role", *role, input=password + "\n")
 
 
-def log_in(g, name, password):
+def log_in(g, name, password, pace=True):
     """POST the login form: (status, headers, body); on success g.cookie
-    is the session's cookie, as a browser would send it back."""
+    is the session's cookie, as a browser would send it back. Paced
+    under the daemon's 4 tries a second unless pace is False."""
+    if pace:
+        time.sleep(0.26)
     status, headers, body = exchange(
         g, "/login", urllib.parse.urlencode(
             {"name": name, "password": password}).encode(),

@@ -202,12 +202,11 @@ def test_a_schema_migration_backs_up_first(make_gw):
     db = sqlite3.connect(path)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     # The database as the previous release left it: without what the last
-    # migration added (17: the check-in tally the county page reads, and
-    # its triggers).
-    for trigger in ("checkin_tally_add", "checkin_tally_change",
-                    "checkin_tally_remove"):
+    # migration added (18: the tally of SMS per hour and township the
+    # county page reads, and its triggers).
+    for trigger in ("traffic_in", "traffic_out_new", "traffic_out"):
         db.execute(f"DROP TRIGGER {trigger}")
-    db.execute("DROP TABLE checkin_tally")
+    db.execute("DROP TABLE traffic_tally")
     db.execute(f"PRAGMA user_version = {version - 1}")
     db.commit()
     db.close()

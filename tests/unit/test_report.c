@@ -597,6 +597,67 @@ test_checkin_tally_follows_the_rows(void **state)
 }
 
 /* The counts beside the page's trends: live rows, recent ends. */
+/* SMS per local day in township (0: the county) over 30 days: the sum. */
+static int64_t
+traffic(struct world *w, enum store_report which, int64_t township)
+{
+	return scoped_sum(w, which, township);
+}
+
+/* A row to recipient sent at at (queued a minute before). */
+static int64_t
+sent(struct world *w, const char *recipient, time_t at)
+{
+	int64_t id;
+
+	id = store_outbox_add(w->st, recipient, "好的", OUTBOX_REPLY, at - 60,
+	    at + DAY, 0, at - 60);
+	assert_true(id > 0);
+	assert_int_equal(store_outbox_mark_sending(w->st, id, "m1", 1, at), 0);
+	assert_int_equal(store_outbox_mark_sent(w->st, id, 1, 9, at), 0);
+	return id;
+}
+
+static void
+test_traffic_tally_follows_the_rows(void **state)
+{
+	struct world *w = *state;
+	int64_t mz, yjg, id;
+
+	mz = township_id(w, "MZ");
+	yjg = township_id(w, "YJG");
+	seed_two_townships(w);	/* 1 message in MZ, 2 in YJG, 1 nowhere */
+	assert_int_equal(traffic(w, STORE_REPORT_IN_DAY, 0), 4);
+	assert_int_equal(traffic(w, STORE_REPORT_IN_DAY, mz), 1);
+	assert_int_equal(traffic(w, STORE_REPORT_IN_DAY, yjg), 2);
+
+	/* Queued, sending, failed: not sent, not counted. */
+	id = store_outbox_add(w->st, RESIDENT, "x", OUTBOX_REPLY, NOW - DAY,
+	    NOW, 0, NOW - DAY);
+	assert_int_equal(store_outbox_mark_sending(w->st, id, "m1", 1,
+	    NOW - DAY), 0);
+	assert_int_equal(traffic(w, STORE_REPORT_OUT_DAY, 0), 0);
+	assert_int_equal(store_outbox_mark_retry(w->st, id, NOW - DAY + 60,
+	    "+CMS ERROR 500"), 0);
+	assert_int_equal(traffic(w, STORE_REPORT_OUT_DAY, 0), 0);
+	/* Sent: in the recipient's township, and the county's. */
+	sent(w, RESIDENT, NOW - 2 * DAY);
+	id = sent(w, RESIDENT2, NOW - DAY);
+	sent(w, "+8613800000009", NOW - DAY);
+	assert_int_equal(traffic(w, STORE_REPORT_OUT_DAY, 0), 3);
+	assert_int_equal(traffic(w, STORE_REPORT_OUT_DAY, mz), 1);
+	assert_int_equal(traffic(w, STORE_REPORT_OUT_DAY, yjg), 1);
+	/* A sent row that leaves the sent state leaves the tally. */
+	assert_int_equal(store_outbox_mark_final(w->st, id, OUTBOX_FAILED,
+	    "withdrawn by hand", NOW), 0);
+	assert_int_equal(traffic(w, STORE_REPORT_OUT_DAY, 0), 2);
+	assert_int_equal(traffic(w, STORE_REPORT_OUT_DAY, yjg), 0);
+	/* What retention deletes stays counted: it went through. */
+	assert_true(store_prune(w->st, NOW + DAY, NOW + DAY, NOW + DAY) > 0);
+	assert_int_equal(traffic(w, STORE_REPORT_IN_DAY, 0), 4);
+	assert_int_equal(traffic(w, STORE_REPORT_OUT_DAY, 0), 2);
+}
+
 static void
 test_live_counts(void **state)
 {
@@ -658,6 +719,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_checkin_tally_follows_the_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_traffic_tally_follows_the_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_counts, setup,
 		    teardown),
 	};
