@@ -32,16 +32,19 @@ static const char *const store_report_sql[STORE_REPORT_N] = {
 	 * From the tally of SMS per hour and township (migration 18): the
 	 * window's hours, each in the local day it starts in (whole-hour
 	 * zones: the day's own). Township 0 is the numbers registered in no
-	 * village: the county's alone.
+	 * village: the county's alone. The casts: from "?1 / 3600" PostgreSQL
+	 * would take ?1 for a 32-bit integer, too small after 2038.
 	 */
 	[STORE_REPORT_IN_DAY] = "SELECT (hour * 3600 + ?3) / 86400, sum(n)"
-	    " FROM traffic_tally WHERE dir = 0 AND hour >= ?1 / 3600"
-	    " AND hour < (?2 + 3599) / 3600 AND (?4 = 0 OR township_id = ?4)"
-	    " GROUP BY 1",
+	    " FROM traffic_tally WHERE dir = 0"
+	    " AND hour >= CAST(?1 AS BIGINT) / 3600"
+	    " AND hour < (CAST(?2 AS BIGINT) + 3599) / 3600"
+	    " AND (?4 = 0 OR township_id = ?4) GROUP BY 1",
 	[STORE_REPORT_OUT_DAY] = "SELECT (hour * 3600 + ?3) / 86400, sum(n)"
-	    " FROM traffic_tally WHERE dir = 1 AND hour >= ?1 / 3600"
-	    " AND hour < (?2 + 3599) / 3600 AND (?4 = 0 OR township_id = ?4)"
-	    " GROUP BY 1",
+	    " FROM traffic_tally WHERE dir = 1"
+	    " AND hour >= CAST(?1 AS BIGINT) / 3600"
+	    " AND hour < (CAST(?2 AS BIGINT) + 3599) / 3600"
+	    " AND (?4 = 0 OR township_id = ?4) GROUP BY 1",
 	[STORE_REPORT_OPENED_WEEK] = "SELECT (created_at + ?3) / 604800,"
 	    " count(*) FROM ticket WHERE created_at >= ?1 AND created_at < ?2"
 	    STORE_REPORT_VILLAGE_OF("village_id", "4") " GROUP BY 1",
