@@ -54,7 +54,7 @@ import tempfile
 import threading
 import time
 
-from throughput import (CLUSTER, Node, psql, smsbackup, start_server,
+from throughput import (CLUSTER, CTL, Node, psql, smsbackup, start_server,
                         stamp, wait_for, with_dbname)
 
 ROWS = ("sqlite", "pg")
@@ -222,8 +222,27 @@ def seed(row, node, conninfo):
 
 # --- asking ---
 
+PASSWORD = "bench-county-pw"
+
+
+def log_in(port):
+    """The session cookie of the bench's county account, as the login
+    form gives it."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("POST", "/login", f"name=bench&password={PASSWORD}",
+                 {"Content-Type": "application/x-www-form-urlencoded"})
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    if r.status != 303 or not r.getheader("Set-Cookie"):
+        raise SystemExit(f"POST /login: {r.status}")
+    return r.getheader("Set-Cookie").split(";")[0]
+
+
 class Client:
-    """One keep-alive connection to the daemon's [http] port."""
+    """One keep-alive connection to the daemon's [http] port, logged in
+    as the bench's county account (COOKIE)."""
+    COOKIE = None
 
     def __init__(self, port):
         self.port = port
@@ -237,7 +256,8 @@ class Client:
                                                        self.port, timeout=60)
             t = time.perf_counter()
             try:
-                self.conn.request("GET", path)
+                self.conn.request("GET", path, headers={
+                    "Cookie": Client.COOKIE} if Client.COOKIE else {})
                 r = self.conn.getresponse()
                 r.read()
             except (http.client.HTTPException, OSError):
@@ -356,12 +376,17 @@ def run(row, tmp, server, reqs, ntexts):
     with open(node.conf, "a") as f:
         f.write(f"\n[http]\nlisten = 127.0.0.1:{port}\n")
     node.ctl("stats")               # the schema, made by the store itself
+    # The pages are behind a login: a county account to read them with.
+    subprocess.run([CTL, "-c", node.conf, "user", "add", "bench", "--role",
+                    "county"], input=PASSWORD + "\n", text=True,
+                   check=True, capture_output=True)
     print(f"{row}: seeding ...", file=sys.stderr, flush=True)
     secs = seed(row, node, conninfo)
     print(f"{row}: seeded in {secs:.0f} s", file=sys.stderr, flush=True)
     ticket = str(100000 + N_TICKETS - 7)    # recent, open
     try:
         node.start()
+        Client.COOKIE = log_in(port)
         pages = time_pages(port, ticket, reqs)
         idle = texts(node, port, ntexts, 0, False)
         busy = texts(node, port, ntexts, ntexts, True)
