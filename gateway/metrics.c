@@ -94,18 +94,18 @@ struct metrics_hist {
 };
 
 static void
-metrics_latency_cb(const char *a, const char *bb, int64_t v, void *arg)
+metrics_latency_cb(const char *a, const char *sends, int64_t v, void *arg)
 {
 	struct metrics_hist *hh = arg;
+	uint64_t n = strtoull(sends, NULL, 10);
 	size_t i;
 
 	(void)a;
-	(void)bb;
-	hh->n++;
-	hh->sum += (double)v;
+	hh->n += n;
+	hh->sum += (double)v * (double)n;
 	for (i = 0; i < METRICS_NSEND; i++)
 		if ((double)v <= metrics_send_buckets[i])
-			hh->counts[i]++;
+			hh->counts[i] += n;
 }
 
 static void

@@ -947,7 +947,7 @@ enum store_metric {
 	STORE_METRIC_IN_BY_MODEM,	/* modem, "", messages */
 	STORE_METRIC_OUT_BY_MODEM,	/* modem, outbox state number, rows */
 	STORE_METRIC_RETRIES,		/* "", "", attempts beyond the first */
-	STORE_METRIC_SEND_LATENCY,	/* "", "", s created -> sent, per row */
+	STORE_METRIC_SEND_LATENCY,	/* "", sends, s created -> sent */
 	STORE_METRIC_TICKETS,		/* status, "", tickets */
 	STORE_METRIC_CHECKINS,		/* village code, day status, elders */
 	STORE_METRIC_CREDIT,		/* modem, "", SIM credit in fen */

@@ -22,6 +22,10 @@ enum store_modem_stmts {
 	S_MODEM_N
 };
 
+/* The modem tally's count of what and k for modem m (schema.c's 19). */
+#define MODEM_TALLY(what, k) " coalesce((SELECT t.n FROM modem_tally t"	\
+	" WHERE t.what = " what " AND t.modem = m.name AND t.k = " k "), 0)"
+
 static const char *const store_modem_sql[S_MODEM_N] = {
 	/* ENGINE: ? and ?NNN parameters (PostgreSQL: $n) */
 	/*
@@ -38,16 +42,13 @@ static const char *const store_modem_sql[S_MODEM_N] = {
 	    " THEN NULL ELSE coalesce(modem.down_since,"
 	    " CAST(?4 AS BIGINT)) END,"
 	    " alerted = CASE WHEN ?2 = 'stopped' THEN 0 ELSE modem.alerted END",
+	/* The counts from the modem tally (migration 19): a row each. */
 	[S_MODEM_LIST] = "SELECT m.name, m.state, m.detail, m.updated_at,"
-	    " (SELECT count(*) FROM outbox o WHERE o.modem = m.name"
-	    "   AND o.state = 2),"
-	    " (SELECT coalesce(sum(o.parts), 0) FROM outbox o"
-	    "   WHERE o.modem = m.name AND o.state = 2),"
-	    " (SELECT count(*) FROM inbound_part i WHERE i.modem = m.name),"
+	    MODEM_TALLY("3", "2") "," MODEM_TALLY("4", "0") ","
+	    MODEM_TALLY("1", "0") ","
 	    " m.signal, m.battery, m.network, m.operator, m.sim_used,"
 	    " m.sim_total, coalesce(m.health_at, 0), coalesce(m.down_since, 0),"
-	    " (SELECT count(*) FROM call c WHERE c.modem = m.name), m.node"
-	    " FROM modem m ORDER BY m.name",
+	    MODEM_TALLY("2", "0") ", m.node FROM modem m ORDER BY m.name",
 	[S_MODEM_HEALTH] = "UPDATE modem SET signal = ?2, battery = ?3,"
 	    " network = ?4, operator = ?5, sim_used = ?6, sim_total = ?7,"
 	    " health_at = ?8 WHERE name = ?1",

@@ -22,6 +22,24 @@
  */
 #include "gateway/store/private.h"
 
+/* A tally row's upsert: the count added to the row of the same key. */
+#define SCHEMA_PG_TALLY_ADD " ON CONFLICT (what, modem, k)"		\
+	" DO UPDATE SET n = modem_tally.n + excluded.n;"
+
+/*
+ * The rows of transition table rows as their shares of the modem tally
+ * (migration 19), times sign: as schema.c's SCHEMA_OUTBOX_TALLY.
+ */
+#define SCHEMA_PG_OUTBOX_TALLY(rows, sign)				\
+	" SELECT 3 AS what, coalesce(modem, '') AS modem, state AS k, "	\
+	sign " AS d FROM " rows						\
+	" UNION ALL SELECT 4, coalesce(modem, ''), 0, " sign " * parts"	\
+	" FROM " rows " WHERE state = 2"				\
+	" UNION ALL SELECT 5, '', 0, " sign " * (attempts - 1) FROM "	\
+	rows " WHERE attempts > 1"					\
+	" UNION ALL SELECT 6, '', sent_at - created_at, " sign " FROM "	\
+	rows " WHERE state = 2 AND sent_at IS NOT NULL"
+
 const char *const store_schema_pg =
 	"CREATE EXTENSION IF NOT EXISTS citext;"
 	"CREATE FUNCTION instr(text, text) RETURNS bigint LANGUAGE sql"
@@ -525,5 +543,73 @@ const char *const store_migrations_pg[] = {
 	"CREATE TRIGGER traffic_out AFTER UPDATE ON outbox"
 	"  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_traffic_out();",
+	/*
+	 * 19 (modem tallies): as schema.c's 19, the triggers one per
+	 * statement over its transition tables: an update's old rows count
+	 * out and its new rows in, and what did not change cancels out.
+	 */
+	"CREATE TABLE modem_tally ("
+	"  what BIGINT NOT NULL,"
+	"  modem TEXT NOT NULL,"
+	"  k BIGINT NOT NULL,"
+	"  n BIGINT NOT NULL,"
+	"  PRIMARY KEY (what, modem, k));"
+	"INSERT INTO modem_tally (what, modem, k, n)"
+	"  SELECT 0, modem, 0, count(*) FROM message GROUP BY modem"
+	"  UNION ALL SELECT 1, modem, 0, count(*) FROM inbound_part"
+	"  GROUP BY modem"
+	"  UNION ALL SELECT 2, modem, 0, count(*) FROM call GROUP BY modem"
+	"  UNION ALL SELECT 3, coalesce(modem, ''), state, count(*) FROM outbox"
+	"  GROUP BY 2, 3"
+	"  UNION ALL SELECT 4, coalesce(modem, ''), 0, sum(parts) FROM outbox"
+	"  WHERE state = 2 GROUP BY 2"
+	"  UNION ALL SELECT 5, '', 0, sum(greatest(attempts - 1, 0))"
+	"  FROM outbox HAVING count(*) > 0"
+	"  UNION ALL SELECT 6, '', sent_at - created_at, count(*) FROM outbox"
+	"  WHERE state = 2 AND sent_at IS NOT NULL GROUP BY 3;"
+	/* Messages, parts and calls: TG_ARGV[0] is what they count as. */
+	"CREATE FUNCTION cungate_modem_tally_in() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  INSERT INTO modem_tally (what, modem, k, n)"
+	"  SELECT TG_ARGV[0]::bigint, modem, 0, count(*) FROM new_rows"
+	"  GROUP BY modem" SCHEMA_PG_TALLY_ADD
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER modem_tally_message AFTER INSERT ON message"
+	"  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+	"  EXECUTE FUNCTION cungate_modem_tally_in(0);"
+	"CREATE TRIGGER modem_tally_part AFTER INSERT ON inbound_part"
+	"  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+	"  EXECUTE FUNCTION cungate_modem_tally_in(1);"
+	"CREATE TRIGGER modem_tally_call AFTER INSERT ON call"
+	"  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+	"  EXECUTE FUNCTION cungate_modem_tally_in(2);"
+	"CREATE FUNCTION cungate_modem_tally_out() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  IF TG_OP = 'INSERT' THEN"
+	"    INSERT INTO modem_tally (what, modem, k, n)"
+	"    SELECT what, modem, k, sum(d) FROM ("
+	SCHEMA_PG_OUTBOX_TALLY("new_rows", "1")
+	"    ) AS t GROUP BY 1, 2, 3 HAVING sum(d) <> 0" SCHEMA_PG_TALLY_ADD
+	"  ELSIF TG_OP = 'UPDATE' THEN"
+	"    INSERT INTO modem_tally (what, modem, k, n)"
+	"    SELECT what, modem, k, sum(d) FROM ("
+	SCHEMA_PG_OUTBOX_TALLY("old_rows", "-1") " UNION ALL "
+	SCHEMA_PG_OUTBOX_TALLY("new_rows", "1")
+	"    ) AS t GROUP BY 1, 2, 3 HAVING sum(d) <> 0" SCHEMA_PG_TALLY_ADD
+	"  ELSE"
+	"    INSERT INTO modem_tally (what, modem, k, n)"
+	"    SELECT 3, coalesce(modem, ''), state, -count(*) FROM old_rows"
+	"    WHERE state < 2 GROUP BY 2, 3" SCHEMA_PG_TALLY_ADD
+	"  END IF;"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER modem_tally_out_new AFTER INSERT ON outbox"
+	"  REFERENCING NEW TABLE AS new_rows"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_modem_tally_out();"
+	"CREATE TRIGGER modem_tally_out AFTER UPDATE ON outbox"
+	"  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_modem_tally_out();"
+	"CREATE TRIGGER modem_tally_out_gone AFTER DELETE ON outbox"
+	"  REFERENCING OLD TABLE AS old_rows"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_modem_tally_out();",
 	NULL
 };

@@ -196,15 +196,19 @@ store_stats_live(struct store *st, time_t now, time_t since,
 
 static const char *const store_metric_sql[STORE_METRIC_N] = {
 	/* ENGINE: ?NNN parameters (PostgreSQL: $n) */
-	[STORE_METRIC_IN_BY_MODEM] = "SELECT modem, '', count(*) FROM message"
-	    " GROUP BY modem",
-	[STORE_METRIC_OUT_BY_MODEM] = "SELECT coalesce(modem, ''), state,"
-	    " count(*) FROM outbox GROUP BY 1, 2",
-	/* Scalar max(): schema_pg.c defines it on PostgreSQL. */
-	[STORE_METRIC_RETRIES] = "SELECT '', '', coalesce(sum(max(attempts - 1,"
-	    " 0)), 0) FROM outbox",
-	[STORE_METRIC_SEND_LATENCY] = "SELECT '', '', sent_at - created_at"
-	    " FROM outbox WHERE state = 2 AND sent_at IS NOT NULL",
+	/*
+	 * Counts of messages and sends from the modem tally (schema.c's
+	 * migration 19), not the rows: what went through, a few rows read.
+	 */
+	[STORE_METRIC_IN_BY_MODEM] = "SELECT modem, '', n FROM modem_tally"
+	    " WHERE what = 0 ORDER BY modem",
+	[STORE_METRIC_OUT_BY_MODEM] = "SELECT modem, k, n FROM modem_tally"
+	    " WHERE what = 3 ORDER BY modem, k",
+	[STORE_METRIC_RETRIES] = "SELECT '', '', coalesce(sum(n), 0)"
+	    " FROM modem_tally WHERE what = 5",
+	/* A latency in seconds (the value), and how many sends took it. */
+	[STORE_METRIC_SEND_LATENCY] = "SELECT '', n, k FROM modem_tally"
+	    " WHERE what = 6 AND n > 0",
 	[STORE_METRIC_TICKETS] = "SELECT status, '', count(*) FROM ticket"
 	    " GROUP BY status",
 	[STORE_METRIC_CHECKINS] = "SELECT v.code, t.status, t.n"

@@ -202,11 +202,15 @@ def test_a_schema_migration_backs_up_first(make_gw):
     db = sqlite3.connect(path)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     # The database as the previous release left it: without what the last
-    # migration added (18: the tally of SMS per hour and township the
-    # county page reads, and its triggers).
-    for trigger in ("traffic_in", "traffic_out_new", "traffic_out"):
-        db.execute(f"DROP TRIGGER {trigger}")
-    db.execute("DROP TABLE traffic_tally")
+    # migration added (19: the tally per modem the status page and
+    # /metrics read, and its triggers).
+    for trigger in ("message", "part", "call", "out_new", "out",
+                    "out_gone"):
+        db.execute(f"DROP TRIGGER modem_tally_{trigger}")
+    db.execute("DROP TABLE modem_tally")
+    db.executemany("INSERT INTO call (modem, number, at) VALUES (?, ?, ?)",
+                   [("m1", "+8613900000001", 1), ("m2", "+8613900000001", 2),
+                    ("m1", "+8613900000002", 3)])
     db.execute(f"PRAGMA user_version = {version - 1}")
     db.commit()
     db.close()
@@ -222,6 +226,9 @@ def test_a_schema_migration_backs_up_first(make_gw):
     db.close()
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == version
+    # The tally made from the rows already there: the calls per modem.
+    assert db.execute("SELECT modem, n FROM modem_tally WHERE what = 2"
+                      " ORDER BY 1").fetchall() == [("m1", 2), ("m2", 1)]
     db.close()
 
 

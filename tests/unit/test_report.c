@@ -662,6 +662,129 @@ test_traffic_tally_follows_the_rows(void **state)
 	assert_int_equal(traffic(w, STORE_REPORT_OUT_DAY, 0), 2);
 }
 
+/* A metric's rows as "a/b=value" lines, in the order given. */
+static void
+metric_line_cb(const char *a, const char *b, int64_t v, void *arg)
+{
+	buf_printf(arg, "%s/%s=%lld\n", a, b, (long long)v);
+}
+
+static void
+metric_lines(struct world *w, enum store_metric which, struct buf *b)
+{
+	buf_free(b);
+	assert_int_equal(store_metric(w->st, which, 0, metric_line_cb, b), 0);
+	if (b->data == NULL)
+		buf_adds(b, "");
+}
+
+static void
+modem_row_cb(const struct store_modem *m, void *arg)
+{
+	if (strcmp(m->name, "m1") == 0)
+		*(struct store_modem *)arg = *m;
+}
+
+/* Modem m1's row as the status page reads it. */
+static struct store_modem
+modem_m1(struct world *w)
+{
+	struct store_modem m;
+
+	memset(&m, 0, sizeof m);
+	assert_int_equal(store_modem_list(w->st, modem_row_cb, &m), 0);
+	assert_string_equal(m.name, "m1");
+	return m;
+}
+
+static void
+test_modem_tally_follows_the_rows(void **state)
+{
+	struct world *w = *state;
+	struct store_modem m;
+	struct buf b;
+	int64_t q, id;
+
+	memset(&b, 0, sizeof b);
+	assert_int_equal(store_modem_set(w->st, "m1", "up", "", NOW), 0);
+	assert_int_equal(store_modem_set(w->st, "m2", "up", "", NOW), 0);
+	seed_two_townships(w);		/* 4 one-part texts on m1 */
+	assert_true(store_call_add(w->st, "m1", RESIDENT, NOW) > 0);
+	assert_true(store_call_add(w->st, "m2", RESIDENT, NOW) > 0);
+	assert_true(store_call_add(w->st, "m1", CADRE, NOW) > 0);
+	m = modem_m1(w);
+	assert_int_equal(m.parts_received, 4);
+	assert_int_equal(m.calls, 2);
+	assert_int_equal(m.messages_sent, 0);
+	metric_lines(w, STORE_METRIC_IN_BY_MODEM, &b);
+	assert_string_equal(b.data, "m1/=4\n");
+
+	/*
+	 * Queued (no modem yet), handed to m1 and back for a retry twice
+	 * (attempts 2: 1 beyond the first), handed again and sent in 3
+	 * parts 40 s after it was queued; another sent at once; a third
+	 * queued and left.
+	 */
+	id = store_outbox_add(w->st, RESIDENT, "好的", OUTBOX_REPLY, NOW - 40,
+	    NOW + DAY, 0, NOW - 40);
+	assert_true(id > 0);
+	metric_lines(w, STORE_METRIC_OUT_BY_MODEM, &b);
+	assert_string_equal(b.data, "/0=1\n");
+	assert_int_equal(store_outbox_mark_sending(w->st, id, "m1", 3,
+	    NOW - 30), 0);
+	assert_int_equal(store_outbox_mark_retry(w->st, id, NOW - 25,
+	    "+CMS ERROR 500"), 0);
+	assert_int_equal(store_outbox_mark_sending(w->st, id, "m1", 3,
+	    NOW - 20), 0);
+	assert_int_equal(store_outbox_mark_retry(w->st, id, NOW - 15,
+	    "+CMS ERROR 500"), 0);
+	assert_int_equal(store_outbox_mark_sending(w->st, id, "m1", 3,
+	    NOW - 10), 0);
+	assert_int_equal(store_outbox_mark_sent(w->st, id, 3, 17, NOW), 0);
+	sent(w, RESIDENT2, NOW);		/* 1 part, 60 s */
+	q = store_outbox_add(w->st, CADRE, "通知", OUTBOX_BROADCAST, NOW,
+	    NOW + DAY, 0, NOW);
+	assert_true(q > 0);
+	m = modem_m1(w);
+	assert_int_equal(m.messages_sent, 2);
+	assert_int_equal(m.parts_sent, 4);
+	metric_lines(w, STORE_METRIC_OUT_BY_MODEM, &b);
+	assert_string_equal(b.data, "/0=1\nm1/0=0\nm1/1=0\nm1/2=2\n");
+	metric_lines(w, STORE_METRIC_RETRIES, &b);
+	assert_string_equal(b.data, "/=1\n");
+	metric_lines(w, STORE_METRIC_SEND_LATENCY, &b);
+	assert_true(strstr(b.data, "/1=40\n") != NULL);
+	assert_true(strstr(b.data, "/1=60\n") != NULL);
+
+	/* A sent row withdrawn: out of the sent counts, into its state's. */
+	assert_int_equal(store_outbox_mark_final(w->st, id, OUTBOX_FAILED,
+	    "withdrawn by hand", NOW), 0);
+	m = modem_m1(w);
+	assert_int_equal(m.messages_sent, 1);
+	assert_int_equal(m.parts_sent, 1);
+	metric_lines(w, STORE_METRIC_SEND_LATENCY, &b);
+	assert_string_equal(b.data, "/1=60\n");
+
+	/*
+	 * The cadre erased: the queued row to them leaves the queued count.
+	 * The retention's deletes leave what went through counted.
+	 */
+	assert_int_equal(store_person_forget(w->st, CADRE,
+	    "+86139****0003"), 1);
+	assert_true(store_prune(w->st, NOW + DAY, NOW + DAY, NOW + DAY) > 0);
+	m = modem_m1(w);
+	assert_int_equal(m.messages_sent, 1);
+	assert_int_equal(m.parts_received, 4);
+	assert_int_equal(m.calls, 2);
+	metric_lines(w, STORE_METRIC_IN_BY_MODEM, &b);
+	assert_string_equal(b.data, "m1/=4\n");
+	metric_lines(w, STORE_METRIC_OUT_BY_MODEM, &b);
+	assert_true(strstr(b.data, "/0=0\n") != NULL);
+	assert_true(strstr(b.data, "m1/2=1\n") != NULL);
+	assert_true(strstr(b.data, "m1/3=1\n") != NULL);
+	buf_free(&b);
+}
+
 static void
 test_live_counts(void **state)
 {
@@ -725,6 +848,8 @@ main(void)
 		    test_checkin_tally_follows_the_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_traffic_tally_follows_the_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_modem_tally_follows_the_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_counts, setup,
 		    teardown),
 	};
