@@ -611,5 +611,14 @@ const char *const store_migrations_pg[] = {
 	"CREATE TRIGGER modem_tally_out_gone AFTER DELETE ON outbox"
 	"  REFERENCING OLD TABLE AS old_rows"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION cungate_modem_tally_out();",
+	/* 20 (covering ticket indexes): as schema.c's 20. */
+	"DROP INDEX ticket_created;"
+	"CREATE INDEX ticket_created ON ticket(created_at, village_id,"
+	"  accepted_at, accept_due, resolved_at, resolve_due, rating);"
+	"DROP INDEX ticket_resolved;"
+	"CREATE INDEX ticket_resolved ON ticket(resolved_at, village_id);"
+	"DROP INDEX ticket_resolve_due;"
+	"CREATE INDEX ticket_resolve_due ON ticket(resolve_due, resolved_at,"
+	"  village_id);",
 	NULL
 };

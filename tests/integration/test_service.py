@@ -201,9 +201,14 @@ def test_a_schema_migration_backs_up_first(make_gw):
     path = os.path.join(gw.dir, "cungate.db")
     db = sqlite3.connect(path)
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    # The database as the previous release left it: without what the last
-    # migration added (19: the tally per modem the status page and
-    # /metrics read, and its triggers).
+    # The database as the release before last left it: without what the
+    # last two migrations added (20: covering ticket indexes; 19: the
+    # tally per modem the status page and /metrics read, its triggers).
+    for index, col in (("ticket_created", "created_at"),
+                       ("ticket_resolved", "resolved_at"),
+                       ("ticket_resolve_due", "resolve_due")):
+        db.execute(f"DROP INDEX {index}")
+        db.execute(f"CREATE INDEX {index} ON ticket({col})")
     for trigger in ("message", "part", "call", "out_new", "out",
                     "out_gone"):
         db.execute(f"DROP TRIGGER modem_tally_{trigger}")
@@ -211,21 +216,24 @@ def test_a_schema_migration_backs_up_first(make_gw):
     db.executemany("INSERT INTO call (modem, number, at) VALUES (?, ?, ?)",
                    [("m1", "+8613900000001", 1), ("m2", "+8613900000001", 2),
                     ("m1", "+8613900000002", 3)])
-    db.execute(f"PRAGMA user_version = {version - 1}")
+    db.execute(f"PRAGMA user_version = {version - 2}")
     db.commit()
     db.close()
     # Whoever opens it first (here cungatectl) backs up, and says so.
     out = gw.ctl("stats")
-    bak = f"{path}.schema-{version - 1}.bak"
+    bak = f"{path}.schema-{version - 2}.bak"
     assert os.path.exists(bak)
     assert f"backed up first to {bak}" in out.stderr, out.stderr
     gw.start()
     db = sqlite3.connect(bak)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == version - 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == version - 2
     assert db.execute("SELECT count(*) FROM person").fetchone()[0] == 3
     db.close()
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == version
+    sql = db.execute("SELECT sql FROM sqlite_master"
+                     " WHERE name = 'ticket_resolved'").fetchone()[0]
+    assert "village_id" in sql, sql
     # The tally made from the rows already there: the calls per modem.
     assert db.execute("SELECT modem, n FROM modem_tally WHERE what = 2"
                       " ORDER BY 1").fetchall() == [("m1", 2), ("m2", 1)]
