@@ -619,6 +619,9 @@ const char *const store_migrations_pg[] = {
 	"CREATE INDEX ticket_resolved ON ticket(resolved_at, village_id);"
 	"DROP INDEX ticket_resolve_due;"
 	"CREATE INDEX ticket_resolve_due ON ticket(resolve_due, resolved_at,"
+	"  village_id);"
+	"DROP INDEX ticket_status;"
+	"CREATE INDEX ticket_status ON ticket(status, accept_due, resolve_due,"
 	"  village_id);",
 	NULL
 };

@@ -206,7 +206,8 @@ def test_a_schema_migration_backs_up_first(make_gw):
     # tally per modem the status page and /metrics read, its triggers).
     for index, col in (("ticket_created", "created_at"),
                        ("ticket_resolved", "resolved_at"),
-                       ("ticket_resolve_due", "resolve_due")):
+                       ("ticket_resolve_due", "resolve_due"),
+                       ("ticket_status", "status, accept_due, resolve_due")):
         db.execute(f"DROP INDEX {index}")
         db.execute(f"CREATE INDEX {index} ON ticket({col})")
     for trigger in ("message", "part", "call", "out_new", "out",
