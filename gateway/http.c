@@ -163,6 +163,69 @@ http_ussd_form_clear(struct http_ussd_form *f)
 	memset(f, 0, sizeof *f);
 }
 
+/* --- the request, for http_pages.c (which does not see evhttp) --- */
+
+const char *
+http_peer(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &addr, &port);
+	return addr;
+}
+
+const char *
+http_header(struct evhttp_request *req, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(req),
+	    name);
+}
+
+void
+http_add_header(struct evhttp_request *req, const char *name,
+    const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), name,
+	    value);
+}
+
+int
+http_form(struct evhttp_request *req, const char *const *names,
+    char **values, size_t n)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct evkeyvalq q;
+	struct evkeyval *kv;
+	size_t i, len = evbuffer_get_length(in);
+	const char *v;
+	char *body;
+	int rc = -1;
+
+	for (i = 0; i < n; i++)
+		values[i] = NULL;
+	if (len > HTTP_MAX_BODY)
+		return -1;
+	body = xstrndup(len > 0 ? (char *)evbuffer_pullup(in, -1) : "", len);
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(body, &q) == 0) {
+		for (i = 0; i < n; i++)
+			if ((v = evhttp_find_header(&q, names[i])) != NULL &&
+			    ussd_utf8_valid(v, strlen(v)))
+				values[i] = xstrdup(v);
+		rc = 0;
+	}
+	/* A password may be among them: no copy of it left in the heap. */
+	TAILQ_FOREACH(kv, &q, next)
+		explicit_bzero(kv->value, strlen(kv->value));
+	evhttp_clear_headers(&q);
+	explicit_bzero(body, len);
+	free(body);
+	return rc;
+}
+
 /* --- replies --- */
 
 void

@@ -1,20 +1,14 @@
 /*
  * http_pages — the status pages' side of gateway/http.c: the login form,
  * its session cookie and logout, who may see which page (gateway/web.c
- * decides; this file carries it over evhttp), the pages themselves, each
+ * decides; this file answers through http.c), the pages themselves, each
  * view audited, and which addresses may read /metrics and /healthz.
  */
-#include <sys/queue.h>
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <event2/buffer.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include "gateway/config.h"
 #include "gateway/http.h"
@@ -22,7 +16,6 @@
 #include "gateway/log.h"
 #include "gateway/metrics.h"
 #include "gateway/store.h"
-#include "gateway/ussd.h"
 #include "gateway/util.h"
 #include "gateway/web.h"
 
@@ -37,19 +30,6 @@ http_pages_env(const struct http_env *env, struct pages_env *e)
 	e->modems = env->modems;
 	e->nmodems = env->nmodems;
 	e->now = now_real();
-}
-
-/* The peer's address as text, or NULL. */
-static const char *
-http_peer(struct evhttp_request *req)
-{
-	struct evhttp_connection *c = evhttp_request_get_connection(req);
-	char *addr = NULL;
-	ev_uint16_t port;
-
-	if (c != NULL)
-		evhttp_connection_get_peer(c, &addr, &port);
-	return addr;
 }
 
 /* May the peer read /metrics and /healthz? 1, or 0 having said 403. */
@@ -73,15 +53,14 @@ http_monitor_ok(const struct http_env *env, struct evhttp_request *req)
 static void
 http_html(struct evhttp_request *req, int code, struct buf *b)
 {
-	struct evkeyvalq *o = evhttp_request_get_output_headers(req);
 	char *s = buf_take(b);
 
 	buf_free(b);
-	evhttp_add_header(o, "Content-Security-Policy", "default-src 'none'; "
+	http_add_header(req, "Content-Security-Policy", "default-src 'none'; "
 	    "style-src 'unsafe-inline'; form-action 'self'; "
 	    "frame-ancestors 'none'; base-uri 'none'");
-	evhttp_add_header(o, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(o, "Referrer-Policy", "no-referrer");
+	http_add_header(req, "X-Content-Type-Options", "nosniff");
+	http_add_header(req, "Referrer-Policy", "no-referrer");
 	http_reply(req, code, "text/html; charset=utf-8", s);
 	free(s);
 }
@@ -103,11 +82,9 @@ static void
 http_redirect(struct evhttp_request *req, const char *location,
     const char *cookie)
 {
-	struct evkeyvalq *o = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(o, "Location", location);
+	http_add_header(req, "Location", location);
 	if (cookie != NULL)
-		evhttp_add_header(o, "Set-Cookie", cookie);
+		http_add_header(req, "Set-Cookie", cookie);
 	http_reply(req, 303, "text/plain; charset=utf-8", "");
 }
 
@@ -189,15 +166,6 @@ http_cookie(const char *token)
 	    WEB_COOKIE, token, token[0] == '\0' ? "; Max-Age=0" : "");
 }
 
-/* A form's field as UTF-8 text, or NULL. */
-static const char *
-http_form_field(struct evkeyvalq *q, const char *name)
-{
-	const char *v = evhttp_find_header(q, name);
-
-	return v != NULL && ussd_utf8_valid(v, strlen(v)) ? v : NULL;
-}
-
 void
 http_login_form(struct evhttp_request *req)
 {
@@ -213,13 +181,10 @@ void
 http_login_post(const struct http_env *env, struct http_pace *pace,
     struct evhttp_request *req, time_t now)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	static const char *const fields[] = { "name", "password" };
 	struct store_account a;
-	struct evkeyvalq q;
 	struct buf b;
-	char token[WEB_TOKEN_MAX], *body, *cookie, *cause = NULL;
-	const char *name, *password;
-	size_t len = evbuffer_get_length(in);
+	char token[WEB_TOKEN_MAX], *v[2], *cookie, *cause = NULL;
 	int rc = -2;
 
 	if (pace->second != now) {
@@ -231,13 +196,9 @@ http_login_post(const struct http_env *env, struct http_pace *pace,
 		    "再试。");
 		return;
 	}
-	TAILQ_INIT(&q);
-	body = xstrndup(len > 0 ? (char *)evbuffer_pullup(in, -1) : "", len);
-	if (len <= HTTP_MAX_BODY && evhttp_parse_query_str(body, &q) == 0 &&
-	    (name = http_form_field(&q, "name")) != NULL &&
-	    (password = http_form_field(&q, "password")) != NULL &&
-	    *name != '\0' && *password != '\0')
-		rc = web_login(env->st, name, password, now, token, &a);
+	if (http_form(req, fields, v, 2) == 0 && v[0] != NULL &&
+	    v[1] != NULL && *v[0] != '\0' && *v[1] != '\0')
+		rc = web_login(env->st, v[0], v[1], now, token, &a);
 	memset(&b, 0, sizeof b);
 	if (rc == 1 && store_audit(env->st, now, a.name, "web", "login",
 	    NULL, http_peer(req)) == 0) {
@@ -247,8 +208,8 @@ http_login_post(const struct http_env *env, struct http_pace *pace,
 	} else if (rc == 0 || rc == -2) {
 		if (rc == 0)
 			store_audit(env->st, now, "web", "web",
-			    "login.failed", web_name_check(name, &cause) == 0 ?
-			    name : "?", http_peer(req));
+			    "login.failed", web_name_check(v[0], &cause) == 0 ?
+			    v[0] : "?", http_peer(req));
 		free(cause);
 		web_login_page(&b, rc == 0 ? "用户名或密码不对。" :
 		    "请填写用户名和密码。");
@@ -256,20 +217,20 @@ http_login_post(const struct http_env *env, struct http_pace *pace,
 	} else
 		http_refuse(req, 503, "暂时无法登录", "系统的数据库暂时不可用，"
 		    "请过几分钟再试。");
-	evhttp_clear_headers(&q);
-	explicit_bzero(body, len);
-	free(body);
+	free(v[0]);
+	if (v[1] != NULL)
+		explicit_bzero(v[1], strlen(v[1]));
+	free(v[1]);
 }
 
 /* POST /logout: the session ends; back to the login form. */
 void
 http_logout(const struct http_env *env, struct evhttp_request *req, time_t now)
 {
-	struct evkeyvalq *hd = evhttp_request_get_input_headers(req);
 	struct store_account a;
 	char token[WEB_TOKEN_MAX], *cookie;
 
-	if (web_session(env->st, env->cf, evhttp_find_header(hd,
+	if (web_session(env->st, env->cf, http_header(req,
 	    "Cookie"), now, token, &a) == 1)
 		store_audit(env->st, now, a.name, "web", "logout", NULL,
 		    NULL);
@@ -288,12 +249,11 @@ void
 http_page(const struct http_env *env, struct evhttp_request *req, const char *path,
     time_t now)
 {
-	struct evkeyvalq *hd = evhttp_request_get_input_headers(req);
 	struct store_account a;
 	char token[WEB_TOKEN_MAX];
 	int rc;
 
-	rc = web_session(env->st, env->cf, evhttp_find_header(hd,
+	rc = web_session(env->st, env->cf, http_header(req,
 	    "Cookie"), now, token, &a);
 	if (rc == 0) {
 		http_redirect(req, "/login", NULL);
